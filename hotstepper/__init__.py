@@ -1,0 +1,61 @@
+"""Hotstepper: the front door of a managed research computing platform, inside JupyterLab.
+
+This distribution carries the prebuilt JupyterLab extensions, the backend
+bundled into one JavaScript file (run with Node), and the entry point through
+which jupyter-server-proxy starts and guards that backend.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+__version__ = "0.1.0"
+
+HERE = Path(__file__).parent
+LABEXTENSIONS = HERE / "labextensions" / "@hotstepper"
+BACKEND = HERE / "backend" / "main.js"
+CONFIG_FILE = "hotstepper.json"
+
+
+def _jupyter_labextension_paths():
+    return [
+        {"src": f"labextensions/@hotstepper/{ext.name}", "dest": f"@hotstepper/{ext.name}"}
+        for ext in sorted(LABEXTENSIONS.iterdir())
+        if (ext / "package.json").exists()
+    ]
+
+
+def find_config() -> str | None:
+    """The admin configuration: HOTSTEPPER_CONFIG, else the first hotstepper.json on the Jupyter config path."""
+    if os.environ.get("HOTSTEPPER_CONFIG"):
+        return os.environ["HOTSTEPPER_CONFIG"]
+    from jupyter_core.paths import jupyter_config_path
+
+    for directory in jupyter_config_path():
+        candidate = Path(directory) / CONFIG_FILE
+        if candidate.is_file():
+            return str(candidate)
+    return None
+
+
+def setup_hotstepper() -> dict:
+    """jupyter-server-proxy's description of the backend (entry point `jupyter_serverproxy_servers`)."""
+    node = os.environ.get("HOTSTEPPER_NODE") or shutil.which("node") or "node"
+    command = [node, str(BACKEND), "--socket", "{unix_socket}"]
+    config = find_config()
+    if config:
+        command += ["--config", config]
+    return {
+        "command": command,
+        # A socket in a fresh 0700 directory: no TCP port another local user could reach.
+        "unix_socket": True,
+        "timeout": 30,
+        # The usage poll must not keep an idle server alive past the hub's culler.
+        "update_last_activity": False,
+        "launcher_entry": {"enabled": False},
+        "new_browser_tab": False,
+        # The backend samples this process's tree when no cgroup is the notebook's own.
+        "environment": {"HOTSTEPPER_ROOT_PID": str(os.getpid())},
+    }

@@ -1,0 +1,10 @@
+/**
+ * The one wire contract between the Hotstepper backend and its frontends.
+ * Every route's request and response is a schema here; fastify validates
+ * against them and publishes them as OpenAPI, the frontend imports the types.
+ */
+export * from './common';
+export * from './usage';
+
+/** Every route lives under this prefix on the backend. */
+export const API_PREFIX = '/api/v1';

@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Type, type Static, type TSchema, Kind } from '@sinclair/typebox';
+import { Value, type ValueError } from '@sinclair/typebox/value';
+
+const literals = <T extends string>(values: readonly T[], def: T) =>
+  Type.Union(
+    values.map(v => Type.Literal(v)),
+    { default: def }
+  );
+
+/** The admin configuration: `HOTSTEPPER_CONFIG`, else `hotstepper.json` in the Jupyter config path. */
+export const Config = Type.Object(
+  {
+    platform: literals(['auto', 'local', 'kubernetes'] as const, 'auto'),
+    dataDir: Type.Optional(
+      Type.String({ minLength: 1, description: 'Where state.db lives; default $XDG_DATA_HOME/hotstepper' })
+    ),
+    logLevel: literals(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    usage: Type.Object(
+      {
+        sampleIntervalSeconds: Type.Number({ minimum: 1, maximum: 300, default: 5 }),
+        source: literals(['auto', 'cgroup', 'proc'] as const, 'auto'),
+        rawRetentionHours: Type.Number({ minimum: 1, maximum: 720, default: 48 })
+      },
+      { additionalProperties: false, default: {} }
+    )
+  },
+  { additionalProperties: false }
+);
+export type Config = Static<typeof Config>;
+
+export class ConfigError extends Error {}
+
+/** The schema at a JSON pointer, to say what a field allows. */
+function schemaAt(schema: TSchema, path: string): TSchema | undefined {
+  let at: TSchema | undefined = schema;
+  for (const key of path.split('/').filter(Boolean)) {
+    at = at?.properties?.[key];
+  }
+  return at;
+}
+
+function allowed(schema: TSchema | undefined): string {
+  if (!schema) {
+    return '';
+  }
+  if (schema[Kind] === 'Union' && schema.anyOf.every((s: TSchema) => s.const !== undefined)) {
+    return `one of ${schema.anyOf.map((s: TSchema) => JSON.stringify(s.const)).join(', ')}`;
+  }
+  if (schema.type === 'number' || schema.type === 'integer') {
+    const lo = schema.minimum ?? schema.exclusiveMinimum;
+    const hi = schema.maximum ?? schema.exclusiveMaximum;
+    return `a number${lo !== undefined ? ` from ${lo}` : ''}${hi !== undefined ? ` to ${hi}` : ''}`;
+  }
+  if (schema.type === 'object') {
+    return `an object with the fields ${Object.keys(schema.properties ?? {}).join(', ')}`;
+  }
+  return `a ${schema.type}`;
+}
+
+function describe(error: ValueError): string {
+  const field = error.path.split('/').filter(Boolean).join('.') || '(top level)';
+  if (error.message.startsWith('Unexpected property')) {
+    const parent = error.path.split('/').slice(0, -1).join('/');
+    return `unknown field "${field}"; ${parent ? `"${parent.slice(1).replace(/\//g, '.')}"` : 'the top level'} allows ${Object.keys(schemaAt(Config, parent)?.properties ?? {}).join(', ')}`;
+  }
+  return `"${field}" is ${JSON.stringify(error.value)}; it must be ${allowed(schemaAt(Config, error.path))}`;
+}
+
+/** Validates raw configuration, filling in defaults; throws ConfigError naming the field. */
+export function parseConfig(raw: unknown, origin = 'configuration'): Config {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`${origin}: must be a JSON object`);
+  }
+  const value = Value.Default(Config, structuredClone(raw));
+  const first = Value.Errors(Config, value).First();
+  if (first) {
+    throw new ConfigError(`${origin}: ${describe(first)}`);
+  }
+  return value as Config;
+}
+
+/** Loads the file, or the defaults when no file is named. */
+export function loadConfig(file: string | undefined): Config {
+  if (!file) {
+    return parseConfig({});
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${file}: is not valid JSON (${(err as Error).message})`);
+  }
+  return parseConfig(raw, file);
+}
+
+export function dataDir(config: Config, env: NodeJS.ProcessEnv = process.env): string {
+  return (
+    config.dataDir ?? join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'hotstepper')
+  );
+}

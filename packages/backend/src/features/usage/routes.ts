@@ -1,0 +1,48 @@
+import { ErrorResponse, UsageSnapshot } from '@hotstepper/api';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { UsageSampler } from './service';
+
+export const usageRoutes: FastifyPluginAsyncTypebox<{ sampler: UsageSampler }> = async (
+  app,
+  { sampler }
+) => {
+  app.get(
+    '/now',
+    {
+      schema: {
+        summary: "The notebook's CPU and memory against its limits, from the background sampler",
+        tags: ['usage'],
+        response: { 200: UsageSnapshot, 503: ErrorResponse }
+      }
+    },
+    async (_req, reply) => {
+      await sampler.ready;
+      const snapshot = sampler.snapshot;
+      return snapshot ?? reply.code(503).send(unavailable());
+    }
+  );
+
+  app.post(
+    '/sample',
+    {
+      schema: {
+        summary: 'Take a reading now instead of waiting for the next interval',
+        tags: ['usage'],
+        response: { 200: UsageSnapshot, 503: ErrorResponse }
+      }
+    },
+    async (_req, reply) => {
+      await sampler.ready;
+      const snapshot = await sampler.sample();
+      return snapshot ?? reply.code(503).send(unavailable());
+    }
+  );
+};
+
+function unavailable(): ErrorResponse {
+  return {
+    statusCode: 503,
+    error: 'Service Unavailable',
+    message: 'No usage reading yet: the sampler has not completed two readings; try again in a few seconds'
+  };
+}

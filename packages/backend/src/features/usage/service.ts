@@ -1,0 +1,98 @@
+import type { UsageSnapshot } from '@hotstepper/api';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Platform, ResourceCounters } from '../../platform/types';
+import type { Store } from '../../store';
+
+export interface SamplerOptions {
+  intervalSeconds: number;
+  retentionHours: number;
+  log: FastifyBaseLogger;
+}
+
+/** How long the first CPU rate is measured over, so the first answer comes quickly. */
+const FIRST_INTERVAL_MS = 250;
+const PRUNE_EVERY_MS = 3600_000;
+
+/**
+ * Samples the platform's resources in the background and keeps the latest
+ * snapshot in memory: requests are answered from memory, never by sampling
+ * (jupyter-resource-usage's per-request sampling costs ~300 ms a call).
+ */
+export class UsageSampler {
+  private previous?: ResourceCounters;
+  private latest?: UsageSnapshot;
+  private timer?: NodeJS.Timeout;
+  private inFlight?: Promise<UsageSnapshot | undefined>;
+  private lastPrune = 0;
+  private readonly insert;
+  private readonly prune;
+  /** Resolves once the first snapshot exists. */
+  readonly ready: Promise<void>;
+
+  constructor(
+    private readonly platform: Platform,
+    store: Store,
+    private readonly options: SamplerOptions
+  ) {
+    this.insert = store.db.prepare(
+      `INSERT OR REPLACE INTO usage_sample (ts, cpu_used, cpu_limit, mem_used, mem_limit)
+       VALUES (?, ?, ?, ?, ?)`
+    );
+    this.prune = store.db.prepare('DELETE FROM usage_sample WHERE ts < ?');
+    this.ready = this.start();
+  }
+
+  private async start(): Promise<void> {
+    await this.sample();
+    await new Promise(resolve => setTimeout(resolve, FIRST_INTERVAL_MS));
+    await this.sample();
+    this.timer = setInterval(() => void this.sample(), this.options.intervalSeconds * 1000);
+    this.timer.unref();
+  }
+
+  /** The latest snapshot, or undefined before the first two readings. */
+  get snapshot(): UsageSnapshot | undefined {
+    return this.latest;
+  }
+
+  /** Takes a reading now; concurrent callers share one. */
+  sample(): Promise<UsageSnapshot | undefined> {
+    this.inFlight ??= this.takeSample().finally(() => (this.inFlight = undefined));
+    return this.inFlight;
+  }
+
+  private async takeSample(): Promise<UsageSnapshot | undefined> {
+    const { resources } = this.platform;
+    try {
+      const [counters, limits] = await Promise.all([resources.read(), resources.limits()]);
+      const previous = this.previous;
+      this.previous = counters;
+      if (!previous || counters.at <= previous.at) {
+        return this.latest;
+      }
+      // A process that exits takes its CPU time with it: never report a negative rate.
+      const cpuUsed = Math.max(0, (counters.cpuSeconds - previous.cpuSeconds) / (counters.at - previous.at));
+      const now = Date.now();
+      this.latest = {
+        sampledAt: new Date(now).toISOString(),
+        source: resources.source,
+        cpu: { used: cpuUsed, limit: limits.cpu.value, limitSource: limits.cpu.source },
+        memory: { used: counters.memoryBytes, limit: limits.memory.value, limitSource: limits.memory.source },
+        intervalSeconds: this.options.intervalSeconds
+      };
+      this.insert.run(now, cpuUsed, limits.cpu.value, counters.memoryBytes, limits.memory.value);
+      if (now - this.lastPrune > PRUNE_EVERY_MS) {
+        this.prune.run(now - this.options.retentionHours * 3600_000);
+        this.lastPrune = now;
+      }
+      return this.latest;
+    } catch (err) {
+      this.options.log.error({ err }, 'usage sampling failed');
+      throw err;
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+/**
+ * The backend's command line, as jupyter-server-proxy starts it:
+ *   hotstepper-backend --socket PATH [--config FILE]
+ * or, for development only, --port N (loopback).
+ */
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { ConfigError, dataDir, loadConfig } from './config';
+import { UsageSampler } from './features/usage/service';
+import { createPlatform } from './platform';
+import { buildServer, logSerializers } from './server';
+import { Store } from './store';
+
+declare const HOTSTEPPER_VERSION: string | undefined;
+const VERSION = typeof HOTSTEPPER_VERSION === 'string' ? HOTSTEPPER_VERSION : '0.0.0-dev';
+
+/** Set by the bundle: the better-sqlite3 addon shipped beside it. */
+declare const HOTSTEPPER_BUNDLED: boolean | undefined;
+const nativeBinding =
+  typeof HOTSTEPPER_BUNDLED === 'boolean' && HOTSTEPPER_BUNDLED
+    ? join(__dirname, 'better_sqlite3.node')
+    : undefined;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      socket: { type: 'string' },
+      port: { type: 'string' },
+      config: { type: 'string' },
+      help: { type: 'boolean' }
+    }
+  });
+  if (values.help || (!values.socket && !values.port)) {
+    process.stderr.write('usage: hotstepper-backend (--socket PATH | --port N) [--config FILE]\n');
+    process.exit(values.help ? 0 : 2);
+  }
+
+  let config;
+  try {
+    config = loadConfig(process.env.HOTSTEPPER_CONFIG || values.config);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`hotstepper: bad configuration: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+
+  const store = new Store({ path: join(dataDir(config), 'state.db'), nativeBinding });
+  const platform = await createPlatform(config);
+  const log = pino({ level: config.logLevel, serializers: logSerializers }, process.stderr);
+  const sampler = new UsageSampler(platform, store, {
+    intervalSeconds: config.usage.sampleIntervalSeconds,
+    retentionHours: config.usage.rawRetentionHours,
+    log
+  });
+  const app = await buildServer({ version: VERSION, platform, sampler, log });
+
+  const shutdown = async () => {
+    sampler.stop();
+    await app.close();
+    store.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+
+  if (values.socket) {
+    // A stale socket from a killed run would make listen fail with EADDRINUSE.
+    if (existsSync(values.socket)) {
+      unlinkSync(values.socket);
+    }
+    await app.listen({ path: values.socket });
+    chmodSync(values.socket, 0o600);
+  } else {
+    await app.listen({ port: Number(values.port), host: '127.0.0.1' });
+  }
+  app.log.info({ platform: platform.describe(), version: VERSION }, 'hotstepper backend ready');
+}
+
+main().catch(err => {
+  process.stderr.write(`hotstepper: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

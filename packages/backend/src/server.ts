@@ -1,0 +1,74 @@
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { API_PREFIX, ErrorResponse, Ready } from '@hotstepper/api';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { usageRoutes } from './features/usage/routes';
+import type { UsageSampler } from './features/usage/service';
+import type { Platform } from './platform';
+import { xsrfGuard } from './xsrf';
+
+export interface ServerDeps {
+  version: string;
+  platform: Platform;
+  sampler: UsageSampler;
+  /** pino, writing to stderr; none in unit tests. */
+  log?: FastifyBaseLogger;
+}
+
+/** Strips credentials a client may have put in the query string. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&](?:token|_xsrf)=)[^&]*/gi, '$1[redacted]');
+}
+
+/**
+ * Request logs carry method, path and status only: never headers, whose
+ * Authorization and Cookie hold the user's Jupyter credentials.
+ */
+export const logSerializers = {
+  req: (req: { method: string; url: string }) => ({ method: req.method, url: redactUrl(req.url) }),
+  res: (res: { statusCode: number }) => ({ statusCode: res.statusCode })
+};
+
+export async function buildServer(deps: ServerDeps) {
+  const app = Fastify({
+    ...(deps.log ? { loggerInstance: deps.log } : { logger: false }),
+    routerOptions: { ignoreTrailingSlash: true },
+    // Every request is a poll: log errors and start-up, not each request.
+    disableRequestLogging: true,
+    ajv: { customOptions: { removeAdditional: false } }
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Hotstepper backend',
+        version: deps.version,
+        description: 'Reached through jupyter-server-proxy at {base_url}hotstepper/'
+      }
+    }
+  });
+  app.addSchema(ErrorResponse);
+  app.addHook('onRequest', xsrfGuard);
+
+  app.get(
+    '/',
+    { schema: { summary: 'Readiness probe', tags: ['meta'], response: { 200: Ready } } },
+    async () => ({ name: 'hotstepper' as const, version: deps.version, platform: deps.platform.name })
+  );
+  app.get(
+    `${API_PREFIX}/openapi.json`,
+    { schema: { summary: 'This document', tags: ['meta'], hide: true } },
+    async () => app.swagger()
+  );
+
+  await app.register(usageRoutes, { prefix: `${API_PREFIX}/usage`, sampler: deps.sampler });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({
+      statusCode: 404,
+      error: 'Not Found',
+      message: `No route ${req.method} ${redactUrl(req.url)}; the routes are listed at ${API_PREFIX}/openapi.json`
+    })
+  );
+  return app;
+}
