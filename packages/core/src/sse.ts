@@ -1,0 +1,60 @@
+import { ServerConnection } from '@jupyterlab/services';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { BackendError, backendUrl } from './request';
+
+export interface IEventStreamOptions {
+  /** Called for each event, in order. */
+  onEvent: (event: EventSourceMessage) => void;
+  /** Resume after this event id (sent as Last-Event-ID). */
+  lastEventId?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Follows a backend `text/event-stream` through the Jupyter server. Unlike
+ * EventSource it sends the token and XSRF header like every other request,
+ * which jupyter-server-proxy needs. Resolves when the stream ends; the id of
+ * the last event seen is returned so a caller can resume.
+ */
+export async function streamEvents(
+  path: string,
+  serverSettings: ServerConnection.ISettings,
+  options: IEventStreamOptions
+): Promise<string | undefined> {
+  let lastEventId = options.lastEventId;
+  const headers: Record<string, string> = { Accept: 'text/event-stream' };
+  if (lastEventId) {
+    headers['Last-Event-ID'] = lastEventId;
+  }
+  const response = await ServerConnection.makeRequest(
+    backendUrl(path, serverSettings),
+    { headers, signal: options.signal },
+    serverSettings
+  );
+  if (!response.ok || !response.body) {
+    const text = await response.text();
+    let message = `The event stream ${path} answered HTTP ${response.status}`;
+    try {
+      message = JSON.parse(text).message ?? message;
+    } catch {
+      // keep the generic message
+    }
+    throw new BackendError(response.status, message);
+  }
+  const parser = createParser({
+    onEvent: event => {
+      if (event.id) {
+        lastEventId = event.id;
+      }
+      options.onEvent(event);
+    }
+  });
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) {
+      return lastEventId;
+    }
+    parser.feed(value);
+  }
+}
