@@ -13,9 +13,5 @@ module.exports = {
   testRegex: 'test/.*\\.spec\\.tsx?$',
   transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`],
   modulePathIgnorePatterns: ['<rootDir>/labextension'],
-  moduleNameMapper: {
-    ...base.moduleNameMapper,
-    '^@hotstepper/api$': '<rootDir>/../api/src/index.ts',
-    '^@hotstepper/core$': '<rootDir>/../core/src/index.ts'
-  }
+  // @hotstepper/core resolves to its built lib/: `npm run build` comes first.
 };

@@ -1,6 +1,7 @@
 import type { UsageSnapshot } from '@hotstepper/api';
 import { requestBackend } from '@hotstepper/core';
 import type { ServerConnection } from '@jupyterlab/services';
+import { PromiseDelegate } from '@lumino/coreutils';
 import { Poll } from '@lumino/polling';
 import { type ISignal, Signal } from '@lumino/signaling';
 
@@ -93,9 +94,9 @@ export class UsageModel {
         : 'ok';
   }
 
-  /** Resolves when the first poll has settled (for tests and start-up). */
+  /** Resolves once the first answer (figures or an error) has arrived. */
   get ready(): Promise<void> {
-    return this._poll.tick.then(() => undefined);
+    return this._firstAnswer.promise;
   }
 
   /** Asks the backend to take a reading now rather than at its next interval. */
@@ -123,6 +124,7 @@ export class UsageModel {
       // Rethrow so the poll backs off while the backend is down.
       throw err;
     } finally {
+      this._firstAnswer.resolve();
       this._changed.emit();
     }
   }
@@ -132,4 +134,5 @@ export class UsageModel {
   private _error: string | undefined;
   private readonly _poll: Poll<UsageSnapshot, Error, 'stand-by'>;
   private readonly _changed = new Signal<this, void>(this);
+  private readonly _firstAnswer = new PromiseDelegate<void>();
 }
