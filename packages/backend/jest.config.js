@@ -1,7 +1,7 @@
 /** Backend unit tests: plain Node, TypeScript through ts-jest. */
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: { module: 'commonjs', moduleResolution: 'node', types: ['node', 'jest'], noUnusedLocals: false } }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
   testMatch: ['<rootDir>/test/**/*.spec.ts'],
   moduleNameMapper: { '^@hotstepper/api$': '<rootDir>/../api/src/index.ts' }
 };

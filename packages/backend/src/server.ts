@@ -50,6 +50,21 @@ export async function buildServer(deps: ServerDeps) {
   app.addSchema(ErrorResponse);
   app.addHook('onRequest', xsrfGuard);
 
+  // Through jupyter-server-proxy a body-less POST arrives with `Content-Length: 0`
+  // and a content type all the same: JupyterLab's ServerConnection sets
+  // application/json, and tornado's HTTP client adds application/x-www-form-urlencoded
+  // when the caller sent none. Fastify would answer 400 and 415; no body is no body.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
+    body === '' ? done(null, undefined) : json(req, body as string, done)
+  );
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+    body === ''
+      ? done(null, undefined)
+      : done(Object.assign(new Error('Send the request body as application/json'), { statusCode: 415 }), undefined)
+  );
+
   app.get(
     '/',
     { schema: { summary: 'Readiness probe', tags: ['meta'], response: { 200: Ready } } },
