@@ -57,6 +57,9 @@ function allowed(schema: TSchema | undefined): string {
   if (schema.type === 'object') {
     return `an object with the fields ${Object.keys(schema.properties ?? {}).join(', ')}`;
   }
+  if (schema.type === 'string' && schema.minLength) {
+    return schema.minLength === 1 ? 'a non-empty string' : `a string of at least ${schema.minLength} characters`;
+  }
   return `a ${schema.type}`;
 }
 

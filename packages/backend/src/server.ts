@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { API_PREFIX, ErrorResponse, Ready } from '@hotstepper/api';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { usageRoutes } from './features/usage/routes';
 import type { UsageSampler } from './features/usage/service';
 import type { Platform } from './platform';
@@ -34,7 +34,7 @@ export async function buildServer(deps: ServerDeps) {
     ...(deps.log ? { loggerInstance: deps.log } : { logger: false }),
     routerOptions: { ignoreTrailingSlash: true },
     // Every request is a poll: log errors and start-up, not each request.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false } }
   }).withTypeProvider<TypeBoxTypeProvider>();
 

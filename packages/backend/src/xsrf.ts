@@ -3,12 +3,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** The value of one cookie from a Cookie header. */
+/**
+ * The value of one cookie from a Cookie header, as sent: JupyterLab's
+ * ServerConnection copies the raw `_xsrf` text into the header.
+ */
 export function cookieValue(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === name) {
-      return decodeURIComponent(part.slice(eq + 1).trim());
+      return part.slice(eq + 1).trim();
     }
   }
   return undefined;

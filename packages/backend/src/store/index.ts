@@ -25,7 +25,13 @@ export class Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
-    this.migrate(options.migrations ?? defaultMigrations);
+    try {
+      this.migrate(options.migrations ?? defaultMigrations);
+    } catch (err) {
+      // Nobody gets a handle to a half-opened store: do not leave the file open.
+      this.db.close();
+      throw err;
+    }
   }
 
   get version(): number {

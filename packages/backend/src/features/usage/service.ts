@@ -24,6 +24,7 @@ export class UsageSampler {
   private timer?: NodeJS.Timeout;
   private inFlight?: Promise<UsageSnapshot | undefined>;
   private lastPrune = 0;
+  private stopped = false;
   private readonly insert;
   private readonly prune;
   /** Resolves once the first snapshot exists. */
@@ -46,7 +47,11 @@ export class UsageSampler {
     await this.sample();
     await new Promise(resolve => setTimeout(resolve, FIRST_INTERVAL_MS));
     await this.sample();
-    this.timer = setInterval(() => void this.sample(), this.options.intervalSeconds * 1000);
+    if (this.stopped) {
+      return;
+    }
+    // takeSample has logged a failure; unhandled, the rejection would end the process.
+    this.timer = setInterval(() => void this.sample().catch(() => undefined), this.options.intervalSeconds * 1000);
     this.timer.unref();
   }
 
@@ -93,6 +98,7 @@ export class UsageSampler {
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
   }
 }

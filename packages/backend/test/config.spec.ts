@@ -1,0 +1,164 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, dataDir, loadConfig, parseConfig } from '../src/config';
+
+/** The ConfigError message parseConfig throws for `raw`. */
+function errorFor(raw: unknown, origin?: string): string {
+  try {
+    parseConfig(raw, origin);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error(`parseConfig accepted ${JSON.stringify(raw)}`);
+}
+
+describe('parseConfig', () => {
+  it('fills in every default from {}', () => {
+    expect(parseConfig({})).toEqual({
+      platform: 'auto',
+      logLevel: 'info',
+      usage: { sampleIntervalSeconds: 5, source: 'auto', rawRetentionHours: 48 }
+    });
+  });
+
+  it('keeps given values and fills the rest of a partial section', () => {
+    expect(parseConfig({ platform: 'kubernetes', usage: { source: 'proc' } })).toEqual({
+      platform: 'kubernetes',
+      logLevel: 'info',
+      usage: { sampleIntervalSeconds: 5, source: 'proc', rawRetentionHours: 48 }
+    });
+  });
+
+  it('does not modify the object it is given', () => {
+    const raw = { usage: {} };
+    parseConfig(raw);
+    expect(raw).toEqual({ usage: {} });
+  });
+
+  it('names the field and lists the allowed values for a bad platform', () => {
+    const message = errorFor({ platform: 'k8s' });
+    expect(message).toContain('platform');
+    expect(message).toContain('"k8s"');
+    expect(message).toContain('"auto", "local", "kubernetes"');
+  });
+
+  it('names the field and the allowed levels for a bad logLevel', () => {
+    const message = errorFor({ logLevel: 'verbose' });
+    expect(message).toContain('logLevel');
+    expect(message).toContain('"fatal", "error", "warn", "info", "debug", "trace", "silent"');
+  });
+
+  it.each([0, 301, -5])('names usage.sampleIntervalSeconds and its range for %p', value => {
+    const message = errorFor({ usage: { sampleIntervalSeconds: value } });
+    expect(message).toContain('usage.sampleIntervalSeconds');
+    expect(message).toContain('from 1 to 300');
+  });
+
+  it('names usage.rawRetentionHours and its range', () => {
+    const message = errorFor({ usage: { rawRetentionHours: 1000 } });
+    expect(message).toContain('usage.rawRetentionHours');
+    expect(message).toContain('from 1 to 720');
+  });
+
+  it('says a number written as a string must be a number', () => {
+    const message = errorFor({ usage: { sampleIntervalSeconds: '5' } });
+    expect(message).toContain('usage.sampleIntervalSeconds');
+    expect(message).toContain('"5"');
+    expect(message).toContain('a number');
+  });
+
+  it('names an unknown field in a section and lists the fields it allows', () => {
+    const message = errorFor({ usage: { foo: 1 } });
+    expect(message).toContain('usage.foo');
+    expect(message).toContain('sampleIntervalSeconds, source, rawRetentionHours');
+  });
+
+  it('names an unknown top-level field and lists the top-level fields', () => {
+    const message = errorFor({ platfrom: 'local' });
+    expect(message).toContain('platfrom');
+    expect(message).toContain('platform, dataDir, logLevel, usage');
+  });
+
+  it('says a section must be an object and what it holds', () => {
+    const message = errorFor({ usage: 5 });
+    expect(message).toContain('usage');
+    expect(message).toContain('object');
+    expect(message).toContain('sampleIntervalSeconds');
+  });
+
+  it('says an empty dataDir must not be empty', () => {
+    const message = errorFor({ dataDir: '' });
+    expect(message).toContain('dataDir');
+    expect(message).toContain('a non-empty string');
+  });
+
+  it.each([[[]], ['platform: local'], [null], [42]])('refuses %p: the configuration must be a JSON object', raw => {
+    expect(errorFor(raw)).toContain('must be a JSON object');
+  });
+
+  it('starts the message with where the configuration came from', () => {
+    expect(errorFor({ platform: 'k8s' }, '/etc/jupyter/hotstepper.json')).toMatch(/^\/etc\/jupyter\/hotstepper\.json: /);
+  });
+});
+
+describe('loadConfig', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hotstepper-config-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives the defaults when no file is named', () => {
+    expect(loadConfig(undefined)).toEqual(parseConfig({}));
+  });
+
+  it('reads a valid file', () => {
+    const file = join(dir, 'hotstepper.json');
+    writeFileSync(file, JSON.stringify({ platform: 'local', usage: { sampleIntervalSeconds: 10 } }));
+    const config = loadConfig(file);
+    expect(config.platform).toBe('local');
+    expect(config.usage.sampleIntervalSeconds).toBe(10);
+  });
+
+  it('names a missing file and why it cannot be read', () => {
+    const file = join(dir, 'missing.json');
+    expect(() => loadConfig(file)).toThrow(ConfigError);
+    expect(() => loadConfig(file)).toThrow(`${file}: cannot be read (ENOENT)`);
+  });
+
+  it('names a file that is not valid JSON', () => {
+    const file = join(dir, 'hotstepper.json');
+    writeFileSync(file, '{ "platform": "local", }');
+    expect(() => loadConfig(file)).toThrow(ConfigError);
+    expect(() => loadConfig(file)).toThrow(`${file}: is not valid JSON`);
+  });
+
+  it('names the file and the field for a bad value in a file', () => {
+    const file = join(dir, 'hotstepper.json');
+    writeFileSync(file, JSON.stringify({ usage: { source: 'gpu' } }));
+    expect(() => loadConfig(file)).toThrow(ConfigError);
+    expect(() => loadConfig(file)).toThrow(/hotstepper\.json: .*usage\.source.*"auto", "cgroup", "proc"/);
+  });
+});
+
+describe('dataDir', () => {
+  const config = parseConfig({});
+
+  it('uses the configured directory first', () => {
+    expect(dataDir(parseConfig({ dataDir: '/srv/hs' }), { XDG_DATA_HOME: '/x' })).toBe('/srv/hs');
+  });
+
+  it('uses $XDG_DATA_HOME/hotstepper', () => {
+    expect(dataDir(config, { XDG_DATA_HOME: '/home/jovyan/.data' })).toBe('/home/jovyan/.data/hotstepper');
+  });
+
+  it('uses ~/.local/share/hotstepper when XDG_DATA_HOME is unset or empty', () => {
+    const expected = join(homedir(), '.local', 'share', 'hotstepper');
+    expect(dataDir(config, {})).toBe(expected);
+    expect(dataDir(config, { XDG_DATA_HOME: '' })).toBe(expected);
+  });
+});

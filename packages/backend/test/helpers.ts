@@ -1,0 +1,73 @@
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { join } from 'node:path';
+import pino from 'pino';
+import { FormatRegistry } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { UsageSnapshot } from '@hotstepper/api';
+
+/** The root of a fixture file system tree under test/fixtures. */
+export function fixture(name: string): string {
+  return join(__dirname, 'fixtures', name);
+}
+
+/** A real pino logger whose lines are kept in memory, so a test can see what was logged. */
+export function memoryLogger() {
+  const lines: Array<Record<string, unknown>> = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  return { log, lines };
+}
+
+export const GiB = 1024 ** 3;
+
+// TypeBox checks formats only when told what they mean.
+if (!FormatRegistry.Has('date-time')) {
+  FormatRegistry.Set('date-time', v => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(v) && !Number.isNaN(Date.parse(v)));
+}
+
+/** The schema errors of `value` as a UsageSnapshot (empty when it is one). */
+export function snapshotErrors(value: unknown): string[] {
+  return [...Value.Errors(UsageSnapshot, value)].map(e => `${e.path}: ${e.message}`);
+}
+
+/** Waits until `condition` holds, checking every 20 ms (the test's own timeout bounds it). */
+export async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) {
+    await new Promise(resolve => setTimeout(resolve, 20));
+  }
+}
+
+export const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+export interface HttpResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  json(): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/**
+ * One HTTP request over a unix socket, the way jupyter-server-proxy reaches the
+ * backend. (fastify's inject cannot be used under jest here: light-my-request
+ * needs `cookie` 2.x, an ES module jest's CommonJS loader cannot require.)
+ */
+export function httpRequest(
+  socketPath: string,
+  options: { method: string; path: string; headers?: Record<string, string>; body?: string }
+): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { socketPath, method: options.method, path: options.path, headers: options.headers, agent: false },
+      res => {
+        const chunks: Buffer[] = [];
+        res.on('data', chunk => chunks.push(chunk));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          resolve({ statusCode: res.statusCode!, headers: res.headers, body, json: () => JSON.parse(body) });
+        });
+        res.on('error', reject);
+      }
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
