@@ -3,8 +3,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/lib/**', 'hotstepper/**', '.venv/**', 'ui-tests/test-results/**',
-              'ui-tests/playwright-report/**', '**/*.js', '**/*.mjs']
+    ignores: [
+      '**/node_modules/**',
+      '**/lib/**',
+      'hotstepper/**',
+      '.venv/**',
+      'ui-tests/test-results/**',
+      'ui-tests/playwright-report/**',
+      '**/*.js',
+      '**/*.mjs'
+    ]
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

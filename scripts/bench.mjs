@@ -22,8 +22,13 @@ const freePort = () =>
     });
   });
 
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-const median = xs => pct([...xs].sort((a, b) => a - b), 50);
+const pct = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const median = xs =>
+  pct(
+    [...xs].sort((a, b) => a - b),
+    50
+  );
 
 async function startJupyter({ disableSuite }) {
   const dir = mkdtempSync(join(tmpdir(), 'hs-bench-'));
@@ -39,13 +44,26 @@ async function startJupyter({ disableSuite }) {
   const token = randomBytes(16).toString('hex');
   const proc = spawn(
     join(root, '.venv', 'bin', 'jupyter'),
-    ['lab', '--no-browser', '--ServerApp.ip=127.0.0.1', `--ServerApp.port=${port}`,
-     `--IdentityProvider.token=${token}`, `--ServerApp.root_dir=${dir}`, '--LabApp.expose_app_in_browser=True',
-     '--LabApp.news_url=', '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate',
-     ...(process.getuid?.() === 0 ? ['--allow-root'] : [])],
+    [
+      'lab',
+      '--no-browser',
+      '--ServerApp.ip=127.0.0.1',
+      `--ServerApp.port=${port}`,
+      `--IdentityProvider.token=${token}`,
+      `--ServerApp.root_dir=${dir}`,
+      '--LabApp.expose_app_in_browser=True',
+      '--LabApp.news_url=',
+      '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate',
+      ...(process.getuid?.() === 0 ? ['--allow-root'] : [])
+    ],
     {
-      env: { ...process.env, JUPYTER_CONFIG_DIR: config, JUPYTER_RUNTIME_DIR: join(dir, 'runtime'),
-             XDG_DATA_HOME: join(dir, 'data'), PATH: `${join(root, '.venv', 'bin')}:${process.env.PATH}` },
+      env: {
+        ...process.env,
+        JUPYTER_CONFIG_DIR: config,
+        JUPYTER_RUNTIME_DIR: join(dir, 'runtime'),
+        XDG_DATA_HOME: join(dir, 'data'),
+        PATH: `${join(root, '.venv', 'bin')}:${process.env.PATH}`
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: true
     }
@@ -95,8 +113,16 @@ async function timeToReady(browser, server, withSuite) {
 
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-         '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage']
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+    '--disable-dev-shm-usage'
+  ]
 });
 
 const withSuite = await startJupyter({ disableSuite: false });
@@ -113,8 +139,12 @@ try {
   }
   const ma = median(a);
   const mb = median(b);
-  console.log(`JupyterLab time-to-ready, median of ${ROUNDS} (status item showing figures vs. suite disabled):`);
-  console.log(`  with suite ${ma.toFixed(0)} ms, without ${mb.toFixed(0)} ms, ratio ${(ma / mb).toFixed(3)}`);
+  console.log(
+    `JupyterLab time-to-ready, median of ${ROUNDS} (status item showing figures vs. suite disabled):`
+  );
+  console.log(
+    `  with suite ${ma.toFixed(0)} ms, without ${mb.toFixed(0)} ms, ratio ${(ma / mb).toFixed(3)}`
+  );
 
   const url = `${withSuite.base}hotstepper/api/v1/usage/now`;
   const headers = { Authorization: `token ${withSuite.token}` };
@@ -129,8 +159,12 @@ try {
     lat.push(performance.now() - t);
   }
   lat.sort((x, y) => x - y);
-  console.log(`Status item request GET /hotstepper/api/v1/usage/now through jupyter-server-proxy, ${REQUESTS} sequential:`);
-  console.log(`  p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms, max ${lat.at(-1).toFixed(2)} ms`);
+  console.log(
+    `Status item request GET /hotstepper/api/v1/usage/now through jupyter-server-proxy, ${REQUESTS} sequential:`
+  );
+  console.log(
+    `  p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms, max ${lat.at(-1).toFixed(2)} ms`
+  );
 } finally {
   await browser.close();
   await withSuite.stop();

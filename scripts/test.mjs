@@ -13,7 +13,11 @@ const jest = (name, dir, config = []) => ({
   cwd: join(root, dir),
   cmd: ['npx', 'jest', ...config, '--json', `--outputFile=${join(out, `${name}.json`)}`],
   report: join(out, `${name}.json`),
-  count: r => ({ passed: r.numPassedTests, failed: r.numFailedTests + r.numRuntimeErrorTestSuites, skipped: r.numPendingTests })
+  count: r => ({
+    passed: r.numPassedTests,
+    failed: r.numFailedTests + r.numRuntimeErrorTestSuites,
+    skipped: r.numPendingTests
+  })
 });
 
 const suites = [
@@ -26,7 +30,11 @@ const suites = [
     cwd: join(root, 'ui-tests'),
     cmd: ['npx', 'playwright', 'test'],
     report: join(root, 'ui-tests', 'test-results', 'results.json'),
-    count: r => ({ passed: r.stats.expected + r.stats.flaky, failed: r.stats.unexpected, skipped: r.stats.skipped })
+    count: r => ({
+      passed: r.stats.expected + r.stats.flaky,
+      failed: r.stats.unexpected,
+      skipped: r.stats.skipped
+    })
   }
 ];
 
@@ -54,8 +62,12 @@ for (const suite of suites.filter(s => !only.length || only.some(o => s.name.sta
   for (const key of Object.keys(totals)) {
     totals[key] += counts[key];
   }
-  lines.push(`${suite.name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  lines.push(
+    `${suite.name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`
+  );
 }
 process.stdout.write(`\n${lines.join('\n')}\n`);
-process.stdout.write(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}\n`);
+process.stdout.write(
+  `${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}\n`
+);
 process.exit(totals.failed > 0 || totals.passed === 0 ? 1 : 0);

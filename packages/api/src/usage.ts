@@ -21,7 +21,10 @@ export const UsageSnapshot = Type.Object(
     sampledAt: Type.String({ format: 'date-time' }),
     source: UsageSource,
     cpu: Type.Object({
-      used: Type.Number({ minimum: 0, description: 'CPU cores in use, averaged over the last interval' }),
+      used: Type.Number({
+        minimum: 0,
+        description: 'CPU cores in use, averaged over the last interval'
+      }),
       limit: Type.Number({ exclusiveMinimum: 0, description: 'CPU cores allowed' }),
       limitSource: LimitSource
     }),
@@ -30,7 +33,10 @@ export const UsageSnapshot = Type.Object(
       limit: Type.Integer({ exclusiveMinimum: 0, description: 'Bytes allowed' }),
       limitSource: LimitSource
     }),
-    intervalSeconds: Type.Number({ exclusiveMinimum: 0, description: 'How often the backend samples' })
+    intervalSeconds: Type.Number({
+      exclusiveMinimum: 0,
+      description: 'How often the backend samples'
+    })
   },
   { $id: 'UsageSnapshot' }
 );

@@ -6,7 +6,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync
+} from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -32,7 +40,11 @@ export interface RequestOptions {
 }
 
 /** One plain HTTP request: no redirect following, no cookie jar, no keep-alive. */
-export function request(url: string, method = 'GET', options: RequestOptions = {}): Promise<HttpResponse> {
+export function request(
+  url: string,
+  method = 'GET',
+  options: RequestOptions = {}
+): Promise<HttpResponse> {
   return new Promise((resolvePromise, reject) => {
     const req = http.request(
       url,
@@ -41,7 +53,11 @@ export function request(url: string, method = 'GET', options: RequestOptions = {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () =>
-          resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') })
+          resolvePromise({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8')
+          })
         );
         res.on('error', reject);
       }
@@ -187,13 +203,19 @@ export class JupyterServer {
       XDG_DATA_HOME: join(this.dir, 'xdg-data'),
       // jupyter-server-proxy makes its socket directory with mkdtemp: keep it in here too.
       TMPDIR: join(this.dir, 'tmp'),
-      PATH: [join(REPO_ROOT, '.venv', 'bin'), dirname(process.execPath), process.env.PATH ?? ''].join(':'),
+      PATH: [
+        join(REPO_ROOT, '.venv', 'bin'),
+        dirname(process.execPath),
+        process.env.PATH ?? ''
+      ].join(':'),
       ...this.options.env
     });
 
     const jupyter = jupyterExecutable();
     if (!existsSync(jupyter)) {
-      throw new Error(`no Jupyter at ${jupyter}: create the venv (see README) or set HOTSTEPPER_JUPYTER`);
+      throw new Error(
+        `no Jupyter at ${jupyter}: create the venv (see README) or set HOTSTEPPER_JUPYTER`
+      );
     }
     const deadline = Date.now() + 45_000;
     this.port = await freePort();
@@ -221,7 +243,9 @@ export class JupyterServer {
 
     for (;;) {
       if (gone) {
-        throw new Error(`jupyter server exited during start-up (code ${proc.exitCode}):\n${this.stderr}`);
+        throw new Error(
+          `jupyter server exited during start-up (code ${proc.exitCode}):\n${this.stderr}`
+        );
       }
       try {
         const res = await request(`${this.url}api/status`, 'GET', { headers: this.auth });
@@ -251,7 +275,11 @@ export class JupyterServer {
       }
       const pid = Number(entry);
       const argv = commandLine(pid);
-      if (argv?.some(a => a.endsWith('hotstepper/backend/main.js')) && parentPid(pid) === this.proc.pid && isRunning(pid)) {
+      if (
+        argv?.some(a => a.endsWith('hotstepper/backend/main.js')) &&
+        parentPid(pid) === this.proc.pid &&
+        isRunning(pid)
+      ) {
         pids.push(pid);
       }
     }

@@ -59,7 +59,12 @@ async function xsrfCookie(): Promise<string> {
 /** Headers of a request as JupyterLab's ServerConnection sends it: token, XSRF pair, JSON content type. */
 async function asJupyterLab(): Promise<Record<string, string>> {
   const xsrf = await xsrfCookie();
-  return { ...server.auth, cookie: `_xsrf=${xsrf}`, 'x-xsrftoken': xsrf, 'content-type': 'application/json' };
+  return {
+    ...server.auth,
+    cookie: `_xsrf=${xsrf}`,
+    'x-xsrftoken': xsrf,
+    'content-type': 'application/json'
+  };
 }
 
 /** The response came from our backend (fastify answers JSON), not from Jupyter. */
@@ -100,14 +105,23 @@ describe('the backend behind jupyter-server-proxy, with token and XSRF on', () =
   });
 
   it('jupyter-server-proxy lists the server, without a launcher entry', async () => {
-    const res = await request(`${server.url}server-proxy/servers-info`, 'GET', { headers: server.auth });
+    const res = await request(`${server.url}server-proxy/servers-info`, 'GET', {
+      headers: server.auth
+    });
 
     expect(res.status).toBe(200);
     const { server_processes } = JSON.parse(res.body) as {
-      server_processes: Array<{ name: string; launcher_entry: { enabled: boolean }; new_browser_tab: boolean }>;
+      server_processes: Array<{
+        name: string;
+        launcher_entry: { enabled: boolean };
+        new_browser_tab: boolean;
+      }>;
     };
     expect(server_processes).toContainEqual(
-      expect.objectContaining({ name: 'hotstepper', launcher_entry: expect.objectContaining({ enabled: false }) })
+      expect.objectContaining({
+        name: 'hotstepper',
+        launcher_entry: expect.objectContaining({ enabled: false })
+      })
     );
   });
 
@@ -129,8 +143,14 @@ describe('the backend behind jupyter-server-proxy, with token and XSRF on', () =
         // jupyter_server refuses before the proxy: tornado's @authenticated answers an
         // unauthenticated GET with 302 to /login?next=... (seen: 302), any other
         // method with 403 (seen: 403, an HTML error page).
-        const refused = res.status === 403 || (res.status === 302 && String(res.headers.location).includes('/login'));
-        expect({ refused, fromBackend: fromBackend(res), res: `${label}: ${describeResponse(route, res)}` }).toEqual({
+        const refused =
+          res.status === 403 ||
+          (res.status === 302 && String(res.headers.location).includes('/login'));
+        expect({
+          refused,
+          fromBackend: fromBackend(res),
+          res: `${label}: ${describeResponse(route, res)}`
+        }).toEqual({
           refused: true,
           fromBackend: false,
           res: expect.any(String)
@@ -144,8 +164,17 @@ describe('the backend behind jupyter-server-proxy, with token and XSRF on', () =
       ['neither header nor cookie', (_x: string) => ({})],
       ['the cookie but no header', (x: string) => ({ cookie: `_xsrf=${x}` })],
       ['the header but no cookie', (x: string) => ({ 'x-xsrftoken': x })],
-      ['a header one character off the cookie', (x: string) => ({ cookie: `_xsrf=${x}`, 'x-xsrftoken': x.slice(0, -1) + (x.endsWith('0') ? '1' : '0') })],
-      ['a header shorter than the cookie', (x: string) => ({ cookie: `_xsrf=${x}`, 'x-xsrftoken': x.slice(0, 10) })]
+      [
+        'a header one character off the cookie',
+        (x: string) => ({
+          cookie: `_xsrf=${x}`,
+          'x-xsrftoken': x.slice(0, -1) + (x.endsWith('0') ? '1' : '0')
+        })
+      ],
+      [
+        'a header shorter than the cookie',
+        (x: string) => ({ cookie: `_xsrf=${x}`, 'x-xsrftoken': x.slice(0, 10) })
+      ]
     ])('refuses %s with 403 and says XSRF', async (_case, xsrfHeaders) => {
       const xsrf = await xsrfCookie();
       const mutations = (await routes()).filter(r => MUTATIONS.has(r.method));
@@ -164,23 +193,29 @@ describe('the backend behind jupyter-server-proxy, with token and XSRF on', () =
 
     it.each([
       // What JupyterLab's ServerConnection sends for a body-less POST.
-      ['as JupyterLab sends it (Content-Type: application/json, no body)', { 'content-type': 'application/json' }],
+      [
+        'as JupyterLab sends it (Content-Type: application/json, no body)',
+        { 'content-type': 'application/json' }
+      ],
       // What curl or a script sends; tornado's HTTP client then adds
       // Content-Type: application/x-www-form-urlencoded on the way to the backend.
       ['as a script sends it (no Content-Type, no body)', {}]
-    ])('with the token and a matching pair, POST usage/sample answers a fresh snapshot, %s', async (_case, extra) => {
-      const xsrf = await xsrfCookie();
+    ])(
+      'with the token and a matching pair, POST usage/sample answers a fresh snapshot, %s',
+      async (_case, extra) => {
+        const xsrf = await xsrfCookie();
 
-      const res = await request(at('/api/v1/usage/sample'), 'POST', {
-        headers: { ...server.auth, cookie: `_xsrf=${xsrf}`, 'x-xsrftoken': xsrf, ...extra }
-      });
+        const res = await request(at('/api/v1/usage/sample'), 'POST', {
+          headers: { ...server.auth, cookie: `_xsrf=${xsrf}`, 'x-xsrftoken': xsrf, ...extra }
+        });
 
-      expect(`${res.status} ${res.body.slice(0, 300)}`).toMatch(/^200 /);
-      const snapshot = JSON.parse(res.body);
-      expect(snapshot.cpu.used).toBeGreaterThanOrEqual(0);
-      expect(snapshot.memory.limit).toBeGreaterThan(0);
-      expect(snapshot.memory.used).toBeGreaterThan(0);
-    });
+        expect(`${res.status} ${res.body.slice(0, 300)}`).toMatch(/^200 /);
+        const snapshot = JSON.parse(res.body);
+        expect(snapshot.cpu.used).toBeGreaterThanOrEqual(0);
+        expect(snapshot.memory.limit).toBeGreaterThan(0);
+        expect(snapshot.memory.used).toBeGreaterThan(0);
+      }
+    );
   });
 
   it('the OpenAPI document lists every route, and every listed route exists', async () => {
@@ -241,16 +276,24 @@ describe('the backend behind jupyter-server-proxy, with token and XSRF on', () =
   it('never writes the token or the XSRF value to its log', async () => {
     const xsrf = await xsrfCookie();
     const jupyterlab = await asJupyterLab();
-    const withQueryToken = (path: string) => `${at(path)}?token=${server.token}&_xsrf=${encodeURIComponent(xsrf)}`;
+    const withQueryToken = (path: string) =>
+      `${at(path)}?token=${server.token}&_xsrf=${encodeURIComponent(xsrf)}`;
     // Successes, refusals, unknown routes and unparsable bodies, with the credentials
     // in the query string, the Authorization header, the Cookie and X-XSRFToken.
     await request(withQueryToken('/api/v1/usage/now'));
     await request(withQueryToken('/api/v1/usage/now'), 'GET', { headers: jupyterlab });
-    await request(withQueryToken('/api/v1/usage/sample'), 'POST', { headers: { cookie: `_xsrf=${xsrf}` } });
+    await request(withQueryToken('/api/v1/usage/sample'), 'POST', {
+      headers: { cookie: `_xsrf=${xsrf}` }
+    });
     await request(withQueryToken('/api/v1/usage/sample'), 'POST', { headers: jupyterlab });
-    await request(withQueryToken('/api/v1/usage/sample'), 'POST', { headers: jupyterlab, body: '{not json' });
+    await request(withQueryToken('/api/v1/usage/sample'), 'POST', {
+      headers: jupyterlab,
+      body: '{not json'
+    });
     await request(withQueryToken('/api/v1/no-such-route'), 'DELETE', { headers: jupyterlab });
-    await request(at('/api/v1/no-such-route'), 'GET', { headers: { ...jupyterlab, 'x-xsrftoken': server.token } });
+    await request(at('/api/v1/no-such-route'), 'GET', {
+      headers: { ...jupyterlab, 'x-xsrftoken': server.token }
+    });
     await new Promise(r => setTimeout(r, 500)); // let the pipe deliver what was written
 
     // Jupyter prints (a masked form of) its own token at start-up: only the backend's lines count.

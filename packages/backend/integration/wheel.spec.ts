@@ -35,14 +35,24 @@ describe('the hotstepper wheel', () => {
   });
 
   it('installs every extension prebuilt into share/jupyter/labextensions', () => {
-    const data = join(unpacked, 'hotstepper-0.1.0.data', 'data', 'share', 'jupyter', 'labextensions', '@hotstepper');
+    const data = join(
+      unpacked,
+      'hotstepper-0.1.0.data',
+      'data',
+      'share',
+      'jupyter',
+      'labextensions',
+      '@hotstepper'
+    );
     for (const name of ['usage']) {
       const pkg = JSON.parse(readFileSync(join(data, name, 'package.json'), 'utf8'));
       expect(pkg.name).toBe(`@hotstepper/${name}`);
       // The prebuilt bundle's entry point is named in the package.json the builder writes.
       const entry: string = pkg.jupyterlab._build.load;
       expect(readdirSync(join(data, name, 'static'))).toContain(entry.replace('static/', ''));
-      expect(readdirSync(join(data, name, 'schemas', '@hotstepper', name))).toContain('status-item.json');
+      expect(readdirSync(join(data, name, 'schemas', '@hotstepper', name))).toContain(
+        'status-item.json'
+      );
     }
   });
 
@@ -51,7 +61,9 @@ describe('the hotstepper wheel', () => {
     expect(readFileSync(join(unpacked, info, 'entry_points.txt'), 'utf8')).toMatch(
       /\[jupyter_serverproxy_servers\]\s*\nhotstepper = hotstepper:setup_hotstepper/
     );
-    expect(readFileSync(join(unpacked, info, 'METADATA'), 'utf8')).toMatch(/Requires-Dist: jupyter-server-proxy/);
+    expect(readFileSync(join(unpacked, info, 'METADATA'), 'utf8')).toMatch(
+      /Requires-Dist: jupyter-server-proxy/
+    );
   });
 
   it('runs its bundled backend with Node alone, outside the source tree', async () => {
@@ -70,7 +82,11 @@ describe('the hotstepper wheel', () => {
         const attempt = () =>
           getRoot(socket)
             .then(ok)
-            .catch(err => (Date.now() > deadline ? fail(new Error(`${err}\n${stderr}`)) : setTimeout(attempt, 200)));
+            .catch(err =>
+              Date.now() > deadline
+                ? fail(new Error(`${err}\n${stderr}`))
+                : setTimeout(attempt, 200)
+            );
         attempt();
       });
       expect(JSON.parse(body)).toMatchObject({ name: 'hotstepper', platform: 'local' });
@@ -86,7 +102,9 @@ function getRoot(socketPath: string): Promise<string> {
     const req = get({ socketPath, path: '/' }, res => {
       let data = '';
       res.on('data', c => (data += c));
-      res.on('end', () => (res.statusCode === 200 ? ok(data) : fail(new Error(`HTTP ${res.statusCode}`))));
+      res.on('end', () =>
+        res.statusCode === 200 ? ok(data) : fail(new Error(`HTTP ${res.statusCode}`))
+      );
     });
     req.on('error', fail);
   });

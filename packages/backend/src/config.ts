@@ -15,9 +15,15 @@ export const Config = Type.Object(
   {
     platform: literals(['auto', 'local', 'kubernetes'] as const, 'auto'),
     dataDir: Type.Optional(
-      Type.String({ minLength: 1, description: 'Where state.db lives; default $XDG_DATA_HOME/hotstepper' })
+      Type.String({
+        minLength: 1,
+        description: 'Where state.db lives; default $XDG_DATA_HOME/hotstepper'
+      })
     ),
-    logLevel: literals(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    logLevel: literals(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+      'info'
+    ),
     usage: Type.Object(
       {
         sampleIntervalSeconds: Type.Number({ minimum: 1, maximum: 300, default: 5 }),
@@ -58,7 +64,9 @@ function allowed(schema: TSchema | undefined): string {
     return `an object with the fields ${Object.keys(schema.properties ?? {}).join(', ')}`;
   }
   if (schema.type === 'string' && schema.minLength) {
-    return schema.minLength === 1 ? 'a non-empty string' : `a string of at least ${schema.minLength} characters`;
+    return schema.minLength === 1
+      ? 'a non-empty string'
+      : `a string of at least ${schema.minLength} characters`;
   }
   return `a ${schema.type}`;
 }

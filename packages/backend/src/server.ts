@@ -59,16 +59,28 @@ export async function buildServer(deps: ServerDeps) {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
     body === '' ? done(null, undefined) : json(req, body as string, done)
   );
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
-    body === ''
-      ? done(null, undefined)
-      : done(Object.assign(new Error('Send the request body as application/json'), { statusCode: 415 }), undefined)
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_req, body, done) =>
+      body === ''
+        ? done(null, undefined)
+        : done(
+            Object.assign(new Error('Send the request body as application/json'), {
+              statusCode: 415
+            }),
+            undefined
+          )
   );
 
   app.get(
     '/',
     { schema: { summary: 'Readiness probe', tags: ['meta'], response: { 200: Ready } } },
-    async () => ({ name: 'hotstepper' as const, version: deps.version, platform: deps.platform.name })
+    async () => ({
+      name: 'hotstepper' as const,
+      version: deps.version,
+      platform: deps.platform.name
+    })
   );
   app.get(
     `${API_PREFIX}/openapi.json`,

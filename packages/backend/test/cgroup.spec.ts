@@ -135,7 +135,9 @@ describe('cgroup v1: a Kubernetes node with separate cpu, cpuacct and memory hie
 
   it('takes the memory limit from MEM_LIMIT, else the host, while the CPU limit stays the cgroup one', async () => {
     const loc = (await locateCgroup(root))!;
-    expect(await new CgroupReader(loc, { MEM_LIMIT: '2147483648', CPU_LIMIT: '4' }).limits()).toEqual({
+    expect(
+      await new CgroupReader(loc, { MEM_LIMIT: '2147483648', CPU_LIMIT: '4' }).limits()
+    ).toEqual({
       cpu: { value: 1.5, source: 'cgroup' },
       memory: { value: 2 * GiB, source: 'env' }
     });

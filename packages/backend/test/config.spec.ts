@@ -94,12 +94,17 @@ describe('parseConfig', () => {
     expect(message).toContain('a non-empty string');
   });
 
-  it.each([[[]], ['platform: local'], [null], [42]])('refuses %p: the configuration must be a JSON object', raw => {
-    expect(errorFor(raw)).toContain('must be a JSON object');
-  });
+  it.each([[[]], ['platform: local'], [null], [42]])(
+    'refuses %p: the configuration must be a JSON object',
+    raw => {
+      expect(errorFor(raw)).toContain('must be a JSON object');
+    }
+  );
 
   it('starts the message with where the configuration came from', () => {
-    expect(errorFor({ platform: 'k8s' }, '/etc/jupyter/hotstepper.json')).toMatch(/^\/etc\/jupyter\/hotstepper\.json: /);
+    expect(errorFor({ platform: 'k8s' }, '/etc/jupyter/hotstepper.json')).toMatch(
+      /^\/etc\/jupyter\/hotstepper\.json: /
+    );
   });
 });
 
@@ -118,7 +123,10 @@ describe('loadConfig', () => {
 
   it('reads a valid file', () => {
     const file = join(dir, 'hotstepper.json');
-    writeFileSync(file, JSON.stringify({ platform: 'local', usage: { sampleIntervalSeconds: 10 } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ platform: 'local', usage: { sampleIntervalSeconds: 10 } })
+    );
     const config = loadConfig(file);
     expect(config.platform).toBe('local');
     expect(config.usage.sampleIntervalSeconds).toBe(10);
@@ -141,7 +149,9 @@ describe('loadConfig', () => {
     const file = join(dir, 'hotstepper.json');
     writeFileSync(file, JSON.stringify({ usage: { source: 'gpu' } }));
     expect(() => loadConfig(file)).toThrow(ConfigError);
-    expect(() => loadConfig(file)).toThrow(/hotstepper\.json: .*usage\.source.*"auto", "cgroup", "proc"/);
+    expect(() => loadConfig(file)).toThrow(
+      /hotstepper\.json: .*usage\.source.*"auto", "cgroup", "proc"/
+    );
   });
 });
 
@@ -153,7 +163,9 @@ describe('dataDir', () => {
   });
 
   it('uses $XDG_DATA_HOME/hotstepper', () => {
-    expect(dataDir(config, { XDG_DATA_HOME: '/home/jovyan/.data' })).toBe('/home/jovyan/.data/hotstepper');
+    expect(dataDir(config, { XDG_DATA_HOME: '/home/jovyan/.data' })).toBe(
+      '/home/jovyan/.data/hotstepper'
+    );
   });
 
   it('uses ~/.local/share/hotstepper when XDG_DATA_HOME is unset or empty', () => {

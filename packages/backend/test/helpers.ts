@@ -13,7 +13,10 @@ export function fixture(name: string): string {
 /** A real pino logger whose lines are kept in memory, so a test can see what was logged. */
 export function memoryLogger() {
   const lines: Array<Record<string, unknown>> = [];
-  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const log = pino(
+    { level: 'info' },
+    { write: (line: string) => void lines.push(JSON.parse(line)) }
+  );
   return { log, lines };
 }
 
@@ -21,7 +24,12 @@ export const GiB = 1024 ** 3;
 
 // TypeBox checks formats only when told what they mean.
 if (!FormatRegistry.Has('date-time')) {
-  FormatRegistry.Set('date-time', v => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(v) && !Number.isNaN(Date.parse(v)));
+  FormatRegistry.Set(
+    'date-time',
+    v =>
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(v) &&
+      !Number.isNaN(Date.parse(v))
+  );
 }
 
 /** The schema errors of `value` as a UsageSnapshot (empty when it is one). */
@@ -56,13 +64,24 @@ export function httpRequest(
 ): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { socketPath, method: options.method, path: options.path, headers: options.headers, agent: false },
+      {
+        socketPath,
+        method: options.method,
+        path: options.path,
+        headers: options.headers,
+        agent: false
+      },
       res => {
         const chunks: Buffer[] = [];
         res.on('data', chunk => chunks.push(chunk));
         res.on('end', () => {
           const body = Buffer.concat(chunks).toString('utf8');
-          resolve({ statusCode: res.statusCode!, headers: res.headers, body, json: () => JSON.parse(body) });
+          resolve({
+            statusCode: res.statusCode!,
+            headers: res.headers,
+            body,
+            json: () => JSON.parse(body)
+          });
         });
         res.on('error', reject);
       }

@@ -9,7 +9,10 @@ import { ProcTreeReader } from '../src/platform/resources';
 describe('createPlatform', () => {
   it('picks kubernetes inside a pod and local elsewhere when set to auto', async () => {
     const config = parseConfig({ usage: { source: 'proc' } });
-    const inPod = await createPlatform(config, { KUBERNETES_SERVICE_HOST: '10.0.0.1', HOSTNAME: 'jupyter-ada' });
+    const inPod = await createPlatform(config, {
+      KUBERNETES_SERVICE_HOST: '10.0.0.1',
+      HOSTNAME: 'jupyter-ada'
+    });
     expect(inPod.name).toBe('kubernetes');
     expect(inPod.describe().pod).toBe('jupyter-ada');
     const onLaptop = await createPlatform(config, {});

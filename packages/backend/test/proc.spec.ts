@@ -1,10 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { ProcTreeReader, parseStat, processTree, type ProcStat } from '../src/platform/resources/proc';
+import {
+  ProcTreeReader,
+  parseStat,
+  processTree,
+  type ProcStat
+} from '../src/platform/resources/proc';
 import { fixture } from './helpers';
 
 /** A /proc/<pid>/stat line as the kernel writes it (52 fields), with the fields we read set. */
-function statLine(pid: number, comm: string, ppid: number, utime: number, stime: number, rss: number): string {
+function statLine(
+  pid: number,
+  comm: string,
+  ppid: number,
+  utime: number,
+  stime: number,
+  rss: number
+): string {
   return (
     `${pid} (${comm}) S ${ppid} ${pid} ${pid} 34816 ${pid} 4194304 9120 0 3 0 ${utime} ${stime} 7 9 20 0 4 0 ` +
     `81234 1189888000 ${rss} 18446744073709551615 94571 94630 140731 0 0 0 0 16781312 134235139 0 0 0 17 2 0 0 0 0 0 ` +
@@ -50,7 +62,17 @@ describe('parseStat', () => {
 
 describe('processTree', () => {
   const s = (pid: number, ppid: number): ProcStat => ({ pid, ppid, ticks: pid, rss: pid });
-  const stats = [s(1, 0), s(7, 1), s(45, 7), s(3, 45), s(88, 7), s(91, 88), s(30, 1), s(31, 30), s(500, 31)];
+  const stats = [
+    s(1, 0),
+    s(7, 1),
+    s(45, 7),
+    s(3, 45),
+    s(88, 7),
+    s(91, 88),
+    s(30, 1),
+    s(31, 30),
+    s(500, 31)
+  ];
 
   it('takes the root and all its descendants, whatever their pid order, and no siblings', () => {
     const pids = processTree(stats, 7).map(p => p.pid);
@@ -103,7 +125,9 @@ describe('ProcTreeReader over a fixture /proc', () => {
   });
 
   it('has the environment limits, else the host, as its limits', async () => {
-    expect(await new ProcTreeReader(7, root, { CPU_LIMIT: '2', MEM_LIMIT: '1000000' }).limits()).toEqual({
+    expect(
+      await new ProcTreeReader(7, root, { CPU_LIMIT: '2', MEM_LIMIT: '1000000' }).limits()
+    ).toEqual({
       cpu: { value: 2, source: 'env' },
       memory: { value: 1000000, source: 'env' }
     });

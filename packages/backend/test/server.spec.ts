@@ -25,9 +25,20 @@ describe('the HTTP server', () => {
   let dir: string;
   let socket: string;
   const { log, lines } = memoryLogger();
-  const inject = (options: { method: string; url: string; headers?: Record<string, string>; body?: string }) =>
-    httpRequest(socket, { method: options.method, path: options.url, headers: options.headers, body: options.body });
-  const rows = () => (store.db.prepare('SELECT count(*) AS n FROM usage_sample').get() as { n: number }).n;
+  const inject = (options: {
+    method: string;
+    url: string;
+    headers?: Record<string, string>;
+    body?: string;
+  }) =>
+    httpRequest(socket, {
+      method: options.method,
+      path: options.url,
+      headers: options.headers,
+      body: options.body
+    });
+  const rows = () =>
+    (store.db.prepare('SELECT count(*) AS n FROM usage_sample').get() as { n: number }).n;
 
   beforeAll(async () => {
     store = new Store({ path: ':memory:' });
@@ -76,7 +87,9 @@ describe('the HTTP server', () => {
       const doc = res.json();
       expect(doc.openapi).toMatch(/^3\./);
       expect(doc.info.version).toBe('1.2.3');
-      expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/usage/now', '/api/v1/usage/sample']));
+      expect(Object.keys(doc.paths)).toEqual(
+        expect.arrayContaining(['/api/v1/usage/now', '/api/v1/usage/sample'])
+      );
       expect(doc.paths['/api/v1/usage/now'].get.responses['200']).toBeDefined();
       expect(doc.paths['/api/v1/usage/sample'].post.responses['200']).toBeDefined();
     });
@@ -89,12 +102,24 @@ describe('the HTTP server', () => {
     it.each<[string, Record<string, string>, string?]>([
       ['no header and no cookie', {}],
       ['a header but no cookie', { 'x-xsrftoken': XSRF }],
-      ['a header but no _xsrf cookie among the others', { 'x-xsrftoken': XSRF, cookie: 'theme=dark; jupyterhub-session-id=4a8f2c' }],
+      [
+        'a header but no _xsrf cookie among the others',
+        { 'x-xsrftoken': XSRF, cookie: 'theme=dark; jupyterhub-session-id=4a8f2c' }
+      ],
       ['a cookie but no header', { cookie: JUPYTER_COOKIES }],
-      ['a header that differs from the cookie (same length)', { 'x-xsrftoken': '2|abd|', cookie: JUPYTER_COOKIES }],
-      ['a header that differs from the cookie (other length)', { 'x-xsrftoken': '2|abc|de', cookie: JUPYTER_COOKIES }],
+      [
+        'a header that differs from the cookie (same length)',
+        { 'x-xsrftoken': '2|abd|', cookie: JUPYTER_COOKIES }
+      ],
+      [
+        'a header that differs from the cookie (other length)',
+        { 'x-xsrftoken': '2|abc|de', cookie: JUPYTER_COOKIES }
+      ],
       ['an empty header and an empty cookie', { 'x-xsrftoken': '', cookie: '_xsrf=' }],
-      ['the token in a cookie with a longer name', { 'x-xsrftoken': 'tok', cookie: 'not_xsrf=tok; _xsrf_old=tok' }],
+      [
+        'the token in a cookie with a longer name',
+        { 'x-xsrftoken': 'tok', cookie: 'not_xsrf=tok; _xsrf_old=tok' }
+      ],
       ['the token in the query string instead of a header', { cookie: '_xsrf=tok' }, '?_xsrf=tok']
     ])('is refused with 403 and an explanation: %s', async (_what, headers, query = '') => {
       const before = rows();
@@ -131,14 +156,16 @@ describe('the HTTP server', () => {
       expect(res.json().message).toContain('XSRF check failed');
     });
 
-    it("takes a sample when the X-XSRFToken header equals the _xsrf cookie among several cookies", async () => {
+    it('takes a sample when the X-XSRFToken header equals the _xsrf cookie among several cookies', async () => {
       const before = rows();
       const res = await post({ 'X-XSRFToken': XSRF, cookie: JUPYTER_COOKIES });
       expect(res.statusCode).toBe(200);
       const body = res.json();
       expect(snapshotErrors(body)).toEqual([]);
       expect(rows()).toBe(before + 1);
-      expect(Date.parse(body.sampledAt)).toBeGreaterThanOrEqual(Date.parse(sampler.snapshot!.sampledAt) - 1);
+      expect(Date.parse(body.sampledAt)).toBeGreaterThanOrEqual(
+        Date.parse(sampler.snapshot!.sampledAt) - 1
+      );
     });
   });
 
@@ -151,10 +178,13 @@ describe('the HTTP server', () => {
       }
     );
 
-    it.each(['PUT', 'DELETE'] as const)('%s to a GET-only route without XSRF is 403', async method => {
-      const res = await inject({ method, url: '/api/v1/usage/now' });
-      expect(res.statusCode).toBe(403);
-    });
+    it.each(['PUT', 'DELETE'] as const)(
+      '%s to a GET-only route without XSRF is 403',
+      async method => {
+        const res = await inject({ method, url: '/api/v1/usage/now' });
+        expect(res.statusCode).toBe(403);
+      }
+    );
 
     it('a POST to an unknown path with XSRF is 404 with a message pointing to the route list', async () => {
       const res = await inject({
@@ -171,7 +201,10 @@ describe('the HTTP server', () => {
     });
 
     it('a GET to an unknown path is 404 and does not echo credentials from the query', async () => {
-      const res = await inject({ method: 'GET', url: '/api/v1/nope?token=s3cret&_xsrf=2%7Cabc&page=2' });
+      const res = await inject({
+        method: 'GET',
+        url: '/api/v1/nope?token=s3cret&_xsrf=2%7Cabc&page=2'
+      });
       expect(res.statusCode).toBe(404);
       const { message } = res.json();
       expect(message).toBe(
@@ -231,7 +264,11 @@ describe('logSerializers', () => {
       headers: { authorization: 'token s3cret', cookie: '_xsrf=abc' }
     } as { method: string; url: string });
     expect(req).toEqual({ method: 'POST', url: '/api/v1/usage/sample?token=[redacted]' });
-    expect(logSerializers.res({ statusCode: 204, headers: { 'set-cookie': 'x' } } as { statusCode: number })).toEqual({
+    expect(
+      logSerializers.res({ statusCode: 204, headers: { 'set-cookie': 'x' } } as {
+        statusCode: number;
+      })
+    ).toEqual({
       statusCode: 204
     });
   });

@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -17,9 +25,11 @@ function openFiles(): string[] {
 }
 
 const tableNames = (db: Database.Database) =>
-  (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map(
-    r => r.name
-  );
+  (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{
+      name: string;
+    }>
+  ).map(r => r.name);
 
 describe('Store', () => {
   let dir: string;
@@ -63,7 +73,9 @@ describe('Store', () => {
   it('keeps its data and does not migrate again when reopened', () => {
     const first = store();
     first.db
-      .prepare('INSERT INTO usage_sample (ts, cpu_used, cpu_limit, mem_used, mem_limit) VALUES (?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO usage_sample (ts, cpu_used, cpu_limit, mem_used, mem_limit) VALUES (?, ?, ?, ?, ?)'
+      )
       .run(1700000000000, 0.25, 2, 123456, 4294967296);
     first.close();
 
@@ -95,7 +107,11 @@ describe('Store', () => {
   });
 
   describe('a failing migration', () => {
-    const good: Migration = { version: 1, name: 'good', sql: 'CREATE TABLE good (x INTEGER); INSERT INTO good VALUES (1);' };
+    const good: Migration = {
+      version: 1,
+      name: 'good',
+      sql: 'CREATE TABLE good (x INTEGER); INSERT INTO good VALUES (1);'
+    };
     const bad: Migration = {
       version: 2,
       name: 'bad',
@@ -104,7 +120,9 @@ describe('Store', () => {
     };
 
     it('throws, and leaves the database at the version before it with nothing of it applied', () => {
-      expect(() => new Store({ path, migrations: [good, bad] })).toThrow(/no such table: no_such_table/);
+      expect(() => new Store({ path, migrations: [good, bad] })).toThrow(
+        /no such table: no_such_table/
+      );
       const db = raw();
       expect(db.pragma('user_version', { simple: true })).toBe(1);
       expect(tableNames(db)).toEqual(['good']);
@@ -147,8 +165,14 @@ describe('Store', () => {
     [[0, 1], 'found 0 at position 1'],
     [[2], 'found 2 at position 1']
   ])('refuses migrations numbered %p before touching the database', (versions, found) => {
-    const list = versions.map((version, i) => ({ version, name: `m${i}`, sql: `CREATE TABLE t${i} (x INTEGER)` }));
-    expect(() => new Store({ path, migrations: list })).toThrow(`migrations must be numbered 1, 2, 3…; ${found}`);
+    const list = versions.map((version, i) => ({
+      version,
+      name: `m${i}`,
+      sql: `CREATE TABLE t${i} (x INTEGER)`
+    }));
+    expect(() => new Store({ path, migrations: list })).toThrow(
+      `migrations must be numbered 1, 2, 3…; ${found}`
+    );
     const db = raw();
     expect(db.pragma('user_version', { simple: true })).toBe(0);
     expect(tableNames(db)).toEqual([]);

@@ -93,7 +93,9 @@ describe('UsageSampler', () => {
   });
 
   it('reports the limits from the environment', async () => {
-    const sampler = start(new ProcTreeReader(process.pid, '', { CPU_LIMIT: '1.5', MEM_LIMIT: String(3 * GiB) }));
+    const sampler = start(
+      new ProcTreeReader(process.pid, '', { CPU_LIMIT: '1.5', MEM_LIMIT: String(3 * GiB) })
+    );
     await sampler.ready;
     expect(sampler.snapshot!.cpu).toMatchObject({ limit: 1.5, limitSource: 'env' });
     expect(sampler.snapshot!.memory).toMatchObject({ limit: 3 * GiB, limitSource: 'env' });
@@ -195,7 +197,9 @@ describe('UsageSampler', () => {
       await sampler.ready;
       rmSync(join(root, 'proc'), { recursive: true });
       await expect(sampler.sample()).rejects.toThrow(/ENOENT/);
-      expect(logged.lines).toEqual([expect.objectContaining({ level: 50, msg: 'usage sampling failed' })]);
+      expect(logged.lines).toEqual([
+        expect.objectContaining({ level: 50, msg: 'usage sampling failed' })
+      ]);
     });
 
     it('a background reading logs the error and keeps the last snapshot, without an unhandled rejection', async () => {

@@ -23,7 +23,9 @@ export function formatPercent(fraction: number, locale?: string): string {
   if (!Number.isFinite(fraction)) {
     return '–';
   }
-  return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 }).format(fraction);
+  return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 }).format(
+    fraction
+  );
 }
 
 /** 93784 → "1 d 2 h"; two largest units, for countdowns and job durations. */

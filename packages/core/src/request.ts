@@ -77,6 +77,9 @@ export async function requestBackend<T>(
   try {
     return (body ? JSON.parse(body) : undefined) as T;
   } catch {
-    throw new BackendError(response.status, `The Hotstepper backend answered something that is not JSON`);
+    throw new BackendError(
+      response.status,
+      `The Hotstepper backend answered something that is not JSON`
+    );
   }
 }

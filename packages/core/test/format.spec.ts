@@ -1,4 +1,10 @@
-import { formatBytes, formatCores, formatDuration, formatMoney, formatPercent } from '../src/format';
+import {
+  formatBytes,
+  formatCores,
+  formatDuration,
+  formatMoney,
+  formatPercent
+} from '../src/format';
 
 describe('formatters', () => {
   it('writes bytes in binary units as limits are set', () => {

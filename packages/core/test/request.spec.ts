@@ -2,7 +2,12 @@ import { ServerConnection } from '@jupyterlab/services';
 import { BackendError, backendUrl, requestBackend } from '../src/request';
 
 /** Server settings whose fetch answers like the Jupyter server in front of the backend. */
-function settingsAnswering(status: number, body: string, calls: Request[] = [], contentType = 'application/json') {
+function settingsAnswering(
+  status: number,
+  body: string,
+  calls: Request[] = [],
+  contentType = 'application/json'
+) {
   return ServerConnection.makeSettings({
     baseUrl: 'http://localhost:8888/user/ada/',
     token: 'secret-token',
@@ -46,7 +51,11 @@ describe('requestBackend', () => {
   });
 
   it("carries the backend's own message on a 4xx", async () => {
-    const body = JSON.stringify({ statusCode: 400, error: 'Bad Request', message: 'name must be a DNS label' });
+    const body = JSON.stringify({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'name must be a DNS label'
+    });
     await expect(requestBackend('api/v1/x', settingsAnswering(400, body))).rejects.toEqual(
       new BackendError(400, 'name must be a DNS label')
     );
@@ -75,6 +84,8 @@ describe('requestBackend', () => {
 
   it('builds URLs under the base URL', () => {
     const settings = ServerConnection.makeSettings({ baseUrl: 'http://h/base/' });
-    expect(backendUrl('api/v1/usage/now', settings)).toBe('http://h/base/hotstepper/api/v1/usage/now');
+    expect(backendUrl('api/v1/usage/now', settings)).toBe(
+      'http://h/base/hotstepper/api/v1/usage/now'
+    );
   });
 });

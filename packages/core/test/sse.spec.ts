@@ -47,8 +47,8 @@ describe('streamEvents', () => {
       baseUrl: 'http://localhost:8888/',
       fetch: async () => new Response('{"message":"no such job"}', { status: 404 })
     });
-    await expect(streamEvents('api/v1/jobs/9/log', settings, { onEvent: () => undefined })).rejects.toThrow(
-      'no such job'
-    );
+    await expect(
+      streamEvents('api/v1/jobs/9/log', settings, { onEvent: () => undefined })
+    ).rejects.toThrow('no such job');
   });
 });

@@ -33,7 +33,9 @@ describe('UsageStatus', () => {
     model = await modelWith(200, snapshot(1.4, 3.7 * 1024 ** 3));
     const { container } = render(<UsageStatus model={model} trans={trans} />);
     expect(container.querySelector('.hs-UsageStatus-cpu')?.getAttribute('data-level')).toBe('warn');
-    expect(container.querySelector('.hs-UsageStatus-memory')?.getAttribute('data-level')).toBe('danger');
+    expect(container.querySelector('.hs-UsageStatus-memory')?.getAttribute('data-level')).toBe(
+      'danger'
+    );
     expect(container.querySelector('.hs-UsageStatus-memory')?.classList).toContain('hs-mod-danger');
   });
 

@@ -16,7 +16,9 @@ describe('UsageModel', () => {
 
   it('keeps the reason when the backend cannot answer', async () => {
     model = new UsageModel(
-      settingsAnswering([{ status: 503, body: { statusCode: 503, error: 'x', message: 'No usage reading yet' } }])
+      settingsAnswering([
+        { status: 503, body: { statusCode: 503, error: 'x', message: 'No usage reading yet' } }
+      ])
     );
     await model.ready;
     expect(model.snapshot).toBeUndefined();

@@ -13,12 +13,18 @@ export async function createPlatform(
   rootPid = process.ppid
 ): Promise<Platform> {
   const name =
-    config.platform === 'auto' ? (env.KUBERNETES_SERVICE_HOST ? 'kubernetes' : 'local') : config.platform;
+    config.platform === 'auto'
+      ? env.KUBERNETES_SERVICE_HOST
+        ? 'kubernetes'
+        : 'local'
+      : config.platform;
   const resources = await createResourceReader({
     prefer: config.usage.source,
     inContainer: name === 'kubernetes',
     rootPid: Number(env.HOTSTEPPER_ROOT_PID) || rootPid,
     env
   });
-  return name === 'kubernetes' ? new KubernetesPlatform(resources, env) : new LocalPlatform(resources);
+  return name === 'kubernetes'
+    ? new KubernetesPlatform(resources, env)
+    : new LocalPlatform(resources);
 }

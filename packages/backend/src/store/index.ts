@@ -42,7 +42,9 @@ export class Store {
     const sorted = [...migrations].sort((a, b) => a.version - b.version);
     sorted.forEach((m, i) => {
       if (m.version !== i + 1) {
-        throw new Error(`migrations must be numbered 1, 2, 3…; found ${m.version} at position ${i + 1}`);
+        throw new Error(
+          `migrations must be numbered 1, 2, 3…; found ${m.version} at position ${i + 1}`
+        );
       }
     });
     const current = this.version;

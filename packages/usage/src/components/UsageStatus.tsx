@@ -55,7 +55,12 @@ export function UsageStatus({ model, trans }: IUsageStatusProps): JSX.Element {
   ].join('\n');
   return (
     <span className="hs-UsageStatus" title={title} role="status" aria-label={title}>
-      <Meter part="cpu" label={trans.__('CPU')} value={formatPercent(cpu)} level={model.level(cpu)} />
+      <Meter
+        part="cpu"
+        label={trans.__('CPU')}
+        value={formatPercent(cpu)}
+        level={model.level(cpu)}
+      />
       <span className="hs-UsageStatus-separator" aria-hidden="true">
         ·
       </span>

@@ -43,6 +43,7 @@ function unavailable(): ErrorResponse {
   return {
     statusCode: 503,
     error: 'Service Unavailable',
-    message: 'No usage reading yet: the sampler has not completed two readings; try again in a few seconds'
+    message:
+      'No usage reading yet: the sampler has not completed two readings; try again in a few seconds'
   };
 }

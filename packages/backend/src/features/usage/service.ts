@@ -51,7 +51,10 @@ export class UsageSampler {
       return;
     }
     // takeSample has logged a failure; unhandled, the rejection would end the process.
-    this.timer = setInterval(() => void this.sample().catch(() => undefined), this.options.intervalSeconds * 1000);
+    this.timer = setInterval(
+      () => void this.sample().catch(() => undefined),
+      this.options.intervalSeconds * 1000
+    );
     this.timer.unref();
   }
 
@@ -76,13 +79,20 @@ export class UsageSampler {
         return this.latest;
       }
       // A process that exits takes its CPU time with it: never report a negative rate.
-      const cpuUsed = Math.max(0, (counters.cpuSeconds - previous.cpuSeconds) / (counters.at - previous.at));
+      const cpuUsed = Math.max(
+        0,
+        (counters.cpuSeconds - previous.cpuSeconds) / (counters.at - previous.at)
+      );
       const now = Date.now();
       this.latest = {
         sampledAt: new Date(now).toISOString(),
         source: resources.source,
         cpu: { used: cpuUsed, limit: limits.cpu.value, limitSource: limits.cpu.source },
-        memory: { used: counters.memoryBytes, limit: limits.memory.value, limitSource: limits.memory.source },
+        memory: {
+          used: counters.memoryBytes,
+          limit: limits.memory.value,
+          limitSource: limits.memory.source
+        },
         intervalSeconds: this.options.intervalSeconds
       };
       this.insert.run(now, cpuUsed, limits.cpu.value, counters.memoryBytes, limits.memory.value);

@@ -100,7 +100,11 @@ export async function locateCgroup(rootfs = ''): Promise<CgroupLocation | undefi
     const path = paths.get(controller);
     return mount && path !== undefined ? resolveDir(rootfs, mount, path) : undefined;
   };
-  const [cpu, cpuacct, memory] = await Promise.all([v1dir('cpu'), v1dir('cpuacct'), v1dir('memory')]);
+  const [cpu, cpuacct, memory] = await Promise.all([
+    v1dir('cpu'),
+    v1dir('cpuacct'),
+    v1dir('memory')
+  ]);
   if (cpuacct && memory) {
     return { version: 1, cpu: cpu ?? cpuacct, cpuacct, memory };
   }
@@ -113,7 +117,9 @@ async function readNumber(path: string): Promise<number | undefined> {
 }
 
 /** The limits the cgroup itself sets (undefined where it sets none). */
-export async function cgroupLimits(loc: CgroupLocation): Promise<{ cpu?: number; memory?: number }> {
+export async function cgroupLimits(
+  loc: CgroupLocation
+): Promise<{ cpu?: number; memory?: number }> {
   if (loc.version === 2) {
     const [cpuMax, memMax] = await Promise.all([
       readText(join(loc.cpu, 'cpu.max')),

@@ -13,7 +13,9 @@ export interface ResourceReaderOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export async function createResourceReader(options: ResourceReaderOptions): Promise<ResourceReader> {
+export async function createResourceReader(
+  options: ResourceReaderOptions
+): Promise<ResourceReader> {
   const { rootfs = '', env = process.env } = options;
   const procReader = () => new ProcTreeReader(options.rootPid, rootfs, env);
   if (options.prefer === 'proc') {

@@ -26,7 +26,10 @@ export function parseStat(text: string): ProcStat | undefined {
     return undefined;
   }
   // Fields after the name start at field 3 (state); see proc(5).
-  const f = text.slice(close + 2).trim().split(/\s+/);
+  const f = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   const num = (field: number) => Number(f[field - 3]);
   return {
     pid: Number(text.slice(0, open).trim()),
