@@ -17,10 +17,12 @@ const PLUGIN_ID = '@hotstepper/usage:status-item';
 function readSettings(settings: ISettingRegistry.ISettings): IUsageSettings {
   const get = <K extends keyof IUsageSettings>(key: K) =>
     (settings.get(key).composite as IUsageSettings[K] | undefined) ?? DEFAULT_SETTINGS[key];
+  const dangerThreshold = get('dangerThreshold');
   return {
     refreshRate: get('refreshRate'),
-    warnThreshold: get('warnThreshold'),
-    dangerThreshold: get('dangerThreshold')
+    // A warning above the danger line would never show.
+    warnThreshold: Math.min(get('warnThreshold'), dangerThreshold),
+    dangerThreshold
   };
 }
 

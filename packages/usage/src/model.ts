@@ -67,6 +67,8 @@ export class UsageModel {
     this._settings = value;
     if (changedRate) {
       this._poll.frequency = { interval: value.refreshRate, backoff: true, max: MAX_INTERVAL };
+      // Otherwise the new rate waits for the tick already scheduled at the old one.
+      void this._poll.refresh();
     }
     this._changed.emit();
   }
@@ -99,9 +101,24 @@ export class UsageModel {
     return this._firstAnswer.promise;
   }
 
-  /** Asks the backend to take a reading now rather than at its next interval. */
+  /**
+   * Asks the backend to take a reading now rather than at its next interval.
+   * A failure leaves the figures as they were: the poll reports outages.
+   */
   async refresh(): Promise<void> {
-    await this.fetch('api/v1/usage/sample', { method: 'POST' }).catch(() => undefined);
+    try {
+      this._snapshot = await requestBackend<UsageSnapshot>(
+        'api/v1/usage/sample',
+        this.serverSettings,
+        {
+          method: 'POST'
+        }
+      );
+      this._error = undefined;
+      this._changed.emit();
+    } catch (err) {
+      console.warn('@hotstepper/usage: a fresh reading failed', err);
+    }
   }
 
   get isDisposed(): boolean {

@@ -9,6 +9,12 @@ export interface IUsageStatusProps {
   trans: TranslationBundle;
 }
 
+const SOURCE: Record<string, string> = {
+  cgroup2: "the container's cgroup (v2)",
+  cgroup1: "the container's cgroup (v1)",
+  proc: "the Jupyter server's processes"
+};
+
 const LIMIT_SOURCE: Record<string, string> = {
   cgroup: 'container limit',
   env: 'limit set by the hub',
@@ -51,7 +57,11 @@ export function UsageStatus({ model, trans }: IUsageStatusProps): JSX.Element {
       formatPercent(mem),
       trans.__(LIMIT_SOURCE[s.memory.limitSource])
     ),
-    trans.__('Measured from %1 at %2', s.source, new Date(s.sampledAt).toLocaleTimeString())
+    trans.__(
+      'Measured from %1 at %2',
+      trans.__(SOURCE[s.source]),
+      new Date(s.sampledAt).toLocaleTimeString()
+    )
   ].join('\n');
   return (
     <span className="hs-UsageStatus" title={title} role="status" aria-label={title}>

@@ -1,0 +1,75 @@
+/**
+ * Galata (Playwright) configuration for the Hotstepper UI tests.
+ *
+ * Uses Debian's Chromium (`npx playwright install` cannot download a browser
+ * here) and starts its own JupyterLab from the repository's .venv with the
+ * environment a KubeSpawner pod would have (CPU_LIMIT) and a fast sampler.
+ */
+import * as path from 'path';
+import { defineConfig, type PlaywrightTestConfig } from '@playwright/test';
+
+// galata's base configuration is CommonJS and typed as `export {}`: require it, as the
+// JupyterLab extension template does.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const baseConfig: PlaywrightTestConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+const HERE = __dirname;
+const TMP = path.join(HERE, '.tmp'); // git-ignored
+const VENV_BIN = path.resolve(HERE, '..', '.venv', 'bin');
+
+export default defineConfig({
+  ...baseConfig,
+  testDir: './tests',
+  outputDir: 'test-results',
+  workers: 1,
+  fullyParallel: false,
+  // Retries hide bugs: a flaky test must fail.
+  retries: 0,
+  timeout: 60_000,
+  reporter: [['list'], ['json', { outputFile: path.join(HERE, 'test-results', 'results.json') }]],
+  use: {
+    ...baseConfig.use,
+    baseURL: 'http://localhost:8888',
+    trace: 'retain-on-failure',
+    // galata's default ('retain-on-failure') needs Playwright's own ffmpeg.
+    video: 'off',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+        '--disable-dev-shm-usage'
+      ]
+    }
+  },
+  webServer: {
+    // The server's log goes to .tmp/jupyter-server.log (it is long and drowns the test list).
+    command: `mkdir -p .tmp && exec ${path.join(VENV_BIN, 'jupyter')} lab --config jupyter_server_test_config.py > .tmp/jupyter-server.log 2>&1`,
+    cwd: HERE,
+    url: 'http://localhost:8888/lab',
+    reuseExistingServer: !process.env.CI,
+    timeout: 120_000,
+    // SIGTERM rather than SIGKILL: jupyter-server-proxy (simpervisor) catches it, stops the
+    // backend and exits; kernels exit when they see their parent gone.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: {
+      // One busy Python process (1 core) is 200 % of this: red.
+      CPU_LIMIT: '0.5',
+      // No memory limit and no Kubernetes: the figures must not depend on the caller's shell.
+      MEM_LIMIT: '',
+      KUBERNETES_SERVICE_HOST: '',
+      // Sample every second instead of every five.
+      HOTSTEPPER_CONFIG: path.join(HERE, 'hotstepper-test-config.json'),
+      // The backend's state.db (and Jupyter's runtime files) stay out of the home directory.
+      XDG_DATA_HOME: path.join(TMP, 'xdg-data'),
+      PATH: `${VENV_BIN}${path.delimiter}${process.env.PATH ?? ''}`
+    }
+  }
+});
