@@ -16,6 +16,22 @@ export const UsageSource = Type.Union([
 ]);
 export type UsageSource = Static<typeof UsageSource>;
 
+/** One GPU (or MIG instance) as nvidia-smi reports it. */
+export const GpuUsage = Type.Object({
+  index: Type.Integer({ minimum: 0 }),
+  uuid: Type.String(),
+  /** Product name, e.g. "NVIDIA A40", or the MIG profile, e.g. "mig-1g.10gb". */
+  model: Type.String(),
+  /** The parent GPU's uuid when this is a MIG instance. */
+  parent: Type.Optional(Type.String()),
+  utilization: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], {
+    description: 'Fraction of time the GPU was busy; null where the driver does not report it (MIG)'
+  }),
+  memoryUsed: Type.Integer({ minimum: 0, description: 'Bytes' }),
+  memoryTotal: Type.Integer({ minimum: 0, description: 'Bytes' })
+});
+export type GpuUsage = Static<typeof GpuUsage>;
+
 export const UsageSnapshot = Type.Object(
   {
     sampledAt: Type.String({ format: 'date-time' }),
@@ -36,8 +52,172 @@ export const UsageSnapshot = Type.Object(
     intervalSeconds: Type.Number({
       exclusiveMinimum: 0,
       description: 'How often the backend samples'
-    })
+    }),
+    gpus: Type.Optional(
+      Type.Array(GpuUsage, { description: 'Absent when the notebook has no GPU' })
+    )
   },
   { $id: 'UsageSnapshot' }
 );
 export type UsageSnapshot = Static<typeof UsageSnapshot>;
+
+export const HistoryRange = Type.Union(
+  [Type.Literal('hour'), Type.Literal('day'), Type.Literal('week'), Type.Literal('quarter')],
+  {
+    description:
+      'hour: raw samples; day: 5-minute rollups; week: 30-minute; quarter (90 days): 6-hour'
+  }
+);
+export type HistoryRange = Static<typeof HistoryRange>;
+
+const nullable = (schema: ReturnType<typeof Type.Number>) => Type.Union([schema, Type.Null()]);
+
+/** One point of history; nulls are a gap (the server was not running), not zeros. */
+export const HistoryPoint = Type.Object({
+  t: Type.Integer({ description: 'Start of the bucket, unix ms' }),
+  cpu: nullable(Type.Number({ minimum: 0 })),
+  cpuMax: nullable(Type.Number({ minimum: 0 })),
+  cpuLimit: nullable(Type.Number({ minimum: 0 })),
+  memory: nullable(Type.Number({ minimum: 0 })),
+  memoryMax: nullable(Type.Number({ minimum: 0 })),
+  memoryLimit: nullable(Type.Number({ minimum: 0 })),
+  gpu: nullable(Type.Number({ minimum: 0, maximum: 1 })),
+  gpuMax: nullable(Type.Number({ minimum: 0, maximum: 1 })),
+  gpuMemory: nullable(Type.Number({ minimum: 0 })),
+  gpuMemoryTotal: nullable(Type.Number({ minimum: 0 }))
+});
+export type HistoryPoint = Static<typeof HistoryPoint>;
+
+export const UsageHistory = Type.Object(
+  {
+    range: HistoryRange,
+    /** Bucket width in seconds. */
+    resolution: Type.Integer({ minimum: 1 }),
+    from: Type.Integer(),
+    to: Type.Integer(),
+    points: Type.Array(HistoryPoint)
+  },
+  { $id: 'UsageHistory' }
+);
+export type UsageHistory = Static<typeof UsageHistory>;
+
+export const HistoryQuery = Type.Object({ range: HistoryRange });
+export type HistoryQuery = Static<typeof HistoryQuery>;
+
+/** Memory and CPU of one kernel's process tree. */
+export const KernelUsage = Type.Object({
+  kernelId: Type.String({ description: "The kernel's id (the frontend maps it to its notebook)" }),
+  pids: Type.Array(Type.Integer()),
+  cpu: Type.Number({ minimum: 0, description: 'Cores, over the last interval' }),
+  memory: Type.Integer({ minimum: 0, description: 'Resident bytes' })
+});
+export type KernelUsage = Static<typeof KernelUsage>;
+
+export const KernelUsageList = Type.Object(
+  {
+    kernels: Type.Array(KernelUsage),
+    /** Everything else in the notebook: the Jupyter server, terminals, the backend. */
+    other: Type.Object({ cpu: Type.Number({ minimum: 0 }), memory: Type.Integer({ minimum: 0 }) })
+  },
+  { $id: 'KernelUsageList' }
+);
+export type KernelUsageList = Static<typeof KernelUsageList>;
+
+/** Free / total GPUs of one model or MIG profile. */
+export const GpuAvailability = Type.Object({
+  model: Type.String({ description: 'e.g. "NVIDIA A40" or "mig-1g.10gb"' }),
+  free: Type.Integer({ minimum: 0 }),
+  total: Type.Integer({ minimum: 0 })
+});
+export type GpuAvailability = Static<typeof GpuAvailability>;
+
+export const GpuInventory = Type.Object(
+  {
+    source: Type.Union([
+      Type.Literal('kubernetes'),
+      Type.Literal('nvidia-smi'),
+      Type.Literal('none')
+    ]),
+    models: Type.Array(GpuAvailability),
+    /** Why the inventory is empty or partial, for a person to read. */
+    reason: Type.Optional(Type.String()),
+    checkedAt: Type.String({ format: 'date-time' })
+  },
+  { $id: 'GpuInventory' }
+);
+export type GpuInventory = Static<typeof GpuInventory>;
+
+export const CostBasis = Type.Union([Type.Literal('reserved'), Type.Literal('used')]);
+export type CostBasis = Static<typeof CostBasis>;
+
+export const PriceTable = Type.Object({
+  currency: Type.String({ minLength: 3, maxLength: 3, description: 'ISO 4217, e.g. CZK' }),
+  basis: CostBasis,
+  cpuHour: Type.Number({ minimum: 0, description: 'Per CPU core and hour' }),
+  memoryGiBHour: Type.Number({ minimum: 0, description: 'Per GiB of memory and hour' }),
+  gpuHour: Type.Record(Type.String(), Type.Number({ minimum: 0 }), {
+    description: 'Per GPU and hour, by model or MIG profile; "default" for any other'
+  })
+});
+export type PriceTable = Static<typeof PriceTable>;
+
+export const DailyCost = Type.Object({
+  date: Type.String({ description: 'YYYY-MM-DD, local time of the server' }),
+  cpu: Type.Number({ minimum: 0 }),
+  memory: Type.Number({ minimum: 0 }),
+  gpu: Type.Number({ minimum: 0 }),
+  total: Type.Number({ minimum: 0 }),
+  hours: Type.Number({ minimum: 0, description: 'Hours the server ran that day' })
+});
+export type DailyCost = Static<typeof DailyCost>;
+
+export const UsageCost = Type.Object(
+  {
+    prices: PriceTable,
+    /** Oldest first, one per day, days without a running server included as zeros. */
+    days: Type.Array(DailyCost),
+    totals: Type.Object({
+      today: Type.Number({ minimum: 0 }),
+      week: Type.Number({ minimum: 0, description: 'Last 7 days, today included' }),
+      quarter: Type.Number({ minimum: 0, description: 'Last 90 days, today included' })
+    }),
+    estimate: Type.Literal(true, { description: 'Always an estimate, never an invoice' })
+  },
+  { $id: 'UsageCost' }
+);
+export type UsageCost = Static<typeof UsageCost>;
+
+export const IdleResource = Type.Union([Type.Literal('cpu'), Type.Literal('gpu')]);
+export type IdleResource = Static<typeof IdleResource>;
+
+/** The idle clean-up as the platform applies it, and where this server stands. */
+export const IdleStatus = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    enforce: Type.Union([Type.Literal('off'), Type.Literal('hub')]),
+    /** GPU utilisation counts when the server reserved a GPU, else CPU cores. */
+    resource: IdleResource,
+    threshold: Type.Number({
+      minimum: 0,
+      description: 'Busiest segment below this counts as idle'
+    }),
+    maxIdleDays: Type.Integer({ minimum: 1 }),
+    checkHour: Type.Integer({ minimum: 0, maximum: 23 }),
+    segmentMinutes: Type.Integer({ minimum: 1 }),
+    /** The last 24 h in segments, oldest first; null where nothing was sampled. */
+    segments: Type.Array(
+      Type.Object({ t: Type.Integer(), value: Type.Union([Type.Number(), Type.Null()]) })
+    ),
+    busiest: Type.Union([Type.Number(), Type.Null()]),
+    /** Today's verdict so far, from the last 24 h. */
+    verdict: Type.Union([Type.Literal('idle'), Type.Literal('busy'), Type.Literal('unknown')]),
+    /** Consecutive idle days counted at the last daily check. */
+    idleDays: Type.Integer({ minimum: 0 }),
+    lastCheck: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    nextCheck: Type.String({ format: 'date-time' }),
+    /** When the server will be removed if it stays idle; null while it is not counting down. */
+    removalAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
+  },
+  { $id: 'IdleStatus' }
+);
+export type IdleStatus = Static<typeof IdleStatus>;

@@ -28,7 +28,36 @@ export const Config = Type.Object(
       {
         sampleIntervalSeconds: Type.Number({ minimum: 1, maximum: 300, default: 5 }),
         source: literals(['auto', 'cgroup', 'proc'] as const, 'auto'),
-        rawRetentionHours: Type.Number({ minimum: 1, maximum: 720, default: 48 })
+        rawRetentionHours: Type.Number({ minimum: 1, maximum: 720, default: 48 }),
+        historyDays: Type.Integer({ minimum: 90, maximum: 3650, default: 100 })
+      },
+      { additionalProperties: false, default: {} }
+    ),
+    /** The price table for cost estimates. */
+    prices: Type.Object(
+      {
+        currency: Type.String({ pattern: '^[A-Z]{3}$', default: 'CZK' }),
+        basis: literals(['reserved', 'used'] as const, 'reserved'),
+        cpuHour: Type.Number({ minimum: 0, default: 0.5 }),
+        memoryGiBHour: Type.Number({ minimum: 0, default: 0.1 }),
+        gpuHour: Type.Record(Type.String({ minLength: 1 }), Type.Number({ minimum: 0 }), {
+          default: { default: 20 }
+        })
+      },
+      { additionalProperties: false, default: {} }
+    ),
+    /** The idle clean-up rule, as the platform applies it. */
+    idle: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        checkHour: Type.Integer({ minimum: 0, maximum: 23, default: 3 }),
+        segmentMinutes: Type.Integer({ minimum: 1, maximum: 60, default: 5 }),
+        cpuThreshold: Type.Number({ minimum: 0, default: 0.1, description: 'CPU cores' }),
+        cpuMaxIdleDays: Type.Integer({ minimum: 1, maximum: 365, default: 4 }),
+        gpuThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.005 }),
+        gpuMaxIdleDays: Type.Integer({ minimum: 1, maximum: 365, default: 2 }),
+        warnDaysBefore: Type.Integer({ minimum: 0, maximum: 365, default: 1 }),
+        enforce: literals(['off', 'hub'] as const, 'off')
       },
       { additionalProperties: false, default: {} }
     )

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     retentionHours: config.usage.rawRetentionHours,
     log
   });
-  const app = await buildServer({ version: VERSION, platform, sampler, log });
+  const app = await buildServer({ version: VERSION, config, platform, store, sampler, log });
 
   const shutdown = async () => {
     sampler.stop();

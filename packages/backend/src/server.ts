@@ -4,12 +4,16 @@ import { API_PREFIX, ErrorResponse, Ready } from '@hotstepper/api';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { usageRoutes } from './features/usage/routes';
 import type { UsageSampler } from './features/usage/service';
+import type { Config } from './config';
 import type { Platform } from './platform';
+import type { Store } from './store';
 import { xsrfGuard } from './xsrf';
 
 export interface ServerDeps {
   version: string;
+  config: Config;
   platform: Platform;
+  store: Store;
   sampler: UsageSampler;
   /** pino, writing to stderr; none in unit tests. */
   log?: FastifyBaseLogger;
@@ -88,7 +92,13 @@ export async function buildServer(deps: ServerDeps) {
     async () => app.swagger()
   );
 
-  await app.register(usageRoutes, { prefix: `${API_PREFIX}/usage`, sampler: deps.sampler });
+  await app.register(usageRoutes, {
+    prefix: `${API_PREFIX}/usage`,
+    config: deps.config,
+    platform: deps.platform,
+    store: deps.store,
+    sampler: deps.sampler
+  });
 
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({

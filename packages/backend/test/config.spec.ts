@@ -19,7 +19,25 @@ describe('parseConfig', () => {
     expect(parseConfig({})).toEqual({
       platform: 'auto',
       logLevel: 'info',
-      usage: { sampleIntervalSeconds: 5, source: 'auto', rawRetentionHours: 48 }
+      usage: { sampleIntervalSeconds: 5, source: 'auto', rawRetentionHours: 48, historyDays: 100 },
+      prices: {
+        currency: 'CZK',
+        basis: 'reserved',
+        cpuHour: 0.5,
+        memoryGiBHour: 0.1,
+        gpuHour: { default: 20 }
+      },
+      idle: {
+        enabled: true,
+        checkHour: 3,
+        segmentMinutes: 5,
+        cpuThreshold: 0.1,
+        cpuMaxIdleDays: 4,
+        gpuThreshold: 0.005,
+        gpuMaxIdleDays: 2,
+        warnDaysBefore: 1,
+        enforce: 'off'
+      }
     });
   });
 
@@ -27,7 +45,25 @@ describe('parseConfig', () => {
     expect(parseConfig({ platform: 'kubernetes', usage: { source: 'proc' } })).toEqual({
       platform: 'kubernetes',
       logLevel: 'info',
-      usage: { sampleIntervalSeconds: 5, source: 'proc', rawRetentionHours: 48 }
+      usage: { sampleIntervalSeconds: 5, source: 'proc', rawRetentionHours: 48, historyDays: 100 },
+      prices: {
+        currency: 'CZK',
+        basis: 'reserved',
+        cpuHour: 0.5,
+        memoryGiBHour: 0.1,
+        gpuHour: { default: 20 }
+      },
+      idle: {
+        enabled: true,
+        checkHour: 3,
+        segmentMinutes: 5,
+        cpuThreshold: 0.1,
+        cpuMaxIdleDays: 4,
+        gpuThreshold: 0.005,
+        gpuMaxIdleDays: 2,
+        warnDaysBefore: 1,
+        enforce: 'off'
+      }
     });
   });
 

@@ -1,6 +1,7 @@
 import { UsageSampler } from '../src/features/usage/service';
 import { LocalPlatform } from '../src/platform/local';
 import { ProcTreeReader } from '../src/platform/resources';
+import { parseConfig } from '../src/config';
 import { buildServer, logSerializers, redactUrl } from '../src/server';
 import { Store } from '../src/store';
 import { cookieValue } from '../src/xsrf';
@@ -44,7 +45,13 @@ describe('the HTTP server', () => {
     store = new Store({ path: ':memory:' });
     const platform = new LocalPlatform(new ProcTreeReader(process.pid, '', {}));
     sampler = new UsageSampler(platform, store, { intervalSeconds: 60, retentionHours: 48, log });
-    app = await buildServer({ version: '1.2.3', platform, sampler });
+    app = await buildServer({
+      version: '1.2.3',
+      config: parseConfig({}),
+      platform,
+      store,
+      sampler
+    });
     // Served on a unix socket, as jupyter-server-proxy runs it.
     dir = mkdtempSync(join(tmpdir(), 'hotstepper-server-'));
     socket = join(dir, 'backend.sock');

@@ -82,7 +82,15 @@ describe('Store', () => {
     const second = store();
     expect(second.version).toBe(migrations.length);
     expect(second.db.prepare('SELECT * FROM usage_sample').all()).toEqual([
-      { ts: 1700000000000, cpu_used: 0.25, cpu_limit: 2, mem_used: 123456, mem_limit: 4294967296 }
+      {
+        ts: 1700000000000,
+        cpu_used: 0.25,
+        cpu_limit: 2,
+        mem_used: 123456,
+        mem_limit: 4294967296,
+        gpu_util: null,
+        gpu_mem: null
+      }
     ]);
   });
 

@@ -87,7 +87,10 @@ describe('UsageSampler', () => {
         cpu_used: snapshot.cpu.used,
         cpu_limit: snapshot.cpu.limit,
         mem_used: snapshot.memory.used,
-        mem_limit: snapshot.memory.limit
+        mem_limit: snapshot.memory.limit,
+        // No GPU here: no GPU columns.
+        gpu_util: null,
+        gpu_mem: null
       }
     ]);
   });

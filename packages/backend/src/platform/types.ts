@@ -1,4 +1,10 @@
-import type { LimitSource, PlatformName, UsageSource } from '@hotstepper/api';
+import type {
+  GpuInventory,
+  GpuUsage,
+  LimitSource,
+  PlatformName,
+  UsageSource
+} from '@hotstepper/api';
 
 /** Cumulative counters read at one moment. */
 export interface ResourceCounters {
@@ -29,6 +35,11 @@ export interface ResourceReader {
   limits(): Promise<ResourceLimits>;
 }
 
+/** The notebook's own GPUs (nvidia-smi), present only where one exists. */
+export interface GpuReader {
+  read(): Promise<GpuUsage[]>;
+}
+
 /**
  * The one seam between features and the world they run in. A feature
  * depends on this interface, never on an adapter.
@@ -36,6 +47,10 @@ export interface ResourceReader {
 export interface Platform {
   readonly name: PlatformName;
   readonly resources: ResourceReader;
+  /** Undefined when the notebook has no GPU: GPU features then disappear. */
+  readonly gpus?: GpuReader;
+  /** Free / total GPUs per model on the platform (cluster nodes, or this machine). */
+  gpuInventory(): Promise<GpuInventory>;
   /** What a person would want to know about where this runs (pod, namespace…). */
   describe(): Record<string, string>;
 }

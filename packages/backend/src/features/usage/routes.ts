@@ -1,11 +1,26 @@
 import { ErrorResponse, UsageSnapshot } from '@hotstepper/api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Config } from '../../config';
+import type { Platform } from '../../platform';
+import type { Store } from '../../store';
 import type { UsageSampler } from './service';
 
-export const usageRoutes: FastifyPluginAsyncTypebox<{ sampler: UsageSampler }> = async (
-  app,
-  { sampler }
-) => {
+/** What every part of the usage feature is given. */
+export interface UsageDeps {
+  config: Config;
+  platform: Platform;
+  store: Store;
+  sampler: UsageSampler;
+}
+
+/**
+ * The usage feature's routes. Each part (history, cost, GPUs, kernels, idle)
+ * is a plugin of its own that owns its service and stops it on close.
+ */
+export const usageRoutes: FastifyPluginAsyncTypebox<UsageDeps> = async (app, deps) => {
+  const { sampler } = deps;
+  // Parts register here, one line each.
+
   app.get(
     '/now',
     {

@@ -27,6 +27,7 @@ export class UsageSampler {
   private stopped = false;
   private readonly insert;
   private readonly prune;
+  private readonly listeners: Array<(snapshot: UsageSnapshot, at: number) => void> = [];
   /** Resolves once the first snapshot exists. */
   readonly ready: Promise<void>;
 
@@ -36,8 +37,8 @@ export class UsageSampler {
     private readonly options: SamplerOptions
   ) {
     this.insert = store.db.prepare(
-      `INSERT OR REPLACE INTO usage_sample (ts, cpu_used, cpu_limit, mem_used, mem_limit)
-       VALUES (?, ?, ?, ?, ?)`
+      `INSERT OR REPLACE INTO usage_sample (ts, cpu_used, cpu_limit, mem_used, mem_limit, gpu_util, gpu_mem)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`
     );
     this.prune = store.db.prepare('DELETE FROM usage_sample WHERE ts < ?');
     this.ready = this.start();
@@ -58,6 +59,11 @@ export class UsageSampler {
     this.timer.unref();
   }
 
+  /** Calls `listener` after each stored sample (history rollups, idle segments…). */
+  onSample(listener: (snapshot: UsageSnapshot, at: number) => void): void {
+    this.listeners.push(listener);
+  }
+
   /** The latest snapshot, or undefined before the first two readings. */
   get snapshot(): UsageSnapshot | undefined {
     return this.latest;
@@ -72,7 +78,11 @@ export class UsageSampler {
   private async takeSample(): Promise<UsageSnapshot | undefined> {
     const { resources } = this.platform;
     try {
-      const [counters, limits] = await Promise.all([resources.read(), resources.limits()]);
+      const [counters, limits, gpus] = await Promise.all([
+        resources.read(),
+        resources.limits(),
+        this.platform.gpus?.read()
+      ]);
       const previous = this.previous;
       this.previous = counters;
       if (!previous || counters.at <= previous.at) {
@@ -93,9 +103,26 @@ export class UsageSampler {
           limit: limits.memory.value,
           limitSource: limits.memory.source
         },
-        intervalSeconds: this.options.intervalSeconds
+        intervalSeconds: this.options.intervalSeconds,
+        ...(gpus?.length ? { gpus } : {})
       };
-      this.insert.run(now, cpuUsed, limits.cpu.value, counters.memoryBytes, limits.memory.value);
+      const gpu = gpuSummary(this.latest.gpus);
+      this.insert.run(
+        now,
+        cpuUsed,
+        limits.cpu.value,
+        counters.memoryBytes,
+        limits.memory.value,
+        gpu?.utilization ?? null,
+        gpu?.memoryUsed ?? null
+      );
+      for (const listener of this.listeners) {
+        try {
+          listener(this.latest, now);
+        } catch (err) {
+          this.options.log.error({ err }, 'a usage listener failed');
+        }
+      }
       if (now - this.lastPrune > PRUNE_EVERY_MS) {
         this.prune.run(now - this.options.retentionHours * 3600_000);
         this.lastPrune = now;
@@ -111,4 +138,19 @@ export class UsageSampler {
     this.stopped = true;
     clearInterval(this.timer);
   }
+}
+
+/** All the notebook's GPUs as one: mean utilisation of those that report it, memory summed. */
+export function gpuSummary(
+  gpus: UsageSnapshot['gpus']
+): { utilization: number | null; memoryUsed: number; memoryTotal: number } | undefined {
+  if (!gpus?.length) {
+    return undefined;
+  }
+  const reported = gpus.filter(g => g.utilization !== null).map(g => g.utilization as number);
+  return {
+    utilization: reported.length ? reported.reduce((a, b) => a + b, 0) / reported.length : null,
+    memoryUsed: gpus.reduce((sum, g) => sum + g.memoryUsed, 0),
+    memoryTotal: gpus.reduce((sum, g) => sum + g.memoryTotal, 0)
+  };
 }

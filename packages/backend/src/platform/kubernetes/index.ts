@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { Platform, ResourceReader } from '../types';
+import type { GpuInventory } from '@hotstepper/api';
+import type { GpuReader, Platform, ResourceReader } from '../types';
 
 const NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
@@ -15,7 +16,8 @@ export class KubernetesPlatform implements Platform {
   constructor(
     readonly resources: ResourceReader,
     env: NodeJS.ProcessEnv = process.env,
-    namespaceFile = NAMESPACE_FILE
+    namespaceFile = NAMESPACE_FILE,
+    readonly gpus?: GpuReader
   ) {
     this.podName = env.HOSTNAME ?? '';
     let namespace = env.POD_NAMESPACE ?? '';
@@ -25,6 +27,11 @@ export class KubernetesPlatform implements Platform {
       // Outside a pod with a service account: the namespace stays unknown.
     }
     this.namespace = namespace;
+  }
+
+  // Filled in by the GPU work: nvidia-smi locally, node inventory on Kubernetes.
+  async gpuInventory(): Promise<GpuInventory> {
+    return { source: 'none', models: [], checkedAt: new Date().toISOString() };
   }
 
   describe(): Record<string, string> {
