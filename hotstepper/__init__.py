@@ -22,7 +22,7 @@ CONFIG_FILE = "hotstepper.json"
 def _jupyter_labextension_paths():
     return [
         {"src": f"labextensions/@hotstepper/{ext.name}", "dest": f"@hotstepper/{ext.name}"}
-        for ext in sorted(LABEXTENSIONS.iterdir())
+        for ext in sorted(LABEXTENSIONS.iterdir() if LABEXTENSIONS.is_dir() else [])
         if (ext / "package.json").exists()
     ]
 
