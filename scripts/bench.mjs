@@ -1,11 +1,15 @@
 // Benchmarks (figures, not pass/fail). Starts real Jupyter servers with a
 // token on loopback, drives Debian Chromium, and prints:
 //  - JupyterLab time-to-ready with the suite vs. without it (ratio);
-//  - the status item's request latency through the Jupyter server (p50, p99).
+//  - the usage snapshot's latency through the Jupyter server (p50, p99), and
+//    jupyter-resource-usage's /api/metrics/v1 from the same server (ratio);
+//  - the sampler's CPU cost and the backend's RSS over BENCH_SAMPLER_SECONDS (600);
+//  - the 90-day history benchmark (packages/backend/bench).
+// `npm run bench -- startup latency` runs only the named sections.
 import { chromium } from '@playwright/test';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +17,11 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
+const SAMPLER_SECONDS = Number(process.env.BENCH_SAMPLER_SECONDS ?? 600);
+const sections = process.argv.slice(2);
+const wanted = name => !sections.length || sections.includes(name);
+/** jupyter-resource-usage, installed beside (not into) the venv so the tests never see it. */
+const BENCH_DEPS = join(root, '.bench-deps');
 
 const freePort = () =>
   new Promise(ok => {
@@ -30,7 +39,7 @@ const median = xs =>
     50
   );
 
-async function startJupyter({ disableSuite }) {
+async function startJupyter({ disableSuite, resourceUsage = false }) {
   const dir = mkdtempSync(join(tmpdir(), 'hs-bench-'));
   const config = join(dir, 'config');
   mkdirSync(join(config, 'labconfig'), { recursive: true });
@@ -38,6 +47,12 @@ async function startJupyter({ disableSuite }) {
     writeFileSync(
       join(config, 'labconfig', 'page_config.json'),
       JSON.stringify({ disabledExtensions: { '@hotstepper/usage': true } })
+    );
+  }
+  if (resourceUsage) {
+    writeFileSync(
+      join(config, 'jupyter_server_config.json'),
+      JSON.stringify({ ServerApp: { jpserver_extensions: { jupyter_resource_usage: true } } })
     );
   }
   const port = await freePort();
@@ -62,7 +77,8 @@ async function startJupyter({ disableSuite }) {
         JUPYTER_CONFIG_DIR: config,
         JUPYTER_RUNTIME_DIR: join(dir, 'runtime'),
         XDG_DATA_HOME: join(dir, 'data'),
-        PATH: `${join(root, '.venv', 'bin')}:${process.env.PATH}`
+        PATH: `${join(root, '.venv', 'bin')}:${process.env.PATH}`,
+        ...(resourceUsage ? { PYTHONPATH: BENCH_DEPS } : {})
       },
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: true
@@ -125,48 +141,135 @@ const browser = await chromium.launch({
   ]
 });
 
-const withSuite = await startJupyter({ disableSuite: false });
-const without = await startJupyter({ disableSuite: true });
-try {
-  // Warm both servers (first page load compiles templates, first proxy call starts the backend).
-  await timeToReady(browser, withSuite, true);
-  await timeToReady(browser, without, false);
-  const a = [];
-  const b = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    a.push(await timeToReady(browser, withSuite, true));
-    b.push(await timeToReady(browser, without, false));
-  }
-  const ma = median(a);
-  const mb = median(b);
-  console.log(
-    `JupyterLab time-to-ready, median of ${ROUNDS} (status item showing figures vs. suite disabled):`
-  );
-  console.log(
-    `  with suite ${ma.toFixed(0)} ms, without ${mb.toFixed(0)} ms, ratio ${(ma / mb).toFixed(3)}`
-  );
-
-  const url = `${withSuite.base}hotstepper/api/v1/usage/now`;
-  const headers = { Authorization: `token ${withSuite.token}` };
+async function latency(url, headers) {
   for (let i = 0; i < 20; i++) {
-    await (await fetch(url, { headers })).json();
+    await (await fetch(url, { headers })).text();
   }
   const lat = [];
   for (let i = 0; i < REQUESTS; i++) {
     const t = performance.now();
     const r = await fetch(url, { headers });
-    await r.json();
+    await r.text();
+    if (!r.ok) {
+      throw new Error(`${url} answered ${r.status}`);
+    }
     lat.push(performance.now() - t);
   }
-  lat.sort((x, y) => x - y);
-  console.log(
-    `Status item request GET /hotstepper/api/v1/usage/now through jupyter-server-proxy, ${REQUESTS} sequential:`
+  return lat.sort((x, y) => x - y);
+}
+
+const fmt = lat =>
+  `p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms, max ${lat.at(-1).toFixed(2)} ms`;
+
+if (wanted('startup')) {
+  const withSuite = await startJupyter({ disableSuite: false });
+  const without = await startJupyter({ disableSuite: true });
+  try {
+    // Warm both servers (first page load compiles templates, first proxy call starts the backend).
+    await timeToReady(browser, withSuite, true);
+    await timeToReady(browser, without, false);
+    const a = [];
+    const b = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      a.push(await timeToReady(browser, withSuite, true));
+      b.push(await timeToReady(browser, without, false));
+    }
+    const ma = median(a);
+    const mb = median(b);
+    console.log(
+      `JupyterLab time-to-ready, median of ${ROUNDS} (status item showing figures vs. suite disabled):`
+    );
+    console.log(
+      `  with suite ${ma.toFixed(0)} ms, without ${mb.toFixed(0)} ms, ratio ${(ma / mb).toFixed(3)}`
+    );
+  } finally {
+    await withSuite.stop();
+    await without.stop();
+  }
+}
+
+if (wanted('latency')) {
+  if (!existsSync(join(BENCH_DEPS, 'jupyter_resource_usage'))) {
+    execFileSync(
+      join(root, '.venv', 'bin', 'pip'),
+      [
+        'install',
+        '-q',
+        '--disable-pip-version-check',
+        '--no-deps',
+        '--target',
+        BENCH_DEPS,
+        'jupyter-resource-usage'
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] }
+    );
+  }
+  const server = await startJupyter({ disableSuite: false, resourceUsage: true });
+  try {
+    const headers = { Authorization: `token ${server.token}` };
+    const ours = await latency(`${server.base}hotstepper/api/v1/usage/now`, headers);
+    const theirs = await latency(`${server.base}api/metrics/v1`, headers);
+    console.log(
+      `Usage snapshot through the Jupyter server, ${REQUESTS} sequential requests each, same server:`
+    );
+    console.log(
+      `  hotstepper GET /hotstepper/api/v1/usage/now (jupyter-server-proxy): ${fmt(ours)}`
+    );
+    console.log(`  jupyter-resource-usage GET /api/metrics/v1: ${fmt(theirs)}`);
+    console.log(
+      `  ratio of p50 (hotstepper / jupyter-resource-usage): ${(pct(ours, 50) / pct(theirs, 50)).toFixed(3)}`
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+if (wanted('sampler')) {
+  // The backend alone, sampling every 5 s (the default), measured from /proc.
+  const dir = mkdtempSync(join(tmpdir(), 'hs-sampler-'));
+  const port = await freePort();
+  const proc = spawn(
+    process.execPath,
+    [join(root, 'hotstepper', 'backend', 'main.js'), '--port', String(port)],
+    {
+      env: { ...process.env, XDG_DATA_HOME: dir, HOTSTEPPER_ROOT_PID: String(process.pid) },
+      stdio: 'ignore'
+    }
   );
-  console.log(
-    `  p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms, max ${lat.at(-1).toFixed(2)} ms`
-  );
-} finally {
-  await browser.close();
-  await withSuite.stop();
-  await without.stop();
+  const ticks = () => {
+    const f = readFileSync(`/proc/${proc.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(f[11]) + Number(f[12]);
+  };
+  const rss = () =>
+    Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))[1]) * 1024;
+  try {
+    await new Promise(r => setTimeout(r, 3000));
+    const t0 = ticks();
+    const start = performance.now();
+    const rssSeen = [rss()];
+    while (performance.now() - start < SAMPLER_SECONDS * 1000) {
+      await new Promise(r => setTimeout(r, 10_000));
+      rssSeen.push(rss());
+    }
+    const cpu = (ticks() - t0) / 100 / ((performance.now() - start) / 1000);
+    const mib = b => `${(b / 1024 ** 2).toFixed(1)} MiB`;
+    console.log(`Backend alone, sampling every 5 s, over ${SAMPLER_SECONDS} s:`);
+    console.log(
+      `  CPU ${(cpu * 100).toFixed(3)} % of one core; RSS start ${mib(rssSeen[0])}, max ${mib(Math.max(...rssSeen))}, end ${mib(rssSeen.at(-1))}`
+    );
+  } finally {
+    proc.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await browser.close();
+
+if (wanted('history')) {
+  const script = ['history.bench.mjs', 'history.bench.js']
+    .map(f => join(root, 'packages', 'backend', 'bench', f))
+    .find(f => existsSync(f));
+  if (script) {
+    execFileSync(process.execPath, [script], { stdio: 'inherit' });
+  }
 }
