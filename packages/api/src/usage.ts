@@ -216,7 +216,9 @@ export const IdleStatus = Type.Object(
     lastCheck: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     nextCheck: Type.String({ format: 'date-time' }),
     /** When the server will be removed if it stays idle; null while it is not counting down. */
-    removalAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
+    removalAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    /** Show the idle warning: an idle day counted, or the removal within the admin's `warnDaysBefore`. */
+    warning: Type.Boolean()
   },
   { $id: 'IdleStatus' }
 );

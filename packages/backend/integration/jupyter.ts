@@ -51,7 +51,19 @@ export function request(
       { method, headers: { connection: 'close', ...options.headers }, agent: false },
       res => {
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        // An event stream never ends: its first chunk proves the proxy streams it.
+        const stream = String(res.headers['content-type']).startsWith('text/event-stream');
+        res.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          if (stream) {
+            resolvePromise({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: chunk.toString()
+            });
+            req.destroy();
+          }
+        });
         res.on('end', () =>
           resolvePromise({
             status: res.statusCode ?? 0,

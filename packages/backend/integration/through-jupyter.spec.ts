@@ -69,6 +69,11 @@ async function asJupyterLab(): Promise<Record<string, string>> {
 
 /** The response came from our backend (fastify answers JSON), not from Jupyter. */
 function fromBackend(res: HttpResponse): boolean {
+  // The backend's non-JSON answers: CSV exports and event streams.
+  const type = String(res.headers['content-type']);
+  if (type.startsWith('text/csv') || type.startsWith('text/event-stream')) {
+    return res.status === 200;
+  }
   try {
     const body = JSON.parse(res.body);
     return typeof body === 'object' && body !== null;
@@ -230,7 +235,14 @@ describe('the backend behind jupyter-server-proxy, with token and XSRF on', () =
 
     const headers = await asJupyterLab();
     for (const route of listed) {
-      const res = await request(at(route.path), route.method, { headers });
+      // jupyter-server-proxy streams a response only when the request's Accept is exactly
+      // text/event-stream (as @hotstepper/core's streamEvents sends); otherwise it buffers.
+      const accept: Record<string, string> = route.path.endsWith('/events')
+        ? { Accept: 'text/event-stream' }
+        : {};
+      const res = await request(at(route.path), route.method, {
+        headers: { ...headers, ...accept }
+      });
       const line = describeResponse(route, res);
       expect(line).not.toMatch(/→ 40[45] /);
       expect({ fromBackend: fromBackend(res), line }).toEqual({ fromBackend: true, line });

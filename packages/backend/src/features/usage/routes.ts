@@ -4,6 +4,11 @@ import type { Config } from '../../config';
 import type { Platform } from '../../platform';
 import type { Store } from '../../store';
 import type { UsageSampler } from './service';
+import { costRoutes } from './cost';
+import { gpuRoutes } from './gpus';
+import { historyRoutes } from './history';
+import { idleRoutes } from './idle';
+import { kernelRoutes } from './kernels';
 
 /** What every part of the usage feature is given. */
 export interface UsageDeps {
@@ -20,6 +25,12 @@ export interface UsageDeps {
 export const usageRoutes: FastifyPluginAsyncTypebox<UsageDeps> = async (app, deps) => {
   const { sampler } = deps;
   // Parts register here, one line each.
+  // (Without `prefix: ''` a part would get this plugin's prefix twice: fastify passes it in `deps`.)
+  await app.register(kernelRoutes, { ...deps, prefix: '' });
+  await app.register(gpuRoutes, { ...deps, prefix: '' });
+  await app.register(historyRoutes, { ...deps, prefix: '' });
+  await app.register(costRoutes, { ...deps, prefix: '' });
+  await app.register(idleRoutes, { ...deps, prefix: '' });
 
   app.get(
     '/now',

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { GpuInventory } from '@hotstepper/api';
 import type { GpuReader, Platform, ResourceReader } from '../types';
+import { ClusterGpuInventory } from './gpus';
 
 const NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
@@ -12,13 +13,16 @@ export class KubernetesPlatform implements Platform {
   readonly name = 'kubernetes' as const;
   readonly namespace: string;
   readonly podName: string;
+  private readonly inCluster: boolean;
 
   constructor(
     readonly resources: ResourceReader,
     env: NodeJS.ProcessEnv = process.env,
     namespaceFile = NAMESPACE_FILE,
-    readonly gpus?: GpuReader
+    readonly gpus?: GpuReader,
+    private cluster?: Pick<ClusterGpuInventory, 'read'>
   ) {
+    this.inCluster = Boolean(env.KUBERNETES_SERVICE_HOST);
     this.podName = env.HOSTNAME ?? '';
     let namespace = env.POD_NAMESPACE ?? '';
     try {
@@ -29,9 +33,19 @@ export class KubernetesPlatform implements Platform {
     this.namespace = namespace;
   }
 
-  // Filled in by the GPU work: nvidia-smi locally, node inventory on Kubernetes.
+  /** The cluster's free / total GPUs per model; the client is set up on the first call, inside a pod only. */
   async gpuInventory(): Promise<GpuInventory> {
-    return { source: 'none', models: [], checkedAt: new Date().toISOString() };
+    if (!this.cluster && !this.inCluster) {
+      return {
+        source: 'none',
+        models: [],
+        reason:
+          'Not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST is unset): no cluster to ask',
+        checkedAt: new Date().toISOString()
+      };
+    }
+    this.cluster ??= new ClusterGpuInventory();
+    return this.cluster.read();
   }
 
   describe(): Record<string, string> {

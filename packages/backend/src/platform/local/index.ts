@@ -1,18 +1,31 @@
 import type { GpuInventory } from '@hotstepper/api';
 import type { GpuReader, Platform, ResourceReader } from '../types';
 
+/** Where this machine's GPUs are counted: nvidia-smi (NvidiaSmiReader). */
+export interface LocalGpuInventory {
+  inventory(): Promise<GpuInventory>;
+}
+
 /** The embedded default: one person's `jupyter lab` on their own machine. */
 export class LocalPlatform implements Platform {
   readonly name = 'local' as const;
 
   constructor(
     readonly resources: ResourceReader,
-    readonly gpus?: GpuReader
+    readonly gpus?: GpuReader,
+    private readonly inventory?: LocalGpuInventory
   ) {}
 
-  // Filled in by the GPU work: nvidia-smi locally, node inventory on Kubernetes.
+  /** Free / total GPUs of this machine: those no compute process runs on are free. */
   async gpuInventory(): Promise<GpuInventory> {
-    return { source: 'none', models: [], checkedAt: new Date().toISOString() };
+    return this.inventory
+      ? this.inventory.inventory()
+      : {
+          source: 'none',
+          models: [],
+          reason: 'No NVIDIA GPU on this machine',
+          checkedAt: new Date().toISOString()
+        };
   }
 
   describe(): Record<string, string> {

@@ -6,8 +6,8 @@ import { monotonicSeconds, readText } from './files';
 import { resolveLimits } from './limits';
 
 /** USER_HZ and the page size: the same on every Linux the platform runs on. */
-const CLOCK_TICKS = 100;
-const PAGE_SIZE = 4096;
+export const CLOCK_TICKS = 100;
+export const PAGE_SIZE = 4096;
 
 export interface ProcStat {
   pid: number;
@@ -37,6 +37,19 @@ export function parseStat(text: string): ProcStat | undefined {
     ticks: num(14) + num(15),
     rss: num(24)
   };
+}
+
+/** Every process's stat under `procDir`; a process that exits while being read is skipped. */
+export async function readStats(procDir: string): Promise<ProcStat[]> {
+  const pids = (await readdir(procDir)).filter(name => /^\d+$/.test(name));
+  const stats = await Promise.all(
+    pids.map(async pid => {
+      // A process may exit between readdir and read: that is not an error.
+      const text = await readText(join(procDir, pid, 'stat')).catch(() => undefined);
+      return text ? parseStat(text) : undefined;
+    })
+  );
+  return stats.filter((s): s is ProcStat => s !== undefined);
 }
 
 /** The process and all its descendants. */
@@ -70,19 +83,7 @@ export class ProcTreeReader implements ResourceReader {
   ) {}
 
   async read(): Promise<ResourceCounters> {
-    const procDir = join(this.rootfs, '/proc');
-    const pids = (await readdir(procDir)).filter(name => /^\d+$/.test(name));
-    const stats = await Promise.all(
-      pids.map(async pid => {
-        // A process may exit between readdir and read: that is not an error.
-        const text = await readText(join(procDir, pid, 'stat')).catch(() => undefined);
-        return text ? parseStat(text) : undefined;
-      })
-    );
-    const tree = processTree(
-      stats.filter((s): s is ProcStat => s !== undefined),
-      this.rootPid
-    );
+    const tree = processTree(await readStats(join(this.rootfs, '/proc')), this.rootPid);
     return {
       at: monotonicSeconds(),
       cpuSeconds: tree.reduce((sum, s) => sum + s.ticks, 0) / CLOCK_TICKS,
