@@ -6,6 +6,8 @@ by galata's helper: these tests prove nothing about authentication.
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from jupyterlab.galata import configure_jupyter_server
@@ -24,6 +26,22 @@ if os.environ.get("XDG_DATA_HOME", "").startswith(str(TMP)):
 for directory in FRESH:
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
+
+# A usage history for the usage panel's tests (90 days of rollups with a gap, a quiet last day,
+# 2 of 4 idle days counted), written into the fresh state.db before the backend first starts
+# (jupyter-server-proxy starts it on the first request). Only ever into the test XDG_DATA_HOME.
+SEED = Path(__file__).parent.parent / "packages" / "backend" / "scripts" / "seed-usage.mjs"
+if len(FRESH) > 1:
+    node = os.environ.get("HOTSTEPPER_NODE") or shutil.which("node") or "node"
+    seeded = subprocess.run(
+        [node, str(SEED), "--db", str(FRESH[1] / "hotstepper" / "state.db")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    sys.stderr.write(seeded.stdout + seeded.stderr)
+    if seeded.returncode != 0:
+        raise SystemExit(f"seeding the usage history failed ({SEED}): {seeded.stderr.strip()}")
 
 c.ServerApp.ip = "127.0.0.1"  # noqa: F821
 c.ServerApp.allow_root = True  # noqa: F821

@@ -1,0 +1,277 @@
+/**
+ * The panel's recharts charts. This module is loaded lazily (see
+ * lazyCharts.tsx): recharts goes into a chunk of its own that JupyterLab
+ * fetches the first time a chart is drawn, not at start-up.
+ *
+ * Colours are `var(--jp-…)` strings: SVG presentation attributes accept
+ * them, so the charts follow the theme without reading computed styles.
+ */
+import React from 'react';
+import {
+  Area,
+  Bar,
+  BarChart,
+  CartesianGrid,
+  ComposedChart,
+  Legend,
+  Line,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis
+} from 'recharts';
+import type { HistoryMetric, ICostBar, IHistoryRow, IIdleRow } from '../chartData';
+import { LIMIT_KEY } from '../chartData';
+
+/** A series colour per metric and cost part. */
+export const COLORS = {
+  cpu: 'var(--jp-brand-color1)',
+  memory: 'var(--jp-accent-color1)',
+  gpu: 'var(--jp-warn-color1)',
+  gpuMemory: 'var(--jp-info-color1)',
+  limit: 'var(--jp-ui-font-color1)',
+  threshold: 'var(--jp-error-color1)',
+  idle: 'var(--jp-brand-color1)'
+} as const;
+
+const AXIS_TICK = { fill: 'var(--jp-ui-font-color2)', fontSize: 10 };
+const AXIS_LINE = 'var(--jp-border-color1)';
+const GRID = 'var(--jp-border-color2)';
+const TOOLTIP_STYLE: React.CSSProperties = {
+  background: 'var(--jp-layout-color1)',
+  border: '1px solid var(--jp-border-color1)',
+  color: 'var(--jp-ui-font-color1)',
+  fontSize: 'var(--jp-ui-font-size0)',
+  padding: '4px 8px'
+};
+const TOOLTIP_LABEL: React.CSSProperties = { color: 'var(--jp-ui-font-color1)' };
+const LEGEND_STYLE: React.CSSProperties = { fontSize: 'var(--jp-ui-font-size0)' };
+/** Tooltip rows in the order of the stack, not by name. */
+const COST_ORDER = ['cpu', 'memory', 'gpu'];
+const MARGIN = { top: 10, right: 8, bottom: 0, left: 0 };
+
+export interface IHistoryChartProps {
+  rows: IHistoryRow[];
+  metric: HistoryMetric;
+  /** e.g. "CPU" */
+  label: string;
+  /** e.g. "limit" */
+  limitLabel: string;
+  domain: [number, number];
+  yMax: number;
+  formatTime: (t: number) => string;
+  formatValue: (v: number) => string;
+  height?: number;
+}
+
+/** One metric over time against its limit (dashed); null rows are breaks. */
+export function HistoryChart(props: IHistoryChartProps): JSX.Element {
+  const { rows, metric, label, limitLabel, formatTime, formatValue } = props;
+  const color = COLORS[metric];
+  return (
+    <div className={`hs-UsageChart hs-UsageChart-${metric}`} data-points={rows.length}>
+      <ResponsiveContainer width="100%" height={props.height ?? 110}>
+        <ComposedChart data={rows} margin={MARGIN} accessibilityLayer>
+          <CartesianGrid stroke={GRID} strokeDasharray="2 4" vertical={false} />
+          <XAxis
+            dataKey="t"
+            type="number"
+            scale="time"
+            domain={props.domain}
+            tickFormatter={formatTime}
+            tick={AXIS_TICK}
+            stroke={AXIS_LINE}
+            minTickGap={28}
+            allowDataOverflow
+          />
+          <YAxis
+            domain={[0, props.yMax]}
+            tickFormatter={formatValue}
+            tick={AXIS_TICK}
+            stroke={AXIS_LINE}
+            width={64}
+            tickCount={3}
+          />
+          <Tooltip
+            contentStyle={TOOLTIP_STYLE}
+            labelStyle={TOOLTIP_LABEL}
+            labelFormatter={(t: React.ReactNode) => formatTime(Number(t))}
+            formatter={(v: unknown) => (typeof v === 'number' ? formatValue(v) : '–')}
+            separator=": "
+            isAnimationActive={false}
+          />
+          <Area
+            type="linear"
+            dataKey={metric}
+            name={label}
+            stroke={color}
+            fill={color}
+            fillOpacity={0.2}
+            strokeWidth={1.5}
+            connectNulls={false}
+            isAnimationActive={false}
+            dot={false}
+          />
+          <Line
+            type="stepAfter"
+            dataKey={LIMIT_KEY[metric]}
+            name={limitLabel}
+            stroke={COLORS.limit}
+            strokeDasharray="5 3"
+            strokeWidth={1.5}
+            connectNulls={false}
+            isAnimationActive={false}
+            dot={false}
+          />
+        </ComposedChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+export interface ICostChartProps {
+  bars: ICostBar[];
+  labels: { cpu: string; memory: string; gpu: string };
+  formatMoney: (amount: number) => string;
+  /** Shorter, for the axis: whole units. */
+  formatAxis?: (amount: number) => string;
+  formatDay: (date: string) => string;
+  height?: number;
+}
+
+/** Daily cost, stacked CPU / memory / GPU, one bar per day. */
+export function CostChart(props: ICostChartProps): JSX.Element {
+  const { bars, labels, formatMoney, formatDay } = props;
+  const tick = Math.max(0, Math.ceil(bars.length / 5) - 1);
+  return (
+    <div className="hs-UsageChart hs-UsageChart-cost" data-days={bars.length}>
+      <ResponsiveContainer width="100%" height={props.height ?? 150}>
+        <BarChart data={bars} margin={MARGIN} barCategoryGap={1} accessibilityLayer>
+          <CartesianGrid stroke={GRID} strokeDasharray="2 4" vertical={false} />
+          <XAxis
+            dataKey="date"
+            tickFormatter={formatDay}
+            tick={AXIS_TICK}
+            stroke={AXIS_LINE}
+            interval={tick}
+          />
+          <YAxis
+            tickFormatter={props.formatAxis ?? formatMoney}
+            tick={AXIS_TICK}
+            stroke={AXIS_LINE}
+            width={68}
+            tickCount={3}
+          />
+          <Tooltip
+            contentStyle={TOOLTIP_STYLE}
+            labelStyle={TOOLTIP_LABEL}
+            labelFormatter={(d: React.ReactNode) => formatDay(String(d))}
+            formatter={(v: unknown) => (typeof v === 'number' ? formatMoney(v) : '–')}
+            itemSorter={item => COST_ORDER.indexOf(String(item.dataKey))}
+            separator=": "
+            cursor={{ fill: 'var(--jp-brand-color1)', fillOpacity: 0.15 }}
+            isAnimationActive={false}
+          />
+          <Legend wrapperStyle={LEGEND_STYLE} iconSize={8} itemSorter={null} />
+          <Bar
+            dataKey="cpu"
+            name={labels.cpu}
+            stackId="cost"
+            fill={COLORS.cpu}
+            isAnimationActive={false}
+          />
+          <Bar
+            dataKey="memory"
+            name={labels.memory}
+            stackId="cost"
+            fill={COLORS.memory}
+            isAnimationActive={false}
+          />
+          <Bar
+            dataKey="gpu"
+            name={labels.gpu}
+            stackId="cost"
+            fill={COLORS.gpu}
+            isAnimationActive={false}
+          />
+        </BarChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+export interface IIdleChartProps {
+  rows: IIdleRow[];
+  threshold: number;
+  thresholdLabel: string;
+  valueLabel: string;
+  yMax: number;
+  formatTime: (t: number) => string;
+  formatValue: (v: number) => string;
+  height?: number;
+}
+
+/** The last 24 h in segments against the idle threshold (red, dashed). */
+export function IdleChart(props: IIdleChartProps): JSX.Element {
+  const { rows, formatTime, formatValue } = props;
+  return (
+    <div className="hs-UsageChart hs-UsageChart-idle" data-points={rows.length}>
+      <ResponsiveContainer width="100%" height={props.height ?? 110}>
+        <ComposedChart data={rows} margin={MARGIN} accessibilityLayer>
+          <CartesianGrid stroke={GRID} strokeDasharray="2 4" vertical={false} />
+          <XAxis
+            dataKey="t"
+            type="number"
+            scale="time"
+            domain={['dataMin', 'dataMax']}
+            tickFormatter={formatTime}
+            tick={AXIS_TICK}
+            stroke={AXIS_LINE}
+            minTickGap={28}
+          />
+          <YAxis
+            domain={[0, props.yMax]}
+            tickFormatter={formatValue}
+            tick={AXIS_TICK}
+            stroke={AXIS_LINE}
+            width={64}
+            tickCount={3}
+          />
+          <Tooltip
+            contentStyle={TOOLTIP_STYLE}
+            labelStyle={TOOLTIP_LABEL}
+            labelFormatter={(t: React.ReactNode) => formatTime(Number(t))}
+            formatter={(v: unknown) => (typeof v === 'number' ? formatValue(v) : '–')}
+            separator=": "
+            isAnimationActive={false}
+          />
+          <Area
+            type="stepAfter"
+            dataKey="value"
+            name={props.valueLabel}
+            stroke={COLORS.idle}
+            fill={COLORS.idle}
+            fillOpacity={0.2}
+            strokeWidth={1.5}
+            connectNulls={false}
+            isAnimationActive={false}
+            dot={false}
+          />
+          <ReferenceLine
+            y={props.threshold}
+            stroke={COLORS.threshold}
+            strokeDasharray="4 3"
+            ifOverflow="extendDomain"
+            label={{
+              value: props.thresholdLabel,
+              position: 'insideTopRight',
+              fill: 'var(--jp-ui-font-color1)',
+              fontSize: 10
+            }}
+          />
+        </ComposedChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}

@@ -1,0 +1,85 @@
+/**
+ * The charts, loaded on first use: `import('./charts')` makes rspack put
+ * them and recharts in a chunk of their own, so JupyterLab's start-up does
+ * not download or evaluate recharts.
+ */
+import type { TranslationBundle } from '@jupyterlab/translation';
+import React from 'react';
+import type { ICostChartProps, IHistoryChartProps, IIdleChartProps } from './charts';
+
+let loading: Promise<typeof import('./charts')> | undefined;
+/** One import for all three (a failed load is tried again next time). */
+function load(): Promise<typeof import('./charts')> {
+  loading ??= import('./charts').catch(err => {
+    loading = undefined;
+    throw err;
+  });
+  return loading;
+}
+
+const LazyHistory = React.lazy(() => load().then(m => ({ default: m.HistoryChart })));
+const LazyCost = React.lazy(() => load().then(m => ({ default: m.CostChart })));
+const LazyIdle = React.lazy(() => load().then(m => ({ default: m.IdleChart })));
+
+interface IBoundaryProps {
+  trans: TranslationBundle;
+  height: number;
+  children: React.ReactNode;
+}
+
+/** Says so when the chart chunk cannot be loaded (e.g. the server went away). */
+class ChartBoundary extends React.Component<IBoundaryProps, { error?: Error }> {
+  state: { error?: Error } = {};
+
+  static getDerivedStateFromError(error: Error): { error: Error } {
+    return { error };
+  }
+
+  render(): React.ReactNode {
+    const { trans, height } = this.props;
+    if (this.state.error) {
+      return (
+        <p className="hs-UsageChart-error" role="alert">
+          {trans.__('The chart could not be drawn: %1', this.state.error.message)}
+        </p>
+      );
+    }
+    return (
+      <React.Suspense
+        fallback={
+          <div className="hs-UsageChart-loading" style={{ height }} role="status">
+            {trans.__('Loading chart…')}
+          </div>
+        }
+      >
+        {this.props.children}
+      </React.Suspense>
+    );
+  }
+}
+
+type WithTrans<P> = P & { trans: TranslationBundle };
+
+export function HistoryChart({ trans, ...props }: WithTrans<IHistoryChartProps>): JSX.Element {
+  return (
+    <ChartBoundary trans={trans} height={props.height ?? 110}>
+      <LazyHistory {...props} />
+    </ChartBoundary>
+  );
+}
+
+export function CostChart({ trans, ...props }: WithTrans<ICostChartProps>): JSX.Element {
+  return (
+    <ChartBoundary trans={trans} height={props.height ?? 150}>
+      <LazyCost {...props} />
+    </ChartBoundary>
+  );
+}
+
+export function IdleChart({ trans, ...props }: WithTrans<IIdleChartProps>): JSX.Element {
+  return (
+    <ChartBoundary trans={trans} height={props.height ?? 110}>
+      <LazyIdle {...props} />
+    </ChartBoundary>
+  );
+}

@@ -1,0 +1,364 @@
+import type { IdleStatus } from '@hotstepper/api';
+import { formatMoney } from '@hotstepper/core';
+import { nullTranslator } from '@jupyterlab/translation';
+import { act, fireEvent, render, screen, within } from '@testing-library/react';
+import React from 'react';
+import { CostCard } from '../src/components/CostCard';
+import { GpuCard } from '../src/components/GpuCard';
+import { HistoryCard } from '../src/components/HistoryCard';
+import { IdleCard } from '../src/components/IdleCard';
+import { KernelsCard } from '../src/components/KernelsCard';
+import { NowCard } from '../src/components/NowCard';
+import { UsagePanelView } from '../src/components/UsagePanel';
+import { type ISessionSource, type ResourceName, UsagePanelModel } from '../src/panelModel';
+import {
+  A40,
+  COUNTING_DOWN,
+  cost,
+  history,
+  idle,
+  inventory,
+  kernels,
+  snapshotWithGpus
+} from './fixtures';
+import { type IAnswer, settingsRouting, until } from './helpers';
+
+// jsdom cannot lay out SVG: the charts are stand-ins that show what they were given.
+jest.mock('../src/components/lazyCharts', () => {
+  const React = jest.requireActual('react');
+  return {
+    HistoryChart: (p: { metric: string; rows: unknown[] }) =>
+      React.createElement('div', {
+        'data-testid': `history-${p.metric}`,
+        'data-points': p.rows.length
+      }),
+    CostChart: (p: { bars: unknown[] }) =>
+      React.createElement('div', { 'data-testid': 'cost-chart', 'data-days': p.bars.length }),
+    IdleChart: (p: { threshold: number; thresholdLabel: string }) =>
+      React.createElement('div', {
+        'data-testid': 'idle-chart',
+        'data-threshold': p.threshold,
+        'data-label': p.thresholdLabel
+      })
+  };
+});
+
+const trans = nullTranslator.load('hotstepper');
+const ok = (body: unknown): IAnswer => ({ status: 200, body });
+
+function routes(overrides: Record<string, IAnswer> = {}): Record<string, IAnswer> {
+  return {
+    'api/v1/usage/now': ok(snapshotWithGpus()),
+    'api/v1/usage/history?range=hour': ok(history('hour', 12, 300, [], false)),
+    'api/v1/usage/history?range=week': ok(history('week', 12, 1800, [], true)),
+    'api/v1/usage/kernels': ok(kernels),
+    'api/v1/usage/gpus': ok(inventory('none')),
+    'api/v1/usage/cost': ok(cost()),
+    'api/v1/usage/idle': ok(idle()),
+    ...overrides
+  };
+}
+
+const models: UsagePanelModel[] = [];
+afterEach(() => models.splice(0).forEach(m => m.dispose()));
+
+/** A visible model once the named endpoints have answered. */
+async function loaded(
+  answers: Record<string, IAnswer>,
+  names: ResourceName[] = ['now', 'history', 'kernels', 'gpus', 'cost', 'idle'],
+  sessions?: ISessionSource
+): Promise<UsagePanelModel> {
+  const model = new UsagePanelModel({
+    serverSettings: settingsRouting(answers),
+    visible: true,
+    sessions
+  });
+  models.push(model);
+  await until(model.changed, () => names.every(n => !model.state(n).loading));
+  return model;
+}
+
+describe('GpuCard', () => {
+  it('draws one square per GPU, filled when taken, with "free / total" and a label', async () => {
+    const model = await loaded(
+      routes({
+        'api/v1/usage/gpus': ok(
+          inventory('kubernetes', [
+            { model: 'NVIDIA A40', free: 3, total: 8 },
+            { model: 'mig-1g.10gb', free: 0, total: 7 }
+          ])
+        )
+      })
+    );
+    const { container } = render(<GpuCard model={model} trans={trans} />);
+    const a40 = container.querySelector('[data-model="NVIDIA A40"]') as HTMLElement;
+    expect(a40.querySelectorAll('.hs-GpuCard-squares .hs-mod-taken')).toHaveLength(5);
+    expect(a40.querySelectorAll('.hs-GpuCard-squares .hs-mod-free')).toHaveLength(3);
+    expect(within(a40).getByText('3 free / 8')).toBeTruthy();
+    expect(within(a40).getByRole('img').getAttribute('aria-label')).toBe('NVIDIA A40: 3 of 8 free');
+    const mig = container.querySelector('[data-model="mig-1g.10gb"]') as HTMLElement;
+    expect(mig.querySelectorAll('.hs-GpuCard-squares .hs-mod-taken')).toHaveLength(7);
+    expect(mig.querySelectorAll('.hs-GpuCard-squares .hs-mod-free')).toHaveLength(0);
+    expect(screen.getByText(/from the cluster's nodes/)).toBeTruthy();
+  });
+
+  it('is not there at all without GPUs (inventory "none", none in the snapshot)', async () => {
+    const model = await loaded(routes());
+    const { container } = render(<GpuCard model={model} trans={trans} />);
+    expect(container.innerHTML).toBe('');
+  });
+
+  it('is not there while it is not yet known whether there are GPUs', () => {
+    const model = new UsagePanelModel({ serverSettings: settingsRouting(routes()) });
+    models.push(model);
+    const { container } = render(<GpuCard model={model} trans={trans} />);
+    expect(container.innerHTML).toBe('');
+  });
+
+  it("shows the notebook's own GPUs even when the inventory has none, with its reason", async () => {
+    const model = await loaded(
+      routes({
+        'api/v1/usage/now': ok(snapshotWithGpus([A40])),
+        'api/v1/usage/gpus': ok({ ...inventory('none'), reason: 'nvidia-smi is not installed' })
+      })
+    );
+    render(<GpuCard model={model} trans={trans} />);
+    expect(screen.getByText('nvidia-smi is not installed')).toBeTruthy();
+  });
+
+  it('leaves no empty boxes in the panel when there are no GPUs', async () => {
+    const model = await loaded(routes());
+    const { container } = render(<UsagePanelView model={model} trans={trans} />);
+    expect(container.querySelector('.hs-UsageCard-gpus')).toBeNull();
+    expect(container.querySelector('.hs-Meter-gpu')).toBeNull();
+    expect(screen.queryByTestId('history-gpu')).toBeNull();
+    expect(screen.queryByTestId('history-gpuMemory')).toBeNull();
+    expect(container.querySelectorAll('.hs-UsageCard')).toHaveLength(5);
+  });
+});
+
+describe('CostCard', () => {
+  it('shows the totals in the price table currency, labelled as an estimate', async () => {
+    const model = await loaded(routes({ 'api/v1/usage/cost': ok(cost('EUR')) }), ['cost']);
+    const { container } = render(<CostCard model={model} trans={trans} />);
+    const total = (period: string) =>
+      container.querySelector(`[data-period="${period}"] dd`)?.textContent;
+    expect(total('today')).toBe(formatMoney(21.6, 'EUR'));
+    expect(total('week')).toBe(formatMoney(151.2, 'EUR'));
+    expect(total('quarter')).toBe(formatMoney(1234.5, 'EUR'));
+    expect(total('quarter')).toMatch(/€/);
+    expect(screen.getByText('Estimate')).toBeTruthy();
+    expect(
+      screen.getByText(/An estimate, charged on the resources the server reserved/)
+    ).toBeTruthy();
+    // 95 days answered: the chart gets the last 90.
+    expect(screen.getByTestId('cost-chart').getAttribute('data-days')).toBe('90');
+  });
+
+  it('has the price table behind a disclosure, GPU prices by model', async () => {
+    const model = await loaded(routes(), ['cost']);
+    const { container } = render(<CostCard model={model} trans={trans} />);
+    const details = container.querySelector('details.hs-CostCard-prices') as HTMLDetailsElement;
+    expect(details.open).toBe(false);
+    expect(within(details).getByText('Price table').tagName).toBe('SUMMARY');
+    const rows = [...details.querySelectorAll('tr')].map(r => r.textContent);
+    expect(rows).toEqual([
+      `CPU, per core and hour${formatMoney(0.5, 'CZK')}`,
+      `Memory, per GiB and hour${formatMoney(0.1, 'CZK')}`,
+      `GPU mig-1g.10gb, per hour${formatMoney(5, 'CZK')}`,
+      `Any other GPU, per hour${formatMoney(20, 'CZK')}`
+    ]);
+    expect(screen.getByRole('button', { name: 'Export CSV' })).toBeTruthy();
+  });
+
+  it('says what went wrong when the cost cannot be had', async () => {
+    const model = await loaded(
+      routes({
+        'api/v1/usage/cost': {
+          status: 500,
+          body: { statusCode: 500, error: 'x', message: 'state.db is locked' }
+        }
+      }),
+      ['cost']
+    );
+    render(<CostCard model={model} trans={trans} />);
+    expect(screen.getByRole('alert').textContent).toBe('Could not load: state.db is locked');
+  });
+
+  it('exports the CSV through the server connection and reports a failure', async () => {
+    const model = await loaded(
+      routes({
+        'api/v1/usage/cost.csv': {
+          status: 404,
+          body: {
+            statusCode: 404,
+            error: 'Not Found',
+            message: 'No route GET /api/v1/usage/cost.csv'
+          }
+        }
+      }),
+      ['cost']
+    );
+    render(<CostCard model={model} trans={trans} />);
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Export CSV' }));
+    });
+    await screen.findByText('Export failed: No route GET /api/v1/usage/cost.csv');
+  });
+});
+
+describe('IdleCard', () => {
+  async function renderIdle(status: IdleStatus) {
+    const model = await loaded(routes({ 'api/v1/usage/idle': ok(status) }), ['idle']);
+    return render(<IdleCard model={model} trans={trans} />);
+  }
+
+  it('idle, not yet counting: the verdict, the reason and "Not counting down"', async () => {
+    const { container } = await renderIdle(idle());
+    expect(screen.getByText('Idle so far today')).toBeTruthy();
+    expect(
+      screen.getByText('CPU below 0.1 CPU in every 5-minute segment of the last 24 h')
+    ).toBeTruthy();
+    expect(container.querySelector('.hs-IdleCard-counter')?.textContent).toBe('0 of 4 idle days');
+    expect(container.querySelector('.hs-IdleCard-removal')?.textContent).toBe('Not counting down');
+    expect(screen.getByTestId('idle-chart').getAttribute('data-threshold')).toBe('0.1');
+    expect(screen.getByTestId('idle-chart').getAttribute('data-label')).toBe('threshold 0.1 CPU');
+  });
+
+  it('busy: the busiest segment against the threshold', async () => {
+    await renderIdle(idle({}, 0.8));
+    expect(screen.getByText('Busy today')).toBeTruthy();
+    expect(
+      screen.getByText(
+        'The busiest 5-minute segment of the last 24 h used 0.8 CPU, not below 0.1 CPU'
+      )
+    ).toBeTruthy();
+    expect(screen.getByText('Not counting down')).toBeTruthy();
+  });
+
+  it('busy just above the threshold: enough digits to tell them apart', async () => {
+    await renderIdle(idle({}, 0.1004));
+    expect(
+      screen.getByText(
+        'The busiest 5-minute segment of the last 24 h used 0.1004 CPU, not below 0.1 CPU'
+      )
+    ).toBeTruthy();
+  });
+
+  it('counting down: the counter and the date of removal', async () => {
+    const { container } = await renderIdle(idle(COUNTING_DOWN));
+    expect(container.querySelector('.hs-IdleCard-counter')?.textContent).toBe('2 of 4 idle days');
+    const removal = container.querySelector('.hs-IdleCard-removal') as HTMLElement;
+    expect(removal.textContent).toMatch(/^Removal on .*28/);
+    expect(removal.dataset.counting).toBe('true');
+  });
+
+  it('a server that reserved a GPU: only GPU activity counts, in percent', async () => {
+    await renderIdle(
+      idle(
+        { resource: 'gpu', threshold: 0.005, maxIdleDays: 2, segments: [], busiest: 0.001 },
+        0.001
+      )
+    );
+    expect(
+      screen.getByText('GPU utilisation below 0.5% in every 5-minute segment of the last 24 h')
+    ).toBeTruthy();
+    expect(screen.getByText('Only GPU activity counts: this server reserved a GPU.')).toBeTruthy();
+    expect(screen.getByText('No readings in the last 24 h.')).toBeTruthy();
+  });
+
+  it('says when the clean-up is off', async () => {
+    await renderIdle(idle({ enabled: false }));
+    expect(screen.getByText('Idle clean-up is off on this server.')).toBeTruthy();
+  });
+});
+
+describe('NowCard', () => {
+  it('draws CPU, memory and GPU bars coloured by the thresholds', async () => {
+    const model = await loaded(routes({ 'api/v1/usage/now': ok(snapshotWithGpus([A40])) }), [
+      'now'
+    ]);
+    const { container } = render(<NowCard model={model} trans={trans} />);
+    const level = (part: string) =>
+      container.querySelector(`.hs-Meter-${part} .hs-Meter-fill`)?.getAttribute('data-level');
+    expect(level('cpu')).toBe('warn'); // 1.5 of 2
+    expect(level('memory')).toBe('danger'); // 3.8 of 4 GiB
+    expect(level('gpu')).toBe('ok'); // 42 %
+    const cpu = screen.getByRole('meter', { name: 'CPU' });
+    expect(cpu.getAttribute('aria-valuenow')).toBe('75');
+    expect(cpu.getAttribute('aria-valuetext')).toMatch(/^1\.5 CPU of 2 CPU \(75\s?%\)$/);
+  });
+
+  it('shows loading first, then the error when there is no answer', async () => {
+    const model = new UsagePanelModel({
+      serverSettings: settingsRouting(
+        routes({
+          'api/v1/usage/now': {
+            status: 503,
+            body: { statusCode: 503, error: 'x', message: 'No usage reading yet' }
+          }
+        })
+      ),
+      visible: true
+    });
+    models.push(model);
+    const { rerender } = render(<NowCard model={model} trans={trans} />);
+    expect(screen.getByRole('status').textContent).toBe('Loading…');
+    await until(model.changed, () => !model.now.loading);
+    rerender(<NowCard model={model} trans={trans} />);
+    expect(screen.getByRole('alert').textContent).toBe('Could not load: No usage reading yet');
+  });
+});
+
+describe('KernelsCard', () => {
+  it('lists kernels by memory with their notebooks', async () => {
+    const sessions = {
+      running: () => [{ path: 'work/analysis.ipynb', kernel: { id: 'bbbb-2' } }][Symbol.iterator]()
+    };
+    const model = await loaded(routes(), ['now', 'kernels'], sessions);
+    const { container } = render(<KernelsCard model={model} trans={trans} />);
+    const rows = [...container.querySelectorAll('.hs-KernelsCard-row')] as HTMLElement[];
+    expect(rows.map(r => r.dataset.kernelId)).toEqual(['bbbb-2', 'cccc-3', 'aaaa-1']);
+    expect(rows[0].querySelector('.hs-KernelsCard-name')?.textContent).toBe('analysis.ipynb');
+    expect(rows[0].querySelector('.hs-KernelsCard-dir')?.textContent).toBe('work');
+    expect(rows[0].querySelector('.hs-KernelsCard-memory')?.textContent).toBe('2 GiB');
+    expect(rows[1].querySelector('.hs-KernelsCard-name')?.textContent).toBe('Kernel cccc-3…');
+    expect(rows[0].title).toMatch(/^work\/analysis.ipynb\n2 GiB \(50\s?% of the limit\)/);
+  });
+
+  it('says when no kernel runs', async () => {
+    const model = await loaded(
+      routes({ 'api/v1/usage/kernels': ok({ kernels: [], other: { cpu: 0, memory: 1024 } }) }),
+      ['kernels']
+    );
+    render(<KernelsCard model={model} trans={trans} />);
+    expect(screen.getByText('No kernels running.')).toBeTruthy();
+  });
+});
+
+describe('HistoryCard', () => {
+  it('switches range with keyboard-reachable toggle buttons; GPU charts only with GPU data', async () => {
+    const model = await loaded(routes(), ['history']);
+    const { rerender } = render(<HistoryCard model={model} trans={trans} />);
+    expect(screen.getByTestId('history-cpu')).toBeTruthy();
+    expect(screen.getByTestId('history-memory')).toBeTruthy();
+    expect(screen.queryByTestId('history-gpu')).toBeNull();
+
+    const group = screen.getByRole('group', { name: 'History range' });
+    const buttons = within(group).getAllByRole('button');
+    expect(buttons.map(b => [b.textContent, b.getAttribute('aria-pressed')])).toEqual([
+      ['Hour', 'true'],
+      ['Day', 'false'],
+      ['Week', 'false']
+    ]);
+    buttons[2].focus();
+    expect(document.activeElement).toBe(buttons[2]);
+    fireEvent.click(buttons[2]);
+    expect(model.range).toBe('week');
+    await until(model.changed, () => model.history.data?.range === 'week');
+    rerender(<HistoryCard model={model} trans={trans} />);
+    expect(screen.getByTestId('history-gpu')).toBeTruthy();
+    expect(screen.getByTestId('history-gpuMemory')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Week' }).getAttribute('aria-pressed')).toBe('true');
+  });
+});

@@ -1,0 +1,337 @@
+/**
+ * @hotstepper/usage: the usage sidebar panel.
+ *
+ * The server (playwright.config.ts) runs with CPU_LIMIT=0.5, no MEM_LIMIT, no GPU, and a
+ * state.db seeded by packages/backend/scripts/seed-usage.mjs (run from
+ * jupyter_server_test_config.py): 90 days of 5-minute rollups with a 3-day gap 40 days ago, an
+ * A40 reserved on working hours 6 to 4 days ago, a quiet last day, and idle checks that leave
+ * the server 2 idle days into a 4-day CPU countdown.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { expect, galata, test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
+
+const PANEL_PLUGIN = '@hotstepper/usage:panel';
+const PANEL_ID = 'hs-usage-panel';
+const SCREENSHOTS = path.resolve(__dirname, '..', 'test-results', 'screenshots');
+/** The built extension's chunks. */
+const STATIC = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  'hotstepper',
+  'labextensions',
+  '@hotstepper',
+  'usage',
+  'static'
+);
+
+test.use({
+  mockSettings: { ...galata.DEFAULT_SETTINGS, [PANEL_PLUGIN]: { refreshRate: 2000 } }
+});
+
+const panel = (page: IJupyterLabPageFixture) => page.locator(`#${PANEL_ID}`);
+const card = (page: IJupyterLabPageFixture, name: string) =>
+  panel(page).locator(`.hs-UsageCard-${name}`);
+
+/** Opens the panel from its sidebar tab and waits for the figures of now. */
+async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
+  await page.sidebar.openTab(PANEL_ID);
+  await expect(panel(page)).toBeVisible();
+  // The backend is started by jupyter-server-proxy on first use.
+  await expect(card(page, 'now').getByRole('meter', { name: 'CPU' })).toBeVisible({
+    timeout: 30_000
+  });
+}
+
+/**
+ * A chart's SVG has drawn a line or area with a real path (checked by its path, not its box: a
+ * flat line has a box without height, which Playwright calls hidden).
+ */
+async function expectDrawn(chart: Locator, selector: string): Promise<void> {
+  const curve = chart.locator(`svg ${selector}`).first();
+  await expect(curve).toHaveAttribute('d', /^M[\d.-]+[ ,][\d.-]+.*L/, { timeout: 15_000 });
+}
+
+/** Sets (a value) or removes (null) keys of the panel's user settings. */
+async function setPanelSettings(
+  page: IJupyterLabPageFixture,
+  values: Record<string, unknown>
+): Promise<void> {
+  await page.evaluate(
+    async ({ plugin, values }) => {
+      const registry = (await window.galata.getPlugin('@jupyterlab/apputils-extension:settings'))!;
+      for (const [key, value] of Object.entries(values)) {
+        if (value === null) {
+          await registry.remove(plugin, key);
+        } else {
+          await registry.set(plugin, key, value as never);
+        }
+      }
+    },
+    { plugin: PANEL_PLUGIN, values }
+  );
+}
+
+test.describe('usage panel', () => {
+  test('opens from the sidebar with its cards; no GPU parts without a GPU; kernels by notebook', async ({
+    page,
+    tmpPath
+  }) => {
+    // recharts is in a chunk of its own, fetched when the first chart draws, not at start-up.
+    const rechartsChunk = fs
+      .readdirSync(STATIC)
+      .find(
+        f =>
+          f.endsWith('.js') &&
+          fs.readFileSync(path.join(STATIC, f), 'utf8').includes('recharts-surface')
+      );
+    expect(rechartsChunk).toBeDefined();
+    const fetched: string[] = [];
+    page.on('request', r => fetched.push(path.basename(new URL(r.url()).pathname)));
+    await page.reload({ waitForIsReady: true });
+    expect(fetched.some(f => f.startsWith('remoteEntry.'))).toBe(true);
+    expect(fetched).not.toContain(rechartsChunk);
+
+    const tab = page.sidebar.getTabLocator(PANEL_ID);
+    await expect(tab).toHaveAttribute('title', 'Usage');
+    await openPanel(page);
+    await expect(
+      card(page, 'history').locator('.hs-UsageChart-cpu .recharts-wrapper')
+    ).toBeVisible();
+    expect(fetched).toContain(rechartsChunk);
+
+    await expect(panel(page).locator('.hs-UsageCard-title')).toHaveText([
+      'Now',
+      'History',
+      'Kernels',
+      'Cost',
+      'Idle clean-up'
+    ]);
+    await expect(card(page, 'now').getByRole('meter', { name: 'Memory' })).toBeVisible();
+    // The local adapter without nvidia-smi: no GPU card, no GPU bars, no GPU charts of today.
+    await expect(card(page, 'gpus')).toHaveCount(0);
+    await expect(panel(page).locator('.hs-Meter-gpu')).toHaveCount(0);
+    await expect(panel(page).locator('.hs-UsageCard-error')).toHaveCount(0);
+    await expect(card(page, 'kernels')).toContainText('No kernels running.');
+
+    // The palette commands exist and the open command shows the panel.
+    const commands = await page.evaluate(() => {
+      const app = window.jupyterapp;
+      return ['hotstepper-usage:open-panel', 'hotstepper-usage:export-csv'].map(id => [
+        id,
+        app.commands.hasCommand(id) ? app.commands.label(id) : null
+      ]);
+    });
+    expect(commands).toEqual([
+      ['hotstepper-usage:open-panel', 'Open Usage Panel'],
+      ['hotstepper-usage:export-csv', 'Export Usage as CSV']
+    ]);
+
+    // A notebook's kernel is listed with the notebook's path (the panel stays open).
+    await page.notebook.createNew('kernel-usage.ipynb');
+    await expect(panel(page)).toBeVisible();
+    const row = card(page, 'kernels').locator('.hs-KernelsCard-row').first();
+    await expect(row.locator('.hs-KernelsCard-name')).toHaveText('kernel-usage.ipynb', {
+      timeout: 30_000
+    });
+    await expect(row.locator('.hs-KernelsCard-memory')).toHaveText(/^\d[\d.,]* [KMG]iB$/);
+    await expect(row).toHaveAttribute('title', new RegExp(`^${tmpPath}/kernel-usage.ipynb\n`));
+  });
+
+  test('history charts draw the seeded data for an hour, a day and a week', async ({ page }) => {
+    await openPanel(page);
+    const history = card(page, 'history');
+    const range = history.getByRole('group', { name: 'History range' });
+
+    for (const label of ['Hour', 'Day', 'Week']) {
+      const button = range.getByRole('button', { name: label });
+      // Keyboard reachable: focus and Enter.
+      await button.focus();
+      await page.keyboard.press('Enter');
+      await expect(button).toHaveAttribute('aria-pressed', 'true');
+      for (const metric of ['cpu', 'memory']) {
+        const chart = history.locator(`.hs-UsageChart-${metric}`);
+        await expectDrawn(chart, '.recharts-area-curve');
+        // The limit, dashed (a flat line: its box has no height, so check its path).
+        await expect(chart.locator('svg .recharts-line-curve')).toHaveAttribute(
+          'stroke-dasharray',
+          '5 3'
+        );
+        expect(await chart.locator('svg .recharts-line-curve').getAttribute('d')).toMatch(/^M/);
+      }
+    }
+    // The week holds the seeded A40 days: GPU utilisation and GPU memory charts appear.
+    await expectDrawn(history.locator('.hs-UsageChart-gpu'), '.recharts-area-curve');
+    await expectDrawn(history.locator('.hs-UsageChart-gpuMemory'), '.recharts-area-curve');
+    // The day before has no GPU: those charts go away again.
+    await range.getByRole('button', { name: 'Day' }).click();
+    await expectDrawn(history.locator('.hs-UsageChart-cpu'), '.recharts-area-curve');
+    await expect(history.locator('.hs-UsageChart-gpu')).toHaveCount(0);
+  });
+
+  test('the cost chart shows 90 daily bars; totals, price table and CSV export', async ({
+    page
+  }) => {
+    await openPanel(page);
+    const cost = card(page, 'cost');
+    await expect(cost.locator('.hs-CostCard-estimate')).toHaveText('Estimate');
+    const chart = cost.locator('.hs-UsageChart-cost');
+    await expect(chart).toHaveAttribute('data-days', '90', { timeout: 15_000 });
+
+    // One bar per day and part: count the CPU part (the first stack layer), one per day.
+    const cpuBars = chart.locator('svg .recharts-bar').first().locator('.recharts-bar-rectangle');
+    await expect(cpuBars.first()).toBeVisible();
+    const drawn = await chart.evaluate(el => {
+      const layers = [...el.querySelectorAll('svg .recharts-bar')];
+      const xs = new Set<string>();
+      for (const rect of layers.flatMap(l => [...l.querySelectorAll('.recharts-rectangle')])) {
+        const d = rect.getAttribute('d') ?? '';
+        const m = /^M\s*([\d.]+)/.exec(d);
+        if (m) {
+          xs.add(Number(m[1]).toFixed(1));
+        }
+      }
+      return { layers: layers.length, days: xs.size };
+    });
+    expect(drawn.layers).toBe(3); // CPU, memory and GPU, stacked
+    // The 3 days the server was stopped cost nothing and draw no bar.
+    expect(drawn.days).toBe(87);
+    await expect(cost.locator('.recharts-legend-item-text')).toHaveText(['CPU', 'Memory', 'GPU']);
+
+    for (const period of ['today', 'week', 'quarter']) {
+      await expect(cost.locator(`[data-period="${period}"] dd`)).toHaveText(/CZK\s?[\d,.]+/);
+    }
+    const prices = cost.locator('details.hs-CostCard-prices');
+    await prices.locator('summary').click();
+    await expect(prices.locator('table')).toBeVisible();
+    await expect(prices.locator('tr')).toContainText([
+      'CPU, per core and hour',
+      'Memory, per GiB and hour',
+      'Any other GPU, per hour'
+    ]);
+
+    const download = page.waitForEvent('download');
+    await cost.getByRole('button', { name: 'Export CSV' }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/^hotstepper-usage-cost-\d{4}-\d{2}-\d{2}\.csv$/);
+    const text = fs.readFileSync((await file.path())!, 'utf8');
+    const lines = text.trim().split('\n');
+    expect(lines[0]).toMatch(/^date,/);
+    expect(lines).toHaveLength(91);
+  });
+
+  test('the idle card shows the countdown of the seeded idle days', async ({ page }) => {
+    await openPanel(page);
+    const idle = card(page, 'idle');
+    await expect(idle.locator('.hs-IdleCard-counter')).toHaveText('2 of 4 idle days', {
+      timeout: 15_000
+    });
+    await expect(idle.locator('.hs-IdleCard-removal')).toHaveText(/^Removal on /);
+    await expect(idle.locator('.hs-IdleCard-removal')).toHaveAttribute('data-counting', 'true');
+    // Today's verdict: the seeded samples are quiet, but the live sampler adds this busy test
+    // server's own readings, so today may count as busy; the reason must match the verdict.
+    const verdict = await idle.locator('.hs-IdleCard-verdict').getAttribute('data-verdict');
+    expect(['idle', 'busy']).toContain(verdict);
+    await expect(idle.locator('.hs-IdleCard-reason')).toHaveText(
+      verdict === 'idle'
+        ? 'CPU below 0.1 CPU in every 5-minute segment of the last 24 h'
+        : /^The busiest 5-minute segment of the last 24 h used [\d.]+ CPU, not below 0.1 CPU$/
+    );
+    await expect(idle.locator('.hs-UsageCard-note')).toHaveText(
+      'CPU activity counts: this server has no GPU.'
+    );
+    const chart = idle.locator('.hs-UsageChart-idle');
+    await expectDrawn(chart, '.recharts-area-curve');
+    // The threshold, a flat line: its box has no height, so count it rather than ask if visible.
+    await expect(chart.locator('svg .recharts-reference-line line')).toHaveCount(1);
+    // Its label (recharts draws labels in a layer of their own).
+    await expect(chart.locator('.recharts-wrapper > svg')).toContainText('threshold 0.1 CPU');
+  });
+
+  test('a warning notification appears, and its action opens the panel', async ({ page }) => {
+    // Without opening the panel: the idle status is polled for the warning all the same.
+    const toast = page.locator('.Toastify__toast').filter({ hasText: /Idle for 2 of 4 days/ });
+    await expect(toast).toBeVisible({ timeout: 30_000 });
+    await expect(toast).toContainText(/will be removed on .+ unless it is used/);
+    await expect(panel(page)).toBeHidden();
+
+    await toast.getByRole('button', { name: 'Open usage panel' }).click();
+    await expect(panel(page)).toBeVisible();
+    await expect(card(page, 'idle').locator('.hs-IdleCard-counter')).toHaveText('2 of 4 idle days');
+    // Once a day: a reload does not warn again.
+    await page.reload({ waitForIsReady: true });
+    await page.waitForTimeout(3000);
+    await expect(page.locator('.Toastify__toast').filter({ hasText: /Idle for/ })).toHaveCount(0);
+  });
+
+  test('settings apply live: a card switched off goes, thresholds recolour the bars', async ({
+    page
+  }) => {
+    await openPanel(page);
+    const memory = card(page, 'now').locator('.hs-Meter-memory .hs-Meter-fill');
+    await expect(memory).toHaveAttribute('data-level', 'ok'); // ~1 % of the host's memory
+    await setPanelSettings(page, {
+      cards: { now: true, history: true, kernels: true, gpus: true, cost: false, idle: true },
+      warnThreshold: 0.0001,
+      dangerThreshold: 0.0002
+    });
+    await expect(card(page, 'cost')).toHaveCount(0);
+    await expect(memory).toHaveAttribute('data-level', 'danger');
+    await setPanelSettings(page, { cards: null, warnThreshold: null, dangerThreshold: null });
+    await expect(card(page, 'cost')).toHaveCount(1);
+    await expect(memory).toHaveAttribute('data-level', 'ok');
+  });
+
+  test('screenshots of the open panel in the light and dark themes', async ({ page }, testInfo) => {
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.setViewportSize({ width: 1280, height: 2200 });
+    await openPanel(page);
+    await page.sidebar.setWidth(380);
+    // Dismiss toasts: they would cover part of the picture.
+    await page.evaluate(() => {
+      document.querySelectorAll<HTMLElement>('.Toastify__close-button').forEach(b => b.click());
+    });
+    for (const [slug, setTheme] of [
+      ['light', () => page.theme.setLightTheme()],
+      ['dark', () => page.theme.setDarkTheme()]
+    ] as const) {
+      await setTheme();
+      await expectDrawn(
+        card(page, 'history').locator('.hs-UsageChart-cpu'),
+        '.recharts-area-curve'
+      );
+      await expect(
+        card(page, 'cost').locator('.hs-UsageChart-cost .recharts-wrapper > svg')
+      ).toBeVisible();
+      await expect(
+        card(page, 'idle').locator('.hs-UsageChart-idle .recharts-wrapper > svg')
+      ).toBeVisible();
+      const file = path.join(SCREENSHOTS, `usage-panel-${slug}.png`);
+      await panel(page).screenshot({ path: file });
+      await testInfo.attach(`usage-panel-${slug}`, { path: file, contentType: 'image/png' });
+
+      // The panel's text and the CPU series take the theme's colours.
+      const colors = await panel(page).evaluate(el => {
+        const probe = document.createElement('span');
+        probe.style.color = 'var(--jp-ui-font-color1)';
+        document.body.appendChild(probe);
+        const theme = getComputedStyle(probe).color;
+        probe.style.color = 'var(--jp-brand-color1)';
+        const brand = getComputedStyle(probe).color;
+        probe.remove();
+        const curve = el.querySelector('.hs-UsageChart-cpu .recharts-area-curve');
+        return {
+          text: getComputedStyle(el).color,
+          theme,
+          brand,
+          stroke: curve ? getComputedStyle(curve).stroke : ''
+        };
+      });
+      expect(colors.text).toBe(colors.theme);
+      expect(colors.stroke).toBe(colors.brand);
+    }
+    await page.theme.setLightTheme();
+  });
+});
