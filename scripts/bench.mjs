@@ -233,9 +233,18 @@ if (wanted('sampler')) {
     [join(root, 'hotstepper', 'backend', 'main.js'), '--port', String(port)],
     {
       env: { ...process.env, XDG_DATA_HOME: dir, HOTSTEPPER_ROOT_PID: String(process.pid) },
-      stdio: 'ignore'
+      stdio: ['ignore', 'ignore', 'pipe']
     }
   );
+  let stopping = false;
+  let stderr = '';
+  proc.stderr.on('data', chunk => (stderr += chunk));
+  proc.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`the backend exited early (code ${code}, signal ${signal}):\n${stderr}`);
+      process.exit(1);
+    }
+  });
   const ticks = () => {
     const f = readFileSync(`/proc/${proc.pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return Number(f[11]) + Number(f[12]);
@@ -258,6 +267,7 @@ if (wanted('sampler')) {
       `  CPU ${(cpu * 100).toFixed(3)} % of one core; RSS start ${mib(rssSeen[0])}, max ${mib(Math.max(...rssSeen))}, end ${mib(rssSeen.at(-1))}`
     );
   } finally {
+    stopping = true;
     proc.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
