@@ -759,7 +759,10 @@ export function createIdleRoutes(
           response: {
             200: {
               description: 'An endless text/event-stream',
-              content: { 'text/event-stream': { schema: Type.String() } }
+              content: {
+                // A stream in TypeScript, a string in the OpenAPI document.
+                'text/event-stream': { schema: Type.Unsafe<PassThrough>({ type: 'string' }) }
+              }
             }
           }
         }
