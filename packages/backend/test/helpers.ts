@@ -1,9 +1,18 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
 import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { UsageSnapshot } from '@hotstepper/api';
+import { parseConfig } from '../src/config';
+import { UsageSampler } from '../src/features/usage/service';
+import { LocalPlatform } from '../src/platform/local';
+import { ProcTreeReader } from '../src/platform/resources';
+import { buildServer } from '../src/server';
+import { Store } from '../src/store';
 
 /** The root of a fixture file system tree under test/fixtures. */
 export function fixture(name: string): string {
@@ -89,4 +98,53 @@ export function httpRequest(
     req.on('error', reject);
     req.end(options.body);
   });
+}
+
+export interface TestServer {
+  app: Awaited<ReturnType<typeof buildServer>>;
+  store: Store;
+  sampler: UsageSampler;
+  /** The unix socket it listens on, as jupyter-server-proxy runs it. */
+  socket: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole backend over an in-memory store, sampling this test process's
+ * tree, served on a unix socket in a temp dir (fastify's inject cannot load
+ * under jest here, and the socket is what the proxy uses anyway).
+ */
+export async function startTestServer(
+  options: { config?: unknown; log?: FastifyBaseLogger; version?: string } = {}
+): Promise<TestServer> {
+  const store = new Store({ path: ':memory:' });
+  const platform = new LocalPlatform(new ProcTreeReader(process.pid, '', {}));
+  const sampler = new UsageSampler(platform, store, {
+    intervalSeconds: 60,
+    retentionHours: 48,
+    log: options.log ?? memoryLogger().log
+  });
+  const app = await buildServer({
+    version: options.version ?? '0.0.0',
+    config: parseConfig(options.config ?? {}),
+    platform,
+    store,
+    sampler
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'hotstepper-test-server-'));
+  const socket = join(dir, 'backend.sock');
+  await app.listen({ path: socket });
+  await sampler.ready;
+  return {
+    app,
+    store,
+    sampler,
+    socket,
+    close: async () => {
+      sampler.stop();
+      await app.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
 }

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import {
   UsageCost,
@@ -12,12 +9,8 @@ import {
 import { localDate } from '../src/features/usage/cost';
 import { alignDown, GRIDS, ROLLUP_MS, UsageHistory } from '../src/features/usage/history';
 import { UsageSampler } from '../src/features/usage/service';
-import { parseConfig } from '../src/config';
-import { LocalPlatform } from '../src/platform/local';
-import { ProcTreeReader } from '../src/platform/resources';
-import { buildServer } from '../src/server';
 import { Store } from '../src/store';
-import { GiB, httpRequest, memoryLogger } from './helpers';
+import { GiB, httpRequest, memoryLogger, startTestServer, type TestServer } from './helpers';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -455,8 +448,6 @@ describe('UsageHistory', () => {
 describe('the history and cost routes', () => {
   let store: Store;
   let sampler: UsageSampler;
-  let app: Awaited<ReturnType<typeof buildServer>>;
-  let dir: string;
   let socket: string;
   const { log, lines } = memoryLogger();
   const get = (path: string) => httpRequest(socket, { method: 'GET', path });
@@ -465,24 +456,16 @@ describe('the history and cost routes', () => {
     return new Date(d.getFullYear(), d.getMonth(), d.getDate() - 1, 12).getTime();
   };
 
+  let server: TestServer;
   beforeAll(async () => {
-    store = new Store({ path: ':memory:' });
-    const platform = new LocalPlatform(new ProcTreeReader(process.pid, '', {}));
-    sampler = new UsageSampler(platform, store, { intervalSeconds: 60, retentionHours: 48, log });
-    app = await buildServer({
-      version: '0.0.0',
-      config: parseConfig({
+    server = await startTestServer({
+      log,
+      config: {
         usage: { sampleIntervalSeconds: 60 },
         prices: { currency: 'EUR', cpuHour: 1, memoryGiBHour: 0.5, gpuHour: { default: 3 } }
-      }),
-      platform,
-      store,
-      sampler
+      }
     });
-    dir = mkdtempSync(join(tmpdir(), 'hotstepper-history-'));
-    socket = join(dir, 'backend.sock');
-    await app.listen({ path: socket });
-    await sampler.ready;
+    ({ store, sampler, socket } = server);
     // One more reading, surely after the history subscribed.
     await sampler.sample();
     // An hour of yesterday: 2 cores, 4 GiB reserved.
@@ -490,12 +473,7 @@ describe('the history and cost routes', () => {
       insertRollup(store, yesterdayNoon() + i * ROLLUP_MS, { cpu_limit: 2, mem_limit: 4 * GiB });
     }
   });
-  afterAll(async () => {
-    sampler.stop();
-    await app.close();
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => server.close());
   afterEach(() => {
     expect(lines.filter(l => (l.level as number) >= 50)).toEqual([]);
   });

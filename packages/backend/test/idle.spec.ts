@@ -24,13 +24,9 @@ import {
   UsageEvents,
   type EventClient
 } from '../src/features/usage/idle';
-import { UsageSampler } from '../src/features/usage/service';
-import { LocalPlatform } from '../src/platform/local';
-import { ProcTreeReader } from '../src/platform/resources';
-import { buildServer } from '../src/server';
 import { Store } from '../src/store';
 import { xsrfGuard } from '../src/xsrf';
-import { httpRequest, memoryLogger, until } from './helpers';
+import { httpRequest, memoryLogger, until, startTestServer, type TestServer } from './helpers';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -830,36 +826,16 @@ describe('stopping the server through JupyterHub', () => {
 });
 
 describe('the idle routes in the server', () => {
-  let app: Awaited<ReturnType<typeof buildServer>>;
-  let sampler: UsageSampler;
-  let store: Store;
-  let dir: string;
   let socket: string;
   const { log } = memoryLogger();
 
+  let server: TestServer;
   beforeAll(async () => {
-    store = new Store({ path: ':memory:' });
-    const platform = new LocalPlatform(new ProcTreeReader(process.pid, '', {}));
-    sampler = new UsageSampler(platform, store, { intervalSeconds: 60, retentionHours: 48, log });
-    app = await buildServer({
-      version: '1.2.3',
-      config: parseConfig({}),
-      platform,
-      store,
-      sampler
-    });
-    dir = mkdtempSync(join(tmpdir(), 'hotstepper-idle-server-'));
-    socket = join(dir, 'backend.sock');
-    await app.listen({ path: socket });
-    await sampler.ready;
+    server = await startTestServer({ log });
+    ({ socket } = server);
   });
-  afterAll(async () => {
-    sampler.stop();
-    // An open event stream must not keep the server from closing.
-    await app.close();
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  // An open event stream must not keep the server from closing.
+  afterAll(() => server.close());
 
   it('lists GET /idle, GET /events and POST /idle/saved in OpenAPI with their responses', async () => {
     const doc = (await httpRequest(socket, { method: 'GET', path: '/api/v1/openapi.json' })).json();

@@ -5,14 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { KernelUsageList } from '@hotstepper/api';
-import { parseConfig } from '../src/config';
 import { KernelUsageReader, kernelIdOf } from '../src/features/usage/kernels';
-import { UsageSampler } from '../src/features/usage/service';
-import { LocalPlatform } from '../src/platform/local';
-import { ProcTreeReader } from '../src/platform/resources';
-import { buildServer } from '../src/server';
-import { Store } from '../src/store';
-import { fixture, httpRequest, memoryLogger } from './helpers';
+import { fixture, httpRequest, startTestServer, type TestServer } from './helpers';
 
 const PAGE = 4096;
 const K1 = '5f1c2a3b-7d4e-4f60-9a1b-2c3d4e5f6a7b'; // ipykernel (140) with a worker (160) and its child (95)
@@ -187,41 +181,19 @@ describe('KernelUsageReader over the real /proc', () => {
 
 describe('GET /api/v1/usage/kernels', () => {
   const saved = process.env.HOTSTEPPER_ROOT_PID;
-  let dir: string;
   let socket: string;
-  let store: Store;
-  let sampler: UsageSampler;
-  let app: Awaited<ReturnType<typeof buildServer>>;
   let kernel: Awaited<ReturnType<typeof fakeKernel>> | undefined;
 
+  let server: TestServer;
   beforeAll(async () => {
     // The route reads the tree of HOTSTEPPER_ROOT_PID, as under Jupyter: here this process.
     process.env.HOTSTEPPER_ROOT_PID = String(process.pid);
-    store = new Store({ path: ':memory:' });
-    const platform = new LocalPlatform(new ProcTreeReader(process.pid, '', {}));
-    sampler = new UsageSampler(platform, store, {
-      intervalSeconds: 60,
-      retentionHours: 48,
-      log: memoryLogger().log
-    });
-    app = await buildServer({
-      version: '0.0.0',
-      config: parseConfig({}),
-      platform,
-      store,
-      sampler
-    });
-    dir = mkdtempSync(join(tmpdir(), 'hotstepper-kernels-http-'));
-    socket = join(dir, 'backend.sock');
-    await app.listen({ path: socket });
-    await sampler.ready;
+    server = await startTestServer();
+    socket = server.socket;
   });
   afterAll(async () => {
     await stop(kernel);
-    sampler.stop();
-    await app.close();
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await server.close();
     if (saved === undefined) {
       delete process.env.HOTSTEPPER_ROOT_PID;
     } else {

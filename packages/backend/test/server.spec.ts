@@ -1,16 +1,14 @@
 import { UsageSampler } from '../src/features/usage/service';
-import { LocalPlatform } from '../src/platform/local';
-import { ProcTreeReader } from '../src/platform/resources';
-import { parseConfig } from '../src/config';
-import { buildServer, logSerializers, redactUrl } from '../src/server';
+import { logSerializers, redactUrl } from '../src/server';
 import { Store } from '../src/store';
 import { cookieValue } from '../src/xsrf';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { httpRequest, memoryLogger, snapshotErrors } from './helpers';
-
-type App = Awaited<ReturnType<typeof buildServer>>;
+import {
+  httpRequest,
+  memoryLogger,
+  snapshotErrors,
+  startTestServer,
+  type TestServer
+} from './helpers';
 
 /** Cookies as a browser sends them to a JupyterLab behind JupyterHub. */
 const JUPYTER_COOKIES =
@@ -20,10 +18,8 @@ const JUPYTER_COOKIES =
 const XSRF = '2|abc|'; // the _xsrf cookie's value, as JupyterLab copies it into the header
 
 describe('the HTTP server', () => {
-  let app: App;
   let sampler: UsageSampler;
   let store: Store;
-  let dir: string;
   let socket: string;
   const { log, lines } = memoryLogger();
   const inject = (options: {
@@ -41,29 +37,12 @@ describe('the HTTP server', () => {
   const rows = () =>
     (store.db.prepare('SELECT count(*) AS n FROM usage_sample').get() as { n: number }).n;
 
+  let server: TestServer;
   beforeAll(async () => {
-    store = new Store({ path: ':memory:' });
-    const platform = new LocalPlatform(new ProcTreeReader(process.pid, '', {}));
-    sampler = new UsageSampler(platform, store, { intervalSeconds: 60, retentionHours: 48, log });
-    app = await buildServer({
-      version: '1.2.3',
-      config: parseConfig({}),
-      platform,
-      store,
-      sampler
-    });
-    // Served on a unix socket, as jupyter-server-proxy runs it.
-    dir = mkdtempSync(join(tmpdir(), 'hotstepper-server-'));
-    socket = join(dir, 'backend.sock');
-    await app.listen({ path: socket });
-    await sampler.ready;
+    server = await startTestServer({ log, version: '1.2.3' });
+    ({ store, sampler, socket } = server);
   });
-  afterAll(async () => {
-    sampler.stop();
-    await app.close();
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => server.close());
   afterEach(() => {
     // Nothing in these tests should make sampling fail.
     expect(lines.filter(l => (l.level as number) >= 50)).toEqual([]);

@@ -51,6 +51,23 @@ const LEGEND_STYLE: React.CSSProperties = { fontSize: 'var(--jp-ui-font-size0)' 
 const COST_ORDER = ['cpu', 'memory', 'gpu'];
 const MARGIN = { top: 10, right: 8, bottom: 0, left: 0 };
 
+/** Props every chart's value axis shares, so all read alike in both themes. */
+function valueAxis(tickFormatter: (value: number) => string, width = 64) {
+  return { tickFormatter, tick: AXIS_TICK, stroke: AXIS_LINE, width, tickCount: 3 };
+}
+
+/** Props every chart's tooltip shares. */
+function tooltip(label: (value: React.ReactNode) => string, value: (value: number) => string) {
+  return {
+    contentStyle: TOOLTIP_STYLE,
+    labelStyle: TOOLTIP_LABEL,
+    labelFormatter: label,
+    formatter: (v: unknown) => (typeof v === 'number' ? value(v) : '–'),
+    separator: ': ',
+    isAnimationActive: false
+  };
+}
+
 export interface IHistoryChartProps {
   rows: IHistoryRow[];
   metric: HistoryMetric;
@@ -85,22 +102,8 @@ export function HistoryChart(props: IHistoryChartProps): JSX.Element {
             minTickGap={28}
             allowDataOverflow
           />
-          <YAxis
-            domain={[0, props.yMax]}
-            tickFormatter={formatValue}
-            tick={AXIS_TICK}
-            stroke={AXIS_LINE}
-            width={64}
-            tickCount={3}
-          />
-          <Tooltip
-            contentStyle={TOOLTIP_STYLE}
-            labelStyle={TOOLTIP_LABEL}
-            labelFormatter={(t: React.ReactNode) => formatTime(Number(t))}
-            formatter={(v: unknown) => (typeof v === 'number' ? formatValue(v) : '–')}
-            separator=": "
-            isAnimationActive={false}
-          />
+          <YAxis domain={[0, props.yMax]} {...valueAxis(formatValue)} />
+          <Tooltip {...tooltip(t => formatTime(Number(t)), formatValue)} />
           <Area
             type="linear"
             dataKey={metric}
@@ -156,22 +159,11 @@ export function CostChart(props: ICostChartProps): JSX.Element {
             stroke={AXIS_LINE}
             interval={tick}
           />
-          <YAxis
-            tickFormatter={props.formatAxis ?? formatMoney}
-            tick={AXIS_TICK}
-            stroke={AXIS_LINE}
-            width={68}
-            tickCount={3}
-          />
+          <YAxis {...valueAxis(props.formatAxis ?? formatMoney, 68)} />
           <Tooltip
-            contentStyle={TOOLTIP_STYLE}
-            labelStyle={TOOLTIP_LABEL}
-            labelFormatter={(d: React.ReactNode) => formatDay(String(d))}
-            formatter={(v: unknown) => (typeof v === 'number' ? formatMoney(v) : '–')}
+            {...tooltip(d => formatDay(String(d)), formatMoney)}
             itemSorter={item => COST_ORDER.indexOf(String(item.dataKey))}
-            separator=": "
             cursor={{ fill: 'var(--jp-brand-color1)', fillOpacity: 0.15 }}
-            isAnimationActive={false}
           />
           <Legend wrapperStyle={LEGEND_STYLE} iconSize={8} itemSorter={null} />
           <Bar
@@ -230,22 +222,8 @@ export function IdleChart(props: IIdleChartProps): JSX.Element {
             stroke={AXIS_LINE}
             minTickGap={28}
           />
-          <YAxis
-            domain={[0, props.yMax]}
-            tickFormatter={formatValue}
-            tick={AXIS_TICK}
-            stroke={AXIS_LINE}
-            width={64}
-            tickCount={3}
-          />
-          <Tooltip
-            contentStyle={TOOLTIP_STYLE}
-            labelStyle={TOOLTIP_LABEL}
-            labelFormatter={(t: React.ReactNode) => formatTime(Number(t))}
-            formatter={(v: unknown) => (typeof v === 'number' ? formatValue(v) : '–')}
-            separator=": "
-            isAnimationActive={false}
-          />
+          <YAxis domain={[0, props.yMax]} {...valueAxis(formatValue)} />
+          <Tooltip {...tooltip(t => formatTime(Number(t)), formatValue)} />
           <Area
             type="stepAfter"
             dataKey="value"
