@@ -258,6 +258,9 @@ if (wanted('sampler')) {
     const rssSeen = [rss()];
     while (performance.now() - start < SAMPLER_SECONDS * 1000) {
       await new Promise(r => setTimeout(r, 10_000));
+      if (proc.exitCode !== null || proc.signalCode !== null) {
+        break; // the exit handler reports it
+      }
       rssSeen.push(rss());
     }
     const cpu = (ticks() - t0) / 100 / ((performance.now() - start) / 1000);
