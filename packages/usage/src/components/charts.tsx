@@ -48,7 +48,7 @@ const TOOLTIP_STYLE: React.CSSProperties = {
 const TOOLTIP_LABEL: React.CSSProperties = { color: 'var(--jp-ui-font-color1)' };
 const LEGEND_STYLE: React.CSSProperties = { fontSize: 'var(--jp-ui-font-size0)' };
 /** Tooltip rows in the order of the stack, not by name. */
-const COST_ORDER = ['cpu', 'memory', 'gpu'];
+const COST_ORDER = ['cpu', 'memory', 'gpu'] as const;
 const MARGIN = { top: 10, right: 8, bottom: 0, left: 0 };
 
 /** Props every chart's value axis shares, so all read alike in both themes. */
@@ -162,31 +162,20 @@ export function CostChart(props: ICostChartProps): JSX.Element {
           <YAxis {...valueAxis(props.formatAxis ?? formatMoney, 68)} />
           <Tooltip
             {...tooltip(d => formatDay(String(d)), formatMoney)}
-            itemSorter={item => COST_ORDER.indexOf(String(item.dataKey))}
+            itemSorter={item => COST_ORDER.indexOf(item.dataKey as (typeof COST_ORDER)[number])}
             cursor={{ fill: 'var(--jp-brand-color1)', fillOpacity: 0.15 }}
           />
           <Legend wrapperStyle={LEGEND_STYLE} iconSize={8} itemSorter={null} />
-          <Bar
-            dataKey="cpu"
-            name={labels.cpu}
-            stackId="cost"
-            fill={COLORS.cpu}
-            isAnimationActive={false}
-          />
-          <Bar
-            dataKey="memory"
-            name={labels.memory}
-            stackId="cost"
-            fill={COLORS.memory}
-            isAnimationActive={false}
-          />
-          <Bar
-            dataKey="gpu"
-            name={labels.gpu}
-            stackId="cost"
-            fill={COLORS.gpu}
-            isAnimationActive={false}
-          />
+          {COST_ORDER.map(key => (
+            <Bar
+              key={key}
+              dataKey={key}
+              name={labels[key]}
+              stackId="cost"
+              fill={COLORS[key]}
+              isAnimationActive={false}
+            />
+          ))}
         </BarChart>
       </ResponsiveContainer>
     </div>
