@@ -51,6 +51,23 @@ const LEGEND_STYLE: React.CSSProperties = { fontSize: 'var(--jp-ui-font-size0)' 
 const COST_ORDER = ['cpu', 'memory', 'gpu'] as const;
 const MARGIN = { top: 10, right: 8, bottom: 0, left: 0 };
 
+/** Props every time axis shares. */
+function timeAxis(
+  tickFormatter: (t: number) => string,
+  domain: [number, number] | ['dataMin', 'dataMax']
+) {
+  return {
+    dataKey: 't',
+    type: 'number' as const,
+    scale: 'time' as const,
+    domain,
+    tickFormatter,
+    tick: AXIS_TICK,
+    stroke: AXIS_LINE,
+    minTickGap: 28
+  };
+}
+
 /** Props every chart's value axis shares, so all read alike in both themes. */
 function valueAxis(tickFormatter: (value: number) => string, width = 64) {
   return { tickFormatter, tick: AXIS_TICK, stroke: AXIS_LINE, width, tickCount: 3 };
@@ -91,17 +108,7 @@ export function HistoryChart(props: IHistoryChartProps): JSX.Element {
       <ResponsiveContainer width="100%" height={props.height ?? 110}>
         <ComposedChart data={rows} margin={MARGIN} accessibilityLayer>
           <CartesianGrid stroke={GRID} strokeDasharray="2 4" vertical={false} />
-          <XAxis
-            dataKey="t"
-            type="number"
-            scale="time"
-            domain={props.domain}
-            tickFormatter={formatTime}
-            tick={AXIS_TICK}
-            stroke={AXIS_LINE}
-            minTickGap={28}
-            allowDataOverflow
-          />
+          <XAxis {...timeAxis(formatTime, props.domain)} allowDataOverflow />
           <YAxis domain={[0, props.yMax]} {...valueAxis(formatValue)} />
           <Tooltip {...tooltip(t => formatTime(Number(t)), formatValue)} />
           <Area
@@ -201,16 +208,7 @@ export function IdleChart(props: IIdleChartProps): JSX.Element {
       <ResponsiveContainer width="100%" height={props.height ?? 110}>
         <ComposedChart data={rows} margin={MARGIN} accessibilityLayer>
           <CartesianGrid stroke={GRID} strokeDasharray="2 4" vertical={false} />
-          <XAxis
-            dataKey="t"
-            type="number"
-            scale="time"
-            domain={['dataMin', 'dataMax']}
-            tickFormatter={formatTime}
-            tick={AXIS_TICK}
-            stroke={AXIS_LINE}
-            minTickGap={28}
-          />
+          <XAxis {...timeAxis(formatTime, ['dataMin', 'dataMax'])} />
           <YAxis domain={[0, props.yMax]} {...valueAxis(formatValue)} />
           <Tooltip {...tooltip(t => formatTime(Number(t)), formatValue)} />
           <Area
