@@ -127,19 +127,10 @@ async function timeToReady(browser, server, withSuite) {
   return ms;
 }
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-    '--disable-dev-shm-usage'
-  ]
-});
+// The same Debian Chromium and flags as the UI tests.
+const browser = await chromium.launch(
+  JSON.parse(readFileSync(join(root, 'ui-tests', 'chromium.json'), 'utf8'))
+);
 
 async function latency(url, headers) {
   for (let i = 0; i < 20; i++) {

@@ -13,6 +13,9 @@ import { defineConfig, type PlaywrightTestConfig } from '@playwright/test';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const baseConfig: PlaywrightTestConfig = require('@jupyterlab/galata/lib/playwright-config');
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const chromiumOptions: { executablePath: string; args: string[] } = require('./chromium.json');
+
 const HERE = __dirname;
 const TMP = path.join(HERE, '.tmp'); // git-ignored
 const VENV_BIN = path.resolve(HERE, '..', '.venv', 'bin');
@@ -33,19 +36,8 @@ export default defineConfig({
     trace: 'retain-on-failure',
     // galata's default ('retain-on-failure') needs Playwright's own ffmpeg.
     video: 'off',
-    launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-        '--disable-dev-shm-usage'
-      ]
-    }
+    // Debian's Chromium with the flags this machine needs; shared with scripts/bench.mjs.
+    launchOptions: chromiumOptions
   },
   webServer: {
     // The server's log goes to .tmp/jupyter-server.log (it is long and drowns the test list).
