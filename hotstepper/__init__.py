@@ -57,5 +57,18 @@ def setup_hotstepper() -> dict:
         "launcher_entry": {"enabled": False},
         "new_browser_tab": False,
         # The backend samples this process's tree when no cgroup is the notebook's own.
-        "environment": {"HOTSTEPPER_ROOT_PID": str(os.getpid())},
+        # Job files and paths are relative to the Jupyter server's root directory.
+        "environment": {"HOTSTEPPER_ROOT_PID": str(os.getpid()), "HOTSTEPPER_ROOT_DIR": _root_dir()},
     }
+
+
+def _root_dir() -> str:
+    """The running Jupyter server's root directory (the entry point runs inside it)."""
+    try:
+        from jupyter_server.serverapp import ServerApp
+
+        if ServerApp.initialized():
+            return os.path.abspath(os.path.expanduser(ServerApp.instance().root_dir))
+    except Exception:  # noqa: BLE001 - a missing server is not an error here
+        pass
+    return os.getcwd()

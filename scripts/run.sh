@@ -44,6 +44,7 @@ setup_python() {
     say "installing JupyterLab 4.6, jupyter-server-proxy and the build backend into .venv"
     "$VENV/bin/pip" install -q --disable-pip-version-check \
       'jupyterlab==4.6.*' 'jupyter-server-proxy>=4.1' 'hatchling>=1.21' 'hatch-jupyter-builder>=0.9' \
+      'papermill>=2.6' \
       2>&1 | grep -v 'is ignored: it is neither' || true
     "$VENV/bin/python" -c 'import jupyterlab, jupyter_server_proxy' # fail here, not later
     echo "$want" >"$VENV/.hotstepper-deps"
@@ -72,8 +73,12 @@ install_suite() {
   fi
   # Link the built extensions so a rebuild shows up without reinstalling.
   jupyter labextension develop --overwrite . >/dev/null 2>&1
-  jupyter labextension list 2>&1 | grep -q '@hotstepper/usage.*enabled.*OK' \
-    || { say "the @hotstepper/usage extension is not enabled"; jupyter labextension list; exit 1; }
+  local listing
+  listing=$(jupyter labextension list 2>&1)
+  for ext in usage jobs flare; do
+    grep -q "@hotstepper/$ext.*enabled.*OK" <<<"$listing" \
+      || { say "the @hotstepper/$ext extension is not enabled"; echo "$listing"; exit 1; }
+  done
 }
 
 setup() {
@@ -91,7 +96,8 @@ case "${1:-}" in
       $([ "$(id -u)" -eq 0 ] && echo --allow-root)
     ;;
   test)
-    apt_install chromium:chromium
+    # Chromium for the UI tests; a one-node Slurm cluster (and munge) for the Slurm runner's tests.
+    apt_install chromium:chromium slurmctld:slurm-wlm munged:munge slurmrestd:slurmrestd
     setup
     exec node scripts/test.mjs
     ;;

@@ -24,6 +24,8 @@ const suites = [
   jest('backend-unit', 'packages/backend'),
   jest('core-unit', 'packages/core'),
   jest('usage-unit', 'packages/usage'),
+  jest('jobs-unit', 'packages/jobs'),
+  jest('flare-unit', 'packages/flare'),
   jest('integration', 'packages/backend', ['-c', 'jest.integration.config.js', '--runInBand']),
   {
     name: 'ui (galata)',

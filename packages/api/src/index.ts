@@ -5,6 +5,8 @@
  */
 export * from './common';
 export * from './usage';
+export * from './jobs';
+export * from './flare';
 
 /** Every route lives under this prefix on the backend. */
 export const API_PREFIX = '/api/v1';

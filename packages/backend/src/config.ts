@@ -60,6 +60,104 @@ export const Config = Type.Object(
         enforce: literals(['off', 'hub'] as const, 'off')
       },
       { additionalProperties: false, default: {} }
+    ),
+    /** Background jobs. */
+    jobs: Type.Object(
+      {
+        runner: literals(['auto', 'local', 'slurm', 'kubernetes'] as const, 'auto'),
+        defaults: Type.Object(
+          {
+            cpu: Type.Number({ exclusiveMinimum: 0, default: 1 }),
+            memoryGiB: Type.Number({ exclusiveMinimum: 0, default: 2 }),
+            timeLimitMinutes: Type.Integer({ minimum: 1, default: 1440 })
+          },
+          { additionalProperties: false, default: {} }
+        ),
+        maxTimeLimitMinutes: Type.Integer({ minimum: 1, default: 10080 }),
+        /** Local runner: what all running jobs together may take; absent = the notebook's own limits. */
+        quota: Type.Object(
+          {
+            cpu: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+            memoryGiB: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+            gpus: Type.Optional(Type.Integer({ minimum: 0 }))
+          },
+          { additionalProperties: false, default: {} }
+        ),
+        presets: Type.Array(
+          Type.Object(
+            {
+              name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }),
+              label: Type.String({ minLength: 1 }),
+              description: Type.Optional(Type.String()),
+              cpu: Type.Number({ exclusiveMinimum: 0 }),
+              memoryGiB: Type.Number({ exclusiveMinimum: 0 }),
+              gpu: Type.Optional(
+                Type.Object(
+                  {
+                    count: Type.Integer({ minimum: 1 }),
+                    model: Type.Optional(Type.String({ minLength: 1 }))
+                  },
+                  { additionalProperties: false }
+                )
+              ),
+              timeLimitMinutes: Type.Optional(Type.Integer({ minimum: 1 }))
+            },
+            { additionalProperties: false }
+          ),
+          { default: [] }
+        ),
+        /** Finished jobs (and their logs) are forgotten after this many days. */
+        retentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 90 }),
+        slurm: Type.Object(
+          {
+            partition: Type.Optional(Type.String({ minLength: 1 })),
+            account: Type.Optional(Type.String({ minLength: 1 })),
+            /** Where sbatch, squeue, scancel and scontrol are; default: PATH. */
+            binDir: Type.Optional(Type.String({ minLength: 1 })),
+            /** GPU gres name per model, e.g. {"a40": "gpu:a40"}; default "gpu:<model>". */
+            gres: Type.Record(Type.String(), Type.String(), { default: {} })
+          },
+          { additionalProperties: false, default: {} }
+        ),
+        kubernetes: Type.Object(
+          {
+            ttlSecondsAfterFinished: Type.Integer({ minimum: 0, default: 86400 }),
+            /** Node label that names the GPU model, for a job asking for one. */
+            gpuModelLabel: Type.String({ minLength: 1, default: 'nvidia.com/gpu.product' }),
+            gpuResource: Type.String({ minLength: 1, default: 'nvidia.com/gpu' })
+          },
+          { additionalProperties: false, default: {} }
+        )
+      },
+      { additionalProperties: false, default: {} }
+    ),
+    /** Exposing a web server running in the notebook at a public URL. */
+    flare: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        /** Local: where the reverse proxy listens. */
+        listenHost: Type.String({ minLength: 1, default: '127.0.0.1' }),
+        listenPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8787 }),
+        /** Exposures are `<name>.<domain>`; browsers resolve *.localhost to loopback. */
+        domain: Type.String({ minLength: 1, default: 'flare.localhost' }),
+        /** The port in public URLs; default: listenPort locally, none on Kubernetes. */
+        publicPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+        /** Default: http locally, https on Kubernetes. */
+        scheme: Type.Optional(Type.Union([Type.Literal('http'), Type.Literal('https')])),
+        passwordMinLength: Type.Integer({ minimum: 4, maximum: 128, default: 8 }),
+        maxExposures: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+        kubernetes: Type.Object(
+          {
+            ingressClassName: Type.Optional(Type.String({ minLength: 1 })),
+            /** cert-manager ClusterIssuer for the TLS certificate. */
+            clusterIssuer: Type.Optional(Type.String({ minLength: 1 })),
+            /** Extra annotations on every Ingress. */
+            annotations: Type.Record(Type.String(), Type.String(), { default: {} })
+          },
+          { additionalProperties: false, default: {} }
+        )
+      },
+      { additionalProperties: false, default: {} }
     )
   },
   { additionalProperties: false }
@@ -72,7 +170,7 @@ export class ConfigError extends Error {}
 function schemaAt(schema: TSchema, path: string): TSchema | undefined {
   let at: TSchema | undefined = schema;
   for (const key of path.split('/').filter(Boolean)) {
-    at = at?.properties?.[key];
+    at = /^\d+$/.test(key) && at?.items ? at.items : at?.properties?.[key];
   }
   return at;
 }

@@ -5,12 +5,12 @@
  * or, for development only, --port N (loopback).
  */
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ConfigError, dataDir, loadConfig } from './config';
 import { UsageSampler } from './features/usage/service';
-import { createPlatform } from './platform';
+import { createFlareGateway, createJobRunner, createPlatform, jupyterRootPid } from './platform';
 import { buildServer, logSerializers } from './server';
 import { Store } from './store';
 
@@ -49,18 +49,34 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const store = new Store({ path: join(dataDir(config), 'state.db'), nativeBinding });
+  const data = dataDir(config);
+  const store = new Store({ path: join(data, 'state.db'), nativeBinding });
   const platform = await createPlatform(config);
   const log = pino({ level: config.logLevel, serializers: logSerializers }, process.stderr);
+  const jobs = createJobRunner(config, platform, process.env, log);
+  const flare = createFlareGateway(config, platform, process.env, log);
   const sampler = new UsageSampler(platform, store, {
     intervalSeconds: config.usage.sampleIntervalSeconds,
     retentionHours: config.usage.rawRetentionHours,
     log
   });
-  const app = await buildServer({ version: VERSION, config, platform, store, sampler, log });
+  const app = await buildServer({
+    version: VERSION,
+    config,
+    platform,
+    store,
+    sampler,
+    jobs,
+    flare,
+    dataDir: data,
+    rootDir: resolve(process.env.HOTSTEPPER_ROOT_DIR || process.cwd()),
+    rootPid: jupyterRootPid(),
+    log
+  });
 
   const shutdown = async () => {
     sampler.stop();
+    // Jobs keep running: the runner only stops watching them.
     await app.close();
     store.close();
     process.exit(0);

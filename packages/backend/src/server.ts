@@ -2,10 +2,12 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { API_PREFIX, ErrorResponse, Ready } from '@hotstepper/api';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
+import { flareRoutes } from './features/flare/routes';
+import { jobsRoutes } from './features/jobs/routes';
 import { usageRoutes } from './features/usage/routes';
 import type { UsageSampler } from './features/usage/service';
 import type { Config } from './config';
-import type { Platform } from './platform';
+import type { FlareGateway, JobRunner, Platform } from './platform';
 import type { Store } from './store';
 import { xsrfGuard } from './xsrf';
 
@@ -15,6 +17,14 @@ export interface ServerDeps {
   platform: Platform;
   store: Store;
   sampler: UsageSampler;
+  jobs: JobRunner;
+  flare: FlareGateway;
+  /** Absolute: where state.db and job files live. */
+  dataDir: string;
+  /** Absolute: the Jupyter server's root directory. */
+  rootDir: string;
+  /** The Jupyter server's pid. */
+  rootPid: number;
   /** pino, writing to stderr; none in unit tests. */
   log?: FastifyBaseLogger;
 }
@@ -98,6 +108,23 @@ export async function buildServer(deps: ServerDeps) {
     platform: deps.platform,
     store: deps.store,
     sampler: deps.sampler
+  });
+  await app.register(jobsRoutes, {
+    prefix: `${API_PREFIX}/jobs`,
+    config: deps.config,
+    platform: deps.platform,
+    store: deps.store,
+    runner: deps.jobs,
+    dataDir: deps.dataDir,
+    rootDir: deps.rootDir
+  });
+  await app.register(flareRoutes, {
+    prefix: `${API_PREFIX}/flare`,
+    config: deps.config,
+    platform: deps.platform,
+    store: deps.store,
+    gateway: deps.flare,
+    rootPid: deps.rootPid
   });
 
   app.setNotFoundHandler((req, reply) =>

@@ -37,12 +37,35 @@ describe('parseConfig', () => {
         gpuMaxIdleDays: 2,
         warnDaysBefore: 1,
         enforce: 'off'
+      },
+      jobs: {
+        runner: 'auto',
+        defaults: { cpu: 1, memoryGiB: 2, timeLimitMinutes: 1440 },
+        maxTimeLimitMinutes: 10080,
+        quota: {},
+        presets: [],
+        retentionDays: 90,
+        slurm: { gres: {} },
+        kubernetes: {
+          ttlSecondsAfterFinished: 86400,
+          gpuModelLabel: 'nvidia.com/gpu.product',
+          gpuResource: 'nvidia.com/gpu'
+        }
+      },
+      flare: {
+        enabled: true,
+        listenHost: '127.0.0.1',
+        listenPort: 8787,
+        domain: 'flare.localhost',
+        passwordMinLength: 8,
+        maxExposures: 10,
+        kubernetes: { annotations: {} }
       }
     });
   });
 
   it('keeps given values and fills the rest of a partial section', () => {
-    expect(parseConfig({ platform: 'kubernetes', usage: { source: 'proc' } })).toEqual({
+    expect(parseConfig({ platform: 'kubernetes', usage: { source: 'proc' } })).toMatchObject({
       platform: 'kubernetes',
       logLevel: 'info',
       usage: { sampleIntervalSeconds: 5, source: 'proc', rawRetentionHours: 48, historyDays: 100 },
@@ -65,6 +88,12 @@ describe('parseConfig', () => {
         enforce: 'off'
       }
     });
+  });
+
+  it('names the field inside a list of presets', () => {
+    expect(
+      errorFor({ jobs: { presets: [{ name: 'small', label: 'Small', cpu: 0, memoryGiB: 1 }] } })
+    ).toMatch(/"jobs\.presets\.0\.cpu" is 0; it must be a number/);
   });
 
   it('does not modify the object it is given', () => {

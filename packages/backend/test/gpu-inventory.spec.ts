@@ -17,6 +17,7 @@ import { KubernetesPlatform } from '../src/platform/kubernetes';
 import { LocalPlatform } from '../src/platform/local';
 import { NvidiaSmiReader } from '../src/platform/resources/nvidia';
 import { ProcTreeReader } from '../src/platform/resources';
+import { createFlareGateway, createJobRunner } from '../src/platform';
 import { buildServer } from '../src/server';
 import { Store } from '../src/store';
 import { fixture, httpRequest, memoryLogger } from './helpers';
@@ -374,12 +375,18 @@ describe('GET /api/v1/usage/gpus', () => {
       retentionHours: 48,
       log: memoryLogger().log
     });
+    const config = parseConfig({});
     const app = await buildServer({
       version: '0.0.0',
-      config: parseConfig({}),
+      config,
       platform,
       store,
-      sampler
+      sampler,
+      jobs: createJobRunner(config, platform, {}),
+      flare: createFlareGateway(config, platform, {}),
+      dataDir: join(dir, 'data'),
+      rootDir: dir,
+      rootPid: process.pid
     });
     const socket = join(dir, `${name}.sock`);
     await app.listen({ path: socket });

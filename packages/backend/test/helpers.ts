@@ -9,6 +9,7 @@ import { Value } from '@sinclair/typebox/value';
 import { UsageSnapshot } from '@hotstepper/api';
 import { parseConfig } from '../src/config';
 import { UsageSampler } from '../src/features/usage/service';
+import { createFlareGateway, createJobRunner } from '../src/platform';
 import { LocalPlatform } from '../src/platform/local';
 import { ProcTreeReader } from '../src/platform/resources';
 import { buildServer } from '../src/server';
@@ -115,7 +116,7 @@ export interface TestServer {
  * under jest here, and the socket is what the proxy uses anyway).
  */
 export async function startTestServer(
-  options: { config?: unknown; log?: FastifyBaseLogger; version?: string } = {}
+  options: { config?: unknown; log?: FastifyBaseLogger; version?: string; rootDir?: string } = {}
 ): Promise<TestServer> {
   const store = new Store({ path: ':memory:' });
   const platform = new LocalPlatform(new ProcTreeReader(process.pid, '', {}));
@@ -124,14 +125,20 @@ export async function startTestServer(
     retentionHours: 48,
     log: options.log ?? memoryLogger().log
   });
+  const dir = mkdtempSync(join(tmpdir(), 'hotstepper-test-server-'));
+  const config = parseConfig(options.config ?? {});
   const app = await buildServer({
     version: options.version ?? '0.0.0',
-    config: parseConfig(options.config ?? {}),
+    config,
     platform,
     store,
-    sampler
+    sampler,
+    jobs: createJobRunner(config, platform, {}),
+    flare: createFlareGateway(config, platform, {}),
+    dataDir: join(dir, 'data'),
+    rootDir: options.rootDir ?? join(dir, 'root'),
+    rootPid: process.pid
   });
-  const dir = mkdtempSync(join(tmpdir(), 'hotstepper-test-server-'));
   const socket = join(dir, 'backend.sock');
   await app.listen({ path: socket });
   await sampler.ready;

@@ -57,5 +57,54 @@ export const migrations: Migration[] = [
         idle_days INTEGER NOT NULL            -- the counter after this check
       ) WITHOUT ROWID;
     `
+  },
+  {
+    version: 4,
+    name: 'jobs',
+    sql: `
+      -- One row per job; the spec as submitted and resolved is JSON, the rest is columns
+      -- the list filters and sorts on.
+      CREATE TABLE job (
+        id TEXT NOT NULL PRIMARY KEY,
+        seq INTEGER NOT NULL UNIQUE,          -- submission order: the local queue's order
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        runner TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN
+          ('queued', 'starting', 'running', 'succeeded', 'failed', 'cancelled', 'timed-out')),
+        reason TEXT,
+        exit_code INTEGER,
+        spec TEXT NOT NULL,                   -- JSON: argv, cwd, env, resources, time limit, …
+        external_id TEXT,
+        idempotency_key TEXT UNIQUE,
+        created_at INTEGER NOT NULL,          -- unix ms
+        started_at INTEGER,
+        finished_at INTEGER,
+        extra TEXT                            -- JSON: output, failure, enforcement, …
+      );
+      CREATE INDEX job_status ON job (status, seq);
+    `
+  },
+  {
+    version: 5,
+    name: 'flare exposures',
+    sql: `
+      CREATE TABLE flare_exposure (
+        name TEXT NOT NULL PRIMARY KEY,
+        port INTEGER NOT NULL,
+        protection TEXT NOT NULL CHECK (protection IN ('none', 'password', 'secret-link')),
+        secret TEXT,                          -- password hash (scrypt) or the link's secret
+        created_at INTEGER NOT NULL,          -- unix ms
+        expires_at INTEGER,
+        requests INTEGER NOT NULL DEFAULT 0,
+        last_request_at INTEGER
+      ) WITHOUT ROWID;
+      -- Recently expired exposures, for the notification.
+      CREATE TABLE flare_expired (
+        name TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        expired_at INTEGER NOT NULL
+      );
+    `
   }
 ];

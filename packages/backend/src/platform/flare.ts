@@ -1,0 +1,44 @@
+import type { FlareProtection } from '@hotstepper/api';
+
+/** One exposure as the flare feature hands it to the platform. */
+export interface ExposureSpec {
+  name: string;
+  port: number;
+  protection: FlareProtection;
+  /** password: the password in clear (the platform hashes it as its gateway needs); secret-link: the secret. */
+  secret?: string;
+  /** Unix ms. */
+  expiresAt?: number;
+}
+
+/** Counts the platform's gateway keeps of an exposure. */
+export interface ExposureTraffic {
+  requests: number;
+  /** Unix ms. */
+  lastRequestAt?: number;
+}
+
+/**
+ * Makes exposures reachable: locally a reverse proxy in the backend routing by host
+ * name; on Kubernetes a Service, an Ingress (TLS) and a basic-auth Secret owned by the
+ * notebook pod. Chosen once at start-up; the flare feature never asks which it got.
+ */
+export interface FlareGateway {
+  readonly name: 'local' | 'kubernetes';
+  /** The public URL of an exposure named `name` (without a secret). */
+  urlFor(name: string): string;
+  /** Why nothing can be exposed here (e.g. no flare domain configured on Kubernetes). */
+  unavailable(): string | undefined;
+  /** Starts serving (local: listens); called once before the first expose. */
+  start(): Promise<void>;
+  expose(spec: ExposureSpec): Promise<void>;
+  unexpose(name: string): Promise<void>;
+  /**
+   * The exposures the platform itself holds (Kubernetes: read from the API by label), or
+   * undefined when the platform keeps none of its own (local: the feature's table is the truth).
+   */
+  list(): Promise<ExposureSpec[] | undefined>;
+  /** Request counts per exposure name since start, where the gateway can count them. */
+  traffic(): Map<string, ExposureTraffic>;
+  close(): Promise<void>;
+}
