@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 __version__ = "0.1.0"
@@ -58,7 +59,12 @@ def setup_hotstepper() -> dict:
         "new_browser_tab": False,
         # The backend samples this process's tree when no cgroup is the notebook's own.
         # Job files and paths are relative to the Jupyter server's root directory.
-        "environment": {"HOTSTEPPER_ROOT_PID": str(os.getpid()), "HOTSTEPPER_ROOT_DIR": _root_dir()},
+        # Notebook jobs run nbconvert / papermill with the server's own Python.
+        "environment": {
+            "HOTSTEPPER_ROOT_PID": str(os.getpid()),
+            "HOTSTEPPER_ROOT_DIR": _root_dir(),
+            "HOTSTEPPER_PYTHON": sys.executable,
+        },
     }
 
 

@@ -5,7 +5,12 @@ export interface ExposureSpec {
   name: string;
   port: number;
   protection: FlareProtection;
-  /** password: the password in clear (the platform hashes it as its gateway needs); secret-link: the secret. */
+  /**
+   * password: its bcrypt hash (what ingress-nginx's basic auth reads, and what the local
+   * gateway checks; the user name is always "flare"); secret-link: the secret, 16 characters
+   * [a-z0-9]. A secret-link exposure is served only at the host label `<name>-<secret>`, so
+   * apps with absolute paths keep working; its plain `<name>` host answers 404.
+   */
   secret?: string;
   /** Unix ms. */
   expiresAt?: number;
@@ -25,8 +30,8 @@ export interface ExposureTraffic {
  */
 export interface FlareGateway {
   readonly name: 'local' | 'kubernetes';
-  /** The public URL of an exposure named `name` (without a secret). */
-  urlFor(name: string): string;
+  /** The public URL of a host label: `<name>`, or `<name>-<secret>` for a secret link. */
+  urlFor(label: string): string;
   /** Why nothing can be exposed here (e.g. no flare domain configured on Kubernetes). */
   unavailable(): string | undefined;
   /** Starts serving (local: listens); called once before the first expose. */
