@@ -46,7 +46,13 @@ async function startJupyter({ disableSuite, resourceUsage = false }) {
   if (disableSuite) {
     writeFileSync(
       join(config, 'labconfig', 'page_config.json'),
-      JSON.stringify({ disabledExtensions: { '@hotstepper/usage': true } })
+      JSON.stringify({
+        disabledExtensions: {
+          '@hotstepper/usage': true,
+          '@hotstepper/jobs': true,
+          '@hotstepper/flare': true
+        }
+      })
     );
   }
   if (resourceUsage) {
