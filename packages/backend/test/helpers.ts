@@ -116,9 +116,16 @@ export interface TestServer {
  * under jest here, and the socket is what the proxy uses anyway).
  */
 export async function startTestServer(
-  options: { config?: unknown; log?: FastifyBaseLogger; version?: string; rootDir?: string } = {}
+  options: {
+    config?: unknown;
+    log?: FastifyBaseLogger;
+    version?: string;
+    rootDir?: string;
+    /** A state.db file that outlives the server (for restart tests); default in memory. */
+    dbPath?: string;
+  } = {}
 ): Promise<TestServer> {
-  const store = new Store({ path: ':memory:' });
+  const store = new Store({ path: options.dbPath ?? ':memory:' });
   const platform = new LocalPlatform(new ProcTreeReader(process.pid, '', {}));
   const sampler = new UsageSampler(platform, store, {
     intervalSeconds: 60,
