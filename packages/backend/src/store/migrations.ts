@@ -93,7 +93,7 @@ export const migrations: Migration[] = [
         name TEXT NOT NULL PRIMARY KEY,
         port INTEGER NOT NULL,
         protection TEXT NOT NULL CHECK (protection IN ('none', 'password', 'secret-link')),
-        secret TEXT,                          -- password hash (scrypt) or the link's secret
+        secret TEXT,                          -- password hash (bcrypt) or the link's secret
         created_at INTEGER NOT NULL,          -- unix ms
         expires_at INTEGER,
         requests INTEGER NOT NULL DEFAULT 0,
