@@ -1,0 +1,74 @@
+/**
+ * The local quota: what all running jobs together may take on this machine. A job that does
+ * not fit waits, in submission order; one bigger than the whole quota is refused.
+ */
+import type { JobQuota, JobResources } from '@hotstepper/api';
+
+const GiB = 1024 ** 3;
+
+export interface LocalQuota {
+  cpu: number;
+  /** Bytes. */
+  memory: number;
+  /** Undefined: no limit on GPUs. */
+  gpus?: number;
+}
+
+export interface Usage {
+  cpu: number;
+  memory: number;
+  gpus: number;
+}
+
+/** What the given jobs take together. */
+export function usageOf(jobs: Iterable<JobResources>): Usage {
+  const used: Usage = { cpu: 0, memory: 0, gpus: 0 };
+  for (const r of jobs) {
+    used.cpu += r.cpu;
+    used.memory += r.memory;
+    used.gpus += r.gpu?.count ?? 0;
+  }
+  return used;
+}
+
+const cores = (n: number) => String(Math.round(n * 100) / 100);
+const gib = (bytes: number) => `${cores(bytes / GiB)} GiB`;
+
+/** Why a job can never fit, or undefined when it can. */
+export function neverFits(job: JobResources, quota: LocalQuota): string | undefined {
+  if (job.cpu > quota.cpu) {
+    return `resources.cpu: ${cores(job.cpu)} is more than the ${cores(quota.cpu)} CPU all jobs together may use here`;
+  }
+  if (job.memory > quota.memory) {
+    return `resources.memory: ${gib(job.memory)} is more than the ${gib(quota.memory)} all jobs together may use here`;
+  }
+  if (quota.gpus !== undefined && (job.gpu?.count ?? 0) > quota.gpus) {
+    return `resources.gpu.count: ${job.gpu!.count} is more than the ${quota.gpus} GPUs all jobs together may use here`;
+  }
+  return undefined;
+}
+
+/** Why a job must wait with `used` taken now ("waiting for 1.5 CPU: 3 of 4 in use"), or undefined. */
+export function mustWait(job: JobResources, used: Usage, quota: LocalQuota): string | undefined {
+  if (used.cpu + job.cpu > quota.cpu + 1e-9) {
+    return `waiting for ${cores(job.cpu)} CPU: ${cores(used.cpu)} of ${cores(quota.cpu)} in use`;
+  }
+  if (used.memory + job.memory > quota.memory) {
+    return `waiting for ${gib(job.memory)} memory: ${gib(used.memory)} of ${gib(quota.memory)} in use`;
+  }
+  const gpus = job.gpu?.count ?? 0;
+  if (quota.gpus !== undefined && gpus && used.gpus + gpus > quota.gpus) {
+    return `waiting for ${gpus} GPU: ${used.gpus} of ${quota.gpus} in use`;
+  }
+  return undefined;
+}
+
+/** The local quota in the wire's form. */
+export function quotaBody(quota: LocalQuota, used: Usage): JobQuota {
+  return {
+    source: 'local',
+    cpu: { used: used.cpu, limit: quota.cpu },
+    memory: { used: used.memory, limit: quota.memory },
+    ...(quota.gpus !== undefined ? { gpu: { used: used.gpus, limit: quota.gpus } } : {})
+  };
+}

@@ -1,0 +1,309 @@
+/**
+ * From a submitted job to what a runner runs: the preset and defaults filled in, every path
+ * confined to the root directory, the program checked to exist, a script or notebook turned
+ * into an argv. Nothing here creates anything: a refusal leaves no trace.
+ */
+import { execFile } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, realpath, stat } from 'node:fs/promises';
+import { basename, delimiter, dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
+import type { JobResources, JobSubmit } from '@hotstepper/api';
+import type { Config } from '../../config';
+import { JobInputError } from '../../platform/jobs';
+import type { JobSpec } from './table';
+
+const GiB = 1024 ** 3;
+
+export interface ResolveContext {
+  config: Config['jobs'];
+  /** Absolute, real (symlinks resolved). */
+  rootDir: string;
+  /** The Python that runs scripts and notebooks: HOTSTEPPER_PYTHON, else python3. */
+  python: string;
+  /** PATH to look a command's program up in. */
+  path: string;
+  papermill: boolean;
+  gpuModels: string[];
+}
+
+/** The resolved job, with the absolute paths the runner needs. */
+export interface ResolvedJob {
+  spec: JobSpec;
+  /** Absolute working directory. */
+  cwd: string;
+}
+
+/** The admin's presets and defaults in the wire's units (seconds, bytes). */
+export function presetsOf(config: Config['jobs']) {
+  return config.presets.map(p => ({
+    name: p.name,
+    label: p.label,
+    ...(p.description ? { description: p.description } : {}),
+    resources: {
+      cpu: p.cpu,
+      memory: Math.round(p.memoryGiB * GiB),
+      ...(p.gpu ? { gpu: p.gpu } : {})
+    } as JobResources,
+    ...(p.timeLimitMinutes ? { timeLimitSeconds: p.timeLimitMinutes * 60 } : {})
+  }));
+}
+
+export function defaultsOf(config: Config['jobs']) {
+  return {
+    resources: { cpu: config.defaults.cpu, memory: Math.round(config.defaults.memoryGiB * GiB) },
+    timeLimitSeconds: config.defaults.timeLimitMinutes * 60
+  };
+}
+
+const fail = (message: string): never => {
+  throw new JobInputError(message);
+};
+
+/**
+ * `path` (relative to the root, or absolute inside it) as an absolute real path that must
+ * exist and lie inside the root once symlinks are resolved.
+ */
+export async function confine(rootDir: string, path: string, field: string): Promise<string> {
+  const absolute = isAbsolute(path) ? path : join(rootDir, path);
+  let real: string;
+  try {
+    real = await realpath(absolute);
+  } catch {
+    return fail(`${field}: "${path}" does not exist (paths are relative to the root directory)`);
+  }
+  if (real !== rootDir && !real.startsWith(rootDir + sep)) {
+    return fail(`${field}: "${path}" is outside the root directory; only files inside it can run`);
+  }
+  return real;
+}
+
+const rel = (rootDir: string, absolute: string) => relative(rootDir, absolute);
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The program of a command: a path (relative to cwd) or a name found on PATH. */
+export async function findProgram(
+  program: string,
+  cwd: string,
+  path: string
+): Promise<string | undefined> {
+  if (program.includes('/')) {
+    const absolute = isAbsolute(program) ? program : join(cwd, program);
+    return (await isExecutable(absolute)) ? absolute : undefined;
+  }
+  for (const dir of path.split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, program);
+    if (await isExecutable(candidate)) {
+      return candidate;
+    }
+  }
+  return undefined;
+}
+
+/** Whether `python -c "import papermill"` works. */
+export function hasPapermill(python: string): Promise<boolean> {
+  return new Promise(resolve =>
+    execFile(python, ['-c', 'import papermill'], { timeout: 20_000 }, err => resolve(!err))
+  );
+}
+
+/** The interpreter of a script, by its extension; undefined: run the file itself. */
+function interpreter(file: string, python: string): string | undefined {
+  switch (extname(file).toLowerCase()) {
+    case '.py':
+      return python;
+    case '.sh':
+      return 'bash';
+    case '.r':
+      return 'Rscript';
+    default:
+      return undefined;
+  }
+}
+
+/** The executed notebook's name, beside the input: `<stem>.executed.ipynb`. */
+export function executedName(file: string): string {
+  return `${basename(file, extname(file))}.executed.ipynb`;
+}
+
+function resources(
+  submit: JobSubmit,
+  context: ResolveContext
+): { resources: JobResources; timeLimitSeconds: number; preset?: string } {
+  const defaults = defaultsOf(context.config);
+  let base: JobResources = defaults.resources;
+  let timeLimitSeconds = defaults.timeLimitSeconds;
+  if (submit.preset !== undefined) {
+    const preset = presetsOf(context.config).find(p => p.name === submit.preset);
+    if (!preset) {
+      const names = context.config.presets.map(p => p.name);
+      fail(
+        `preset: there is no preset "${submit.preset}"; ` +
+          (names.length ? `the presets are ${names.join(', ')}` : 'no presets are configured')
+      );
+    }
+    base = preset!.resources;
+    timeLimitSeconds = preset!.timeLimitSeconds ?? timeLimitSeconds;
+  }
+  const asked = { ...base, ...submit.resources };
+  const gpu = asked.gpu;
+  if (gpu) {
+    if (!context.gpuModels.length) {
+      fail('resources.gpu: jobs cannot have GPUs here; ask without a GPU');
+    }
+    if (gpu.model !== undefined && !context.gpuModels.includes(gpu.model)) {
+      fail(
+        `resources.gpu.model: no GPU model "${gpu.model}" here; the models are ${context.gpuModels.join(', ')}`
+      );
+    }
+  }
+  if (submit.timeLimitSeconds !== undefined) {
+    timeLimitSeconds = submit.timeLimitSeconds;
+  }
+  const max = context.config.maxTimeLimitMinutes * 60;
+  if (timeLimitSeconds > max) {
+    fail(`timeLimitSeconds: ${timeLimitSeconds} is over the maximum of ${max} seconds`);
+  }
+  return {
+    resources: { cpu: asked.cpu, memory: asked.memory, ...(gpu ? { gpu } : {}) },
+    timeLimitSeconds,
+    ...(submit.preset !== undefined ? { preset: submit.preset } : {})
+  };
+}
+
+/** Checks a submitted job and resolves it; throws JobInputError naming the field to change. */
+export async function resolveJob(submit: JobSubmit, context: ResolveContext): Promise<ResolvedJob> {
+  const { rootDir } = context;
+  const only = (field: keyof JobSubmit, kinds: string) =>
+    submit[field] !== undefined && fail(`${field}: only for kind ${kinds}`);
+  if (submit.kind !== 'command') {
+    only('command', '"command"');
+  }
+  if (submit.kind !== 'script') {
+    only('args', '"script"');
+  }
+  if (submit.kind !== 'notebook') {
+    only('parameters', '"notebook"');
+  }
+  if (submit.kind === 'command') {
+    only('file', '"script" or "notebook"');
+  }
+  const limits = resources(submit, context);
+
+  let file: string | undefined;
+  if (submit.kind !== 'command') {
+    if (submit.file === undefined) {
+      fail(`file: required for kind "${submit.kind}" (the path relative to the root directory)`);
+    }
+    file = await confine(rootDir, submit.file!, 'file');
+    if (!(await stat(file)).isFile()) {
+      fail(`file: "${submit.file}" is a directory, not a file`);
+    }
+  }
+  const cwd =
+    submit.cwd !== undefined
+      ? await confine(rootDir, submit.cwd, 'cwd')
+      : file
+        ? dirname(file)
+        : rootDir;
+  if (!(await stat(cwd)).isDirectory()) {
+    fail(`cwd: "${submit.cwd}" is not a directory`);
+  }
+
+  let argv: string[];
+  let output: string | undefined;
+  switch (submit.kind) {
+    case 'command': {
+      if (!submit.command) {
+        return fail('command: required for kind "command" (the program and its arguments)');
+      }
+      const [program, ...rest] = submit.command;
+      if (!program) {
+        fail('command: the program name is empty');
+      }
+      const found = await findProgram(program, cwd, context.path);
+      if (!found) {
+        fail(
+          program.includes('/')
+            ? `command: "${program}" is not an executable file`
+            : `command: "${program}" is not a program on the PATH`
+        );
+      }
+      argv = [program, ...rest];
+      break;
+    }
+    case 'script': {
+      const run = interpreter(file!, context.python);
+      if (!run && !(await isExecutable(file!))) {
+        fail(
+          `file: "${submit.file}" is not executable and its extension names no interpreter (.py, .sh, .R)`
+        );
+      }
+      argv = [...(run ? [run] : []), file!, ...(submit.args ?? [])];
+      break;
+    }
+    case 'notebook': {
+      if (extname(file!) !== '.ipynb') {
+        fail(`file: "${submit.file}" is not a notebook (.ipynb)`);
+      }
+      const params = submit.parameters && Object.keys(submit.parameters).length > 0;
+      if (params && !context.papermill) {
+        fail(
+          `parameters: notebook parameters need papermill, which ${context.python} cannot import; install papermill or run without parameters`
+        );
+      }
+      const out = join(dirname(file!), executedName(file!));
+      output = rel(rootDir, out);
+      argv = context.papermill
+        ? [
+            context.python,
+            '-m',
+            'papermill',
+            file!,
+            out,
+            // JSON is YAML: every parameter, typed, in one argument.
+            ...(params ? ['-y', JSON.stringify(submit.parameters)] : [])
+          ]
+        : [
+            context.python,
+            '-m',
+            'jupyter',
+            'nbconvert',
+            '--to',
+            'notebook',
+            '--execute',
+            '--output-dir',
+            dirname(file!),
+            '--output',
+            basename(out, '.ipynb'),
+            file!
+          ];
+      break;
+    }
+  }
+
+  // A rerun is a new job: it must not carry the first one's key.
+  const request = { ...submit };
+  delete request.idempotencyKey;
+  return {
+    cwd,
+    spec: {
+      argv: argv!,
+      cwd: rel(rootDir, cwd),
+      ...(file ? { file: rel(rootDir, file) } : {}),
+      env: submit.env ?? {},
+      ...(submit.parameters ? { parameters: submit.parameters } : {}),
+      ...limits,
+      ...(submit.image ? { image: submit.image } : {}),
+      ...(output ? { output } : {}),
+      submit: request
+    }
+  };
+}

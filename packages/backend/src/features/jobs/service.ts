@@ -1,0 +1,553 @@
+/**
+ * The jobs feature's state: every job is a row in SQLite before its runner hears of it, a
+ * monitor asks the runner about active jobs every second, and the local quota admits queued
+ * jobs in submission order. Jobs outlive the backend: a new one reads the active rows and
+ * carries on watching them.
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { readFile, realpath, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  FINISHED_JOB_STATUSES,
+  type Job,
+  type JobList,
+  type JobListQuery,
+  type JobStatus,
+  type JobSubmit,
+  type JobsInfo
+} from '@hotstepper/api';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../../config';
+import type { Platform } from '../../platform';
+import { JobInputError, type JobRef, type JobRunner, type RunnerState } from '../../platform/jobs';
+import type { Store } from '../../store';
+import { gpuHourPrice } from '../usage/cost';
+import { mustWait, neverFits, quotaBody, usageOf, type LocalQuota } from './admission';
+import { logFile } from './logs';
+import { notebookFailure } from './notebook';
+import { defaultsOf, hasPapermill, presetsOf, resolveJob } from './resolve';
+import { JobTable, type JobRow, type JobUpdate } from './table';
+
+const GiB = 1024 ** 3;
+const DAY_MS = 24 * 3600_000;
+const ACTIVE: readonly JobStatus[] = ['queued', 'starting', 'running'];
+
+/** An error with the HTTP status it answers. */
+export class JobHttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string
+  ) {
+    super(message);
+  }
+}
+
+export const isFinished = (status: JobStatus) => FINISHED_JOB_STATUSES.includes(status);
+
+/** "j" + base36 milliseconds + random: sortable by eye, at most 20 characters. */
+export function newJobId(now = Date.now()): string {
+  const random = BigInt('0x' + randomBytes(6).toString('hex'))
+    .toString(36)
+    .padStart(6, '0');
+  return `j${now.toString(36)}${random.slice(-6)}`;
+}
+
+export interface JobServiceOptions {
+  config: Config;
+  platform: Platform;
+  store: Store;
+  runner: JobRunner;
+  dataDir: string;
+  rootDir: string;
+  /** HOTSTEPPER_PYTHON and PATH are read from here; default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  log?: FastifyBaseLogger;
+  /** How often active jobs are asked about; default 1 s. */
+  monitorMs?: number;
+}
+
+export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: string }] }> {
+  readonly table: JobTable;
+  private readonly env: NodeJS.ProcessEnv;
+  private timer?: NodeJS.Timeout;
+  private retention?: NodeJS.Timeout;
+  private lock: Promise<unknown> = Promise.resolve();
+  private ticking = false;
+  private stopped = false;
+  private papermill?: Promise<boolean>;
+  private quota?: Promise<LocalQuota>;
+
+  constructor(private readonly options: JobServiceOptions) {
+    super();
+    this.setMaxListeners(0);
+    this.table = new JobTable(options.store.db);
+    this.env = options.env ?? process.env;
+  }
+
+  get python(): string {
+    return this.env.HOTSTEPPER_PYTHON || 'python3';
+  }
+
+  logDir(id: string): string {
+    return join(this.options.dataDir, 'jobs', id);
+  }
+
+  /** Resumes watching the jobs a previous backend left, and starts the daily clean-up. */
+  async start(): Promise<void> {
+    await this.expire().catch(err => this.options.log?.warn({ err }, 'job retention failed'));
+    this.retention = setInterval(() => void this.expire().catch(() => undefined), DAY_MS);
+    this.retention.unref();
+    this.timer = setInterval(() => void this.tick(), this.options.monitorMs ?? 1000);
+    this.timer.unref();
+    void this.tick();
+  }
+
+  /** Stops watching; the jobs keep running. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    clearInterval(this.retention);
+    await this.lock.catch(() => undefined);
+  }
+
+  /** Runs `fn` after every other change has finished: one change at a time. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  hasPapermill(): Promise<boolean> {
+    return (this.papermill ??= hasPapermill(this.python));
+  }
+
+  /** What all local jobs together may take: the admin's quota, else the notebook's limits. */
+  private localQuota(): Promise<LocalQuota> {
+    return (this.quota ??= (async () => {
+      const q = this.options.config.jobs.quota;
+      let cpu = q.cpu;
+      let memory = q.memoryGiB === undefined ? undefined : Math.round(q.memoryGiB * GiB);
+      if (cpu === undefined || memory === undefined) {
+        const limits = await this.options.platform.resources.limits();
+        cpu ??= limits.cpu.value;
+        memory ??= limits.memory.value;
+      }
+      return { cpu, memory, ...(q.gpus !== undefined ? { gpus: q.gpus } : {}) };
+    })());
+  }
+
+  private async rootDir(): Promise<string> {
+    try {
+      return await realpath(this.options.rootDir);
+    } catch {
+      return resolve(this.options.rootDir);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reading.
+
+  /** A row as the wire shows it, with its cost so far. */
+  view(row: JobRow, now = Date.now()): Job {
+    const { spec, extra } = row;
+    const iso = (t: number | null) => (t === null ? undefined : new Date(t).toISOString());
+    const job: Job = {
+      id: row.id,
+      name: row.name,
+      kind: row.kind,
+      runner: row.runner,
+      status: row.status,
+      ...(row.reason ? { reason: row.reason } : {}),
+      ...(row.exitCode !== null || isFinished(row.status) ? { exitCode: row.exitCode } : {}),
+      argv: spec.argv,
+      cwd: spec.cwd,
+      ...(spec.file !== undefined ? { file: spec.file } : {}),
+      env: spec.env,
+      ...(spec.parameters ? { parameters: spec.parameters } : {}),
+      ...(spec.preset ? { preset: spec.preset } : {}),
+      resources: spec.resources,
+      ...(spec.timeLimitSeconds ? { timeLimitSeconds: spec.timeLimitSeconds } : {}),
+      ...(spec.image ? { image: spec.image } : {}),
+      enforcement: extra.enforcement,
+      ...(row.externalId ? { externalId: row.externalId } : {}),
+      ...(spec.output ? { output: spec.output } : {}),
+      ...(extra.failure ? { failure: extra.failure } : {}),
+      createdAt: iso(row.createdAt)!,
+      ...(row.startedAt !== null ? { startedAt: iso(row.startedAt) } : {}),
+      ...(row.finishedAt !== null ? { finishedAt: iso(row.finishedAt) } : {})
+    };
+    if (row.startedAt !== null) {
+      const hours = Math.max(0, (row.finishedAt ?? now) - row.startedAt) / 3600_000;
+      const prices = this.options.config.prices;
+      const r = spec.resources;
+      const rate =
+        prices.cpuHour * r.cpu +
+        prices.memoryGiBHour * (r.memory / GiB) +
+        (r.gpu ? gpuHourPrice(prices, r.gpu.model ?? null) * r.gpu.count : 0);
+      job.cost = { amount: rate * hours, currency: prices.currency, estimate: true };
+    }
+    return job;
+  }
+
+  get(id: string): Job | undefined {
+    const row = this.table.get(id);
+    return row && this.view(row);
+  }
+
+  /** The row, or a 404 naming the id. */
+  private row(id: string): JobRow {
+    const row = this.table.get(id);
+    if (!row) {
+      throw new JobHttpError(404, `There is no job ${id}; it may have been deleted`);
+    }
+    return row;
+  }
+
+  list(query: JobListQuery): JobList {
+    let statuses: JobStatus[] | undefined;
+    if (query.status) {
+      const asked = query.status.split(',').map(s => s.trim()) as JobStatus[];
+      const known = [...ACTIVE, ...FINISHED_JOB_STATUSES];
+      const unknown = asked.filter(s => !known.includes(s));
+      if (unknown.length) {
+        throw new JobHttpError(
+          400,
+          `status: unknown status ${unknown.join(', ')}; the statuses are ${known.join(', ')}`
+        );
+      }
+      statuses = asked;
+    }
+    const counts = this.table.counts();
+    const total = statuses
+      ? statuses.reduce((sum, s) => sum + (counts[s] ?? 0), 0)
+      : Object.values(counts).reduce((sum, n) => sum + n, 0);
+    const now = Date.now();
+    const rows = this.table.list(statuses, query.limit ?? 100, query.offset ?? 0);
+    return { jobs: rows.map(r => this.view(r, now)), total, counts };
+  }
+
+  async info(): Promise<JobsInfo> {
+    const { runner, config } = this.options;
+    const [{ enforcement, note }, gpuModels, papermill, quota, image] = await Promise.all([
+      runner.enforcement(),
+      runner.gpuModels(),
+      this.hasPapermill(),
+      runner.quota(),
+      runner.defaultImage?.()
+    ]);
+    const used = usageOf(this.taking(this.table.activeJobs()).map(r => r.spec.resources));
+    return {
+      runner: runner.name,
+      enforcement,
+      enforcementNote: note,
+      presets: presetsOf(config.jobs),
+      defaults: { ...defaultsOf(config.jobs), ...(image ? { image } : {}) },
+      maxTimeLimitSeconds: config.jobs.maxTimeLimitMinutes * 60,
+      gpuModels,
+      papermill,
+      quota: quota ?? quotaBody(await this.localQuota(), used)
+    };
+  }
+
+  /** The active jobs that hold resources: all but those still waiting for the local quota. */
+  private taking(active: JobRow[]): JobRow[] {
+    return active.filter(j => j.externalId !== null || j.status !== 'queued');
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Changing.
+
+  private changed(id: string): void {
+    const row = this.table.get(id);
+    if (row) {
+      this.emit('job', this.view(row));
+    }
+  }
+
+  private update(row: JobRow, update: JobUpdate): void {
+    this.table.update(row.id, update);
+    this.changed(row.id);
+  }
+
+  private ref(row: JobRow): JobRef {
+    return { id: row.id, externalId: row.externalId ?? '', logDir: this.logDir(row.id) };
+  }
+
+  private async launch(row: JobRow): Promise<string> {
+    const root = await this.rootDir();
+    const { externalId } = await this.options.runner.start({
+      id: row.id,
+      name: row.name,
+      argv: row.spec.argv,
+      cwd: join(root, row.spec.cwd),
+      env: row.spec.env,
+      resources: row.spec.resources,
+      ...(row.spec.timeLimitSeconds ? { timeLimitSeconds: row.spec.timeLimitSeconds } : {}),
+      logDir: this.logDir(row.id),
+      ...(row.spec.image ? { image: row.spec.image } : {})
+    });
+    return externalId;
+  }
+
+  /**
+   * Validates, records and starts (or queues) a job. A repeated idempotency key answers the
+   * first job (`created: false`). A refusal leaves neither a row nor a directory behind.
+   */
+  async submit(body: JobSubmit): Promise<{ job: Job; created: boolean }> {
+    const { runner } = this.options;
+    const first = body.idempotencyKey && this.table.byIdempotencyKey(body.idempotencyKey);
+    if (first) {
+      return { job: this.view(first), created: false };
+    }
+    const [papermill, gpuModels, { enforcement }, rootDir] = await Promise.all([
+      body.kind === 'notebook' ? this.hasPapermill() : Promise.resolve(false),
+      runner.gpuModels(),
+      runner.enforcement(),
+      this.rootDir()
+    ]);
+    const resolved = await resolveJob(body, {
+      config: this.options.config.jobs,
+      rootDir,
+      python: this.python,
+      path: this.env.PATH ?? '',
+      papermill,
+      gpuModels
+    });
+    const resources = resolved.spec.resources;
+
+    return this.exclusive(async () => {
+      const again = body.idempotencyKey && this.table.byIdempotencyKey(body.idempotencyKey);
+      if (again) {
+        return { job: this.view(again), created: false };
+      }
+      let reason: string | undefined;
+      if ((await runner.quota()) === undefined) {
+        const quota = await this.localQuota();
+        const never = neverFits(resources, quota);
+        if (never) {
+          throw new JobInputError(never);
+        }
+        const active = this.table.activeJobs();
+        const ahead = active.filter(j => j.status === 'queued' && j.externalId === null).length;
+        const used = usageOf(this.taking(active).map(j => j.spec.resources));
+        reason =
+          mustWait(resources, used, quota) ??
+          (ahead ? `waiting for ${ahead} job${ahead > 1 ? 's' : ''} queued before it` : undefined);
+      }
+
+      const id = newJobId();
+      const logDir = this.logDir(id);
+      // One step: the row and its directory exist together or not at all.
+      this.options.store.db.transaction(() => {
+        this.table.insert({
+          id,
+          name: body.name,
+          kind: body.kind,
+          runner: runner.name,
+          status: reason ? 'queued' : 'starting',
+          reason: reason ?? null,
+          spec: resolved.spec,
+          idempotencyKey: body.idempotencyKey ?? null,
+          createdAt: Date.now(),
+          extra: { enforcement }
+        });
+        mkdirSync(logDir, { recursive: true, mode: 0o700 });
+      })();
+
+      if (!reason) {
+        const row = this.table.get(id)!;
+        try {
+          const externalId = await this.launch(row);
+          this.table.update(id, { externalId });
+        } catch (err) {
+          this.table.delete(id);
+          await rm(logDir, { recursive: true, force: true });
+          if (err instanceof JobInputError) {
+            throw err;
+          }
+          this.options.log?.error({ err, job: id }, 'the job runner could not start a job');
+          throw new JobHttpError(
+            500,
+            `The job could not be started: ${err instanceof Error ? err.message : String(err)}`
+          );
+        }
+      }
+      this.changed(id);
+      return { job: this.view(this.table.get(id)!), created: true };
+    });
+  }
+
+  /** A new job with the same request as `id`. */
+  async rerun(id: string): Promise<Job> {
+    const row = this.row(id);
+    const { job } = await this.submit(row.spec.submit);
+    return job;
+  }
+
+  async cancel(id: string): Promise<Job> {
+    const job = await this.exclusive(async () => {
+      const row = this.row(id);
+      if (isFinished(row.status)) {
+        throw new JobHttpError(409, `Job ${id} has already finished (${row.status})`);
+      }
+      if (row.externalId === null) {
+        this.update(row, {
+          status: 'cancelled',
+          reason: 'cancelled before it started',
+          finishedAt: Date.now()
+        });
+      } else {
+        await this.options.runner.cancel(this.ref(row));
+        await this.apply(row, await this.options.runner.state(this.ref(row)));
+      }
+      return this.view(this.table.get(id)!);
+    });
+    void this.admitNow();
+    return job;
+  }
+
+  /** Deletes a finished job: its row, its log directory and what its runner keeps. */
+  async remove(id: string): Promise<void> {
+    await this.exclusive(async () => {
+      const row = this.row(id);
+      if (!isFinished(row.status)) {
+        throw new JobHttpError(
+          409,
+          `Job ${id} is ${row.status}; cancel it first, then delete it once it has stopped`
+        );
+      }
+      await this.forget(row);
+    });
+  }
+
+  private async forget(row: JobRow): Promise<void> {
+    this.table.delete(row.id);
+    await rm(this.logDir(row.id), { recursive: true, force: true });
+    if (row.externalId !== null) {
+      await this.options.runner
+        .remove(this.ref(row))
+        .catch(err => this.options.log?.warn({ err, job: row.id }, 'the runner kept a job'));
+    }
+    this.emit('deleted', { id: row.id });
+  }
+
+  /** Forgets finished jobs older than `jobs.retentionDays`. */
+  async expire(now = Date.now()): Promise<number> {
+    return this.exclusive(async () => {
+      const old = this.table.finishedBefore(now - this.options.config.jobs.retentionDays * DAY_MS);
+      for (const row of old) {
+        await this.forget(row);
+      }
+      return old.length;
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Watching.
+
+  /** Records what the runner says of a job; a failed notebook gets its failing cell. */
+  private async apply(row: JobRow, state: RunnerState): Promise<void> {
+    const update: JobUpdate = {};
+    if (state.status !== row.status) {
+      update.status = state.status;
+    }
+    const reason = state.reason ?? null;
+    if (reason !== row.reason) {
+      update.reason = reason;
+    }
+    if (state.exitCode !== undefined && state.exitCode !== row.exitCode) {
+      update.exitCode = state.exitCode;
+    }
+    const startedAt =
+      state.startedAt ??
+      (state.status !== 'queued' && state.status !== 'starting' ? Date.now() : undefined);
+    if (row.startedAt === null && startedAt !== undefined && state.status !== 'queued') {
+      update.startedAt = startedAt;
+    }
+    if (isFinished(state.status) && row.finishedAt === null) {
+      update.finishedAt = state.finishedAt ?? Date.now();
+      if (row.kind === 'notebook' && state.status === 'failed' && row.spec.file) {
+        const root = await this.rootDir();
+        const stderr = await readFile(logFile(this.logDir(row.id), 'stderr'), 'utf8').catch(
+          () => ''
+        );
+        const failure = await notebookFailure(
+          join(root, row.spec.file),
+          join(root, row.spec.output ?? ''),
+          stderr
+        );
+        if (failure) {
+          update.extra = { ...row.extra, failure };
+        }
+      }
+    }
+    if (Object.keys(update).length) {
+      this.update(row, update);
+    }
+  }
+
+  /** One round of the monitor: every started active job's state, then admission. */
+  async tick(): Promise<void> {
+    if (this.ticking || this.stopped) {
+      return;
+    }
+    this.ticking = true;
+    try {
+      await this.exclusive(async () => {
+        for (const row of this.table.activeJobs()) {
+          if (row.externalId === null || this.stopped) {
+            continue;
+          }
+          try {
+            await this.apply(row, await this.options.runner.state(this.ref(row)));
+          } catch (err) {
+            this.options.log?.warn({ err, job: row.id }, 'could not read a job’s state');
+          }
+        }
+        await this.admit();
+      });
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private admitNow(): Promise<void> {
+    return this.exclusive(() => this.admit());
+  }
+
+  /** Starts queued jobs in submission order while the next one fits the local quota. */
+  private async admit(): Promise<void> {
+    const active = this.table.activeJobs();
+    const waiting = active.filter(j => j.status === 'queued' && j.externalId === null);
+    if (!waiting.length || this.stopped) {
+      return;
+    }
+    const quota = await this.localQuota();
+    const used = usageOf(this.taking(active).map(j => j.spec.resources));
+    for (const row of waiting) {
+      const wait = mustWait(row.spec.resources, used, quota);
+      if (wait) {
+        if (wait !== row.reason) {
+          this.update(row, { reason: wait });
+        }
+        return;
+      }
+      try {
+        this.update(row, { status: 'starting', reason: null });
+        const externalId = await this.launch(row);
+        this.update(row, { externalId });
+        used.cpu += row.spec.resources.cpu;
+        used.memory += row.spec.resources.memory;
+        used.gpus += row.spec.resources.gpu?.count ?? 0;
+      } catch (err) {
+        this.update(row, {
+          status: 'failed',
+          reason: `could not start: ${err instanceof Error ? err.message : String(err)}`,
+          finishedAt: Date.now()
+        });
+      }
+    }
+  }
+}
