@@ -1,0 +1,435 @@
+/**
+ * Exposures: the flare_exposure table, kept in step with the platform's gateway. Locally the
+ * table is the truth and every row is re-exposed at start; on Kubernetes the gateway's own list
+ * is the truth and the table follows it. Request counts come from the gateway and are written
+ * to the table every few seconds, so they survive restarts. Expired exposures are removed by a
+ * timer and remembered for a day in flare_expired, for the notification.
+ */
+import { randomInt } from 'node:crypto';
+import bcrypt from 'bcryptjs';
+import type { FastifyBaseLogger } from 'fastify';
+import type {
+  ExposeRequest,
+  Exposure,
+  ExposureList,
+  FlareInfo,
+  ListeningPorts
+} from '@hotstepper/api';
+import type { Config } from '../../config';
+import type { ExposureSpec, FlareGateway } from '../../platform/flare';
+import type { Store } from '../../store';
+import type { PortListener } from './ports';
+
+/** The user name HTTP Basic asks for on both gateways. */
+export const FLARE_USER = 'flare';
+const EXPIRED_KEPT_MS = 24 * 3600_000;
+const SECRET_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+/** How long one /proc scan answers for: polling clients share it. */
+const SCAN_TTL_MS = 1000;
+
+/** A refusal with its HTTP status and a message a person can act on. */
+export class FlareError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string
+  ) {
+    super(message);
+  }
+}
+
+interface Row {
+  name: string;
+  port: number;
+  protection: ExposureSpec['protection'];
+  secret: string | null;
+  created_at: number;
+  expires_at: number | null;
+  requests: number;
+  last_request_at: number | null;
+}
+
+export interface FlareServiceOptions {
+  config: Config['flare'];
+  store: Store;
+  gateway: FlareGateway;
+  platform: FlareInfo['platform'];
+  /** The listening ports of the user's processes (ports.ts's scanListeningPorts). */
+  scan: () => Promise<PortListener[]>;
+  log?: FastifyBaseLogger;
+  /** Unix ms; tests may move it. */
+  now?: () => number;
+  /** How often expiry is checked. */
+  sweepMs?: number;
+  /** How often request counts are written to the table. */
+  flushMs?: number;
+  /** bcrypt cost. */
+  bcryptRounds?: number;
+}
+
+/** 16 characters [a-z0-9], from the CSPRNG. */
+export function newSecret(): string {
+  let s = '';
+  for (let i = 0; i < 16; i++) {
+    s += SECRET_ALPHABET[randomInt(SECRET_ALPHABET.length)];
+  }
+  return s;
+}
+
+const iso = (ms: number | null | undefined) =>
+  ms === null || ms === undefined ? undefined : new Date(ms).toISOString();
+
+function toSpec(row: Row): ExposureSpec {
+  return {
+    name: row.name,
+    port: row.port,
+    protection: row.protection,
+    ...(row.secret ? { secret: row.secret } : {}),
+    ...(row.expires_at !== null ? { expiresAt: row.expires_at } : {})
+  };
+}
+
+export class FlareService {
+  readonly ready: Promise<void>;
+  private readonly now: () => number;
+  private started?: Promise<void>;
+  /** Names being exposed right now (bcrypt and the gateway are async): taken all the same. */
+  private readonly pending = new Map<string, number>();
+  /** Per name, the gateway's count already added to the table. */
+  private readonly flushed = new Map<string, number>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private scanCache?: { at: number; ports: Promise<PortListener[]> };
+  private stopped = false;
+
+  constructor(private readonly options: FlareServiceOptions) {
+    this.now = options.now ?? Date.now;
+    this.ready = this.startUp().catch(err => {
+      options.log?.error({ err }, 'flare: could not restore the exposures');
+    });
+  }
+
+  private get db() {
+    return this.options.store.db;
+  }
+
+  private get gateway() {
+    return this.options.gateway;
+  }
+
+  private rows(): Row[] {
+    return this.db.prepare('SELECT * FROM flare_exposure ORDER BY created_at, name').all() as Row[];
+  }
+
+  private row(name: string): Row | undefined {
+    return this.db.prepare('SELECT * FROM flare_exposure WHERE name = ?').get(name) as
+      Row | undefined;
+  }
+
+  /** Why nothing can be exposed, if so. */
+  unavailable(): string | undefined {
+    if (!this.options.config.enabled) {
+      return 'Exposing apps is turned off on this server (the administrator’s flare.enabled)';
+    }
+    return this.gateway.unavailable();
+  }
+
+  /** Starts the gateway once it is needed: no listening port before there is an exposure. */
+  private ensureStarted(): Promise<void> {
+    this.started ??= this.gateway.start().then(() => {
+      if (this.gateway.unavailable()) {
+        this.started = undefined; // the next attempt tries again (the address may be free by then)
+      }
+    });
+    return this.started;
+  }
+
+  private async startUp(): Promise<void> {
+    if (!this.options.config.enabled) {
+      return;
+    }
+    const specs = await this.gateway.list();
+    if (specs !== undefined) {
+      this.adopt(specs);
+      if (specs.length) {
+        await this.ensureStarted();
+      }
+    } else {
+      await this.sweep();
+      const rows = this.rows();
+      if (rows.length) {
+        await this.ensureStarted();
+        for (const row of rows) {
+          await this.gateway.expose(toSpec(row)).catch(err => {
+            this.options.log?.error({ err, name: row.name }, 'flare: could not re-expose');
+          });
+        }
+      }
+    }
+    if (!this.stopped) {
+      this.timers.push(
+        setInterval(() => void this.sweep().catch(() => {}), this.options.sweepMs ?? 1000),
+        setInterval(() => this.flush(), this.options.flushMs ?? 5000)
+      );
+      for (const t of this.timers) {
+        t.unref();
+      }
+    }
+  }
+
+  /** The platform holds the exposures: the table is made to say the same. */
+  private adopt(specs: ExposureSpec[]): void {
+    const now = this.now();
+    const names = new Set(specs.map(s => s.name));
+    this.db.transaction(() => {
+      for (const row of this.rows()) {
+        if (!names.has(row.name)) {
+          this.db.prepare('DELETE FROM flare_exposure WHERE name = ?').run(row.name);
+        }
+      }
+      const upsert = this.db.prepare(
+        `INSERT INTO flare_exposure (name, port, protection, secret, created_at, expires_at)
+         VALUES (@name, @port, @protection, @secret, @now, @expiresAt)
+         ON CONFLICT (name) DO UPDATE SET port = excluded.port, protection = excluded.protection,
+           secret = excluded.secret, expires_at = excluded.expires_at`
+      );
+      for (const s of specs) {
+        upsert.run({
+          name: s.name,
+          port: s.port,
+          protection: s.protection,
+          secret: s.secret ?? null,
+          now,
+          expiresAt: s.expiresAt ?? null
+        });
+      }
+    })();
+  }
+
+  /** Listening ports, one scan shared for a second by everyone asking. */
+  private scan(fresh = false): Promise<PortListener[]> {
+    const now = Date.now();
+    if (fresh || !this.scanCache || now - this.scanCache.at > SCAN_TTL_MS) {
+      const ports = this.options.scan();
+      this.scanCache = { at: now, ports };
+      ports.catch(() => (this.scanCache = undefined));
+    }
+    return this.scanCache.ports;
+  }
+
+  info(): FlareInfo {
+    const unavailable = this.unavailable();
+    return {
+      platform: this.options.platform,
+      urlTemplate: this.gateway.urlFor('{name}'),
+      passwordMinLength: this.options.config.passwordMinLength,
+      ...(unavailable ? { unavailable } : {}),
+      proxyTemplates: { relative: 'proxy/{port}/', absolute: 'proxy/absolute/{port}/' }
+    };
+  }
+
+  async ports(): Promise<ListeningPorts> {
+    const [listeners, rows] = [await this.scan(), this.rows()];
+    return {
+      ports: listeners.map(l => ({
+        ...l,
+        exposures: rows.filter(r => r.port === l.port).map(r => r.name)
+      })),
+      checkedAt: new Date().toISOString()
+    };
+  }
+
+  private exposure(row: Row, listening: Set<number>): Exposure {
+    const live = this.gateway.traffic().get(row.name);
+    const unflushed = live ? Math.max(0, live.requests - (this.flushed.get(row.name) ?? 0)) : 0;
+    const last = Math.max(row.last_request_at ?? 0, live?.lastRequestAt ?? 0) || undefined;
+    const label = row.protection === 'secret-link' ? `${row.name}-${row.secret}` : row.name;
+    return {
+      name: row.name,
+      port: row.port,
+      protection: row.protection,
+      url: this.gateway.urlFor(label),
+      ...(row.protection === 'password' ? { username: FLARE_USER } : {}),
+      createdAt: iso(row.created_at)!,
+      ...(row.expires_at !== null ? { expiresAt: iso(row.expires_at) } : {}),
+      requests: row.requests + unflushed,
+      ...(last ? { lastRequestAt: iso(last) } : {}),
+      listening: listening.has(row.port)
+    };
+  }
+
+  async list(): Promise<ExposureList> {
+    await this.ready;
+    const listening = new Set((await this.scan()).map(l => l.port));
+    const since = this.now() - EXPIRED_KEPT_MS;
+    const expired = this.db
+      .prepare(
+        'SELECT name, port, expired_at FROM flare_expired WHERE expired_at > ? ORDER BY expired_at DESC'
+      )
+      .all(since) as Array<{ name: string; port: number; expired_at: number }>;
+    return {
+      exposures: this.rows().map(r => this.exposure(r, listening)),
+      expired: expired.map(e => ({ name: e.name, port: e.port, expiredAt: iso(e.expired_at)! }))
+    };
+  }
+
+  async expose(req: ExposeRequest): Promise<Exposure> {
+    await this.ready;
+    const { config } = this.options;
+    const reason = this.unavailable();
+    if (reason) {
+      throw new FlareError(503, reason);
+    }
+    const { name, port, protection } = req;
+    const taken = this.row(name)?.port ?? this.pending.get(name);
+    if (taken !== undefined) {
+      throw new FlareError(
+        409,
+        `The name '${name}' is taken by the exposure of port ${taken}; choose another or unexpose it`
+      );
+    }
+    if (this.rows().length + this.pending.size >= config.maxExposures) {
+      throw new FlareError(
+        409,
+        `At most ${config.maxExposures} apps can be exposed at once on this server; unexpose one first`
+      );
+    }
+    if (protection === 'password') {
+      if ((req.password ?? '').length < config.passwordMinLength) {
+        throw new FlareError(
+          400,
+          `The password must be at least ${config.passwordMinLength} characters long`
+        );
+      }
+    } else if (req.password !== undefined) {
+      throw new FlareError(
+        400,
+        `A password goes only with protection 'password' (this request asks for '${protection}')`
+      );
+    }
+    if (!(await this.scan(true)).some(l => l.port === port)) {
+      throw new FlareError(
+        400,
+        `Nothing listens on port ${port}: start your app first, then expose it`
+      );
+    }
+
+    this.pending.set(name, port);
+    try {
+      const secret =
+        protection === 'password'
+          ? await bcrypt.hash(req.password!, this.options.bcryptRounds ?? 10)
+          : protection === 'secret-link'
+            ? newSecret()
+            : undefined;
+      const now = this.now();
+      const expiresAt =
+        req.expiresInMinutes !== undefined ? now + req.expiresInMinutes * 60_000 : undefined;
+      const spec: ExposureSpec = {
+        name,
+        port,
+        protection,
+        ...(secret ? { secret } : {}),
+        ...(expiresAt !== undefined ? { expiresAt } : {})
+      };
+      await this.ensureStarted();
+      const down = this.unavailable();
+      if (down) {
+        throw new FlareError(503, down);
+      }
+      try {
+        await this.gateway.expose(spec);
+      } catch (err) {
+        this.options.log?.error({ err, name }, 'flare: the gateway refused an exposure');
+        throw new FlareError(
+          502,
+          `The platform could not expose '${name}': ${err instanceof Error ? err.message : err}`
+        );
+      }
+      try {
+        this.db
+          .prepare(
+            `INSERT INTO flare_exposure (name, port, protection, secret, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?)`
+          )
+          .run(name, port, protection, secret ?? null, now, expiresAt ?? null);
+      } catch (err) {
+        await this.gateway.unexpose(name).catch(() => {});
+        throw err;
+      }
+      this.flushed.delete(name);
+      const listening = new Set([port]);
+      return this.exposure(this.row(name)!, listening);
+    } finally {
+      this.pending.delete(name);
+    }
+  }
+
+  async unexpose(name: string): Promise<void> {
+    await this.ready;
+    if (!this.row(name)) {
+      throw new FlareError(404, `No exposure is named '${name}'`);
+    }
+    await this.gateway.unexpose(name);
+    this.db.prepare('DELETE FROM flare_exposure WHERE name = ?').run(name);
+    this.flushed.delete(name);
+  }
+
+  /** Removes the exposures whose time is up, remembering them for the notification. */
+  async sweep(): Promise<void> {
+    const now = this.now();
+    const due = this.db
+      .prepare('SELECT * FROM flare_exposure WHERE expires_at IS NOT NULL AND expires_at <= ?')
+      .all(now) as Row[];
+    for (const row of due) {
+      try {
+        await this.gateway.unexpose(row.name);
+      } catch (err) {
+        this.options.log?.error(
+          { err, name: row.name },
+          'flare: could not remove an expired exposure'
+        );
+        continue; // tried again at the next sweep
+      }
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM flare_exposure WHERE name = ?').run(row.name);
+        this.db
+          .prepare('INSERT INTO flare_expired (name, port, expired_at) VALUES (?, ?, ?)')
+          .run(row.name, row.port, now);
+      })();
+      this.flushed.delete(row.name);
+      this.options.log?.info({ name: row.name, port: row.port }, 'flare: exposure expired');
+    }
+    this.db.prepare('DELETE FROM flare_expired WHERE expired_at <= ?').run(now - EXPIRED_KEPT_MS);
+  }
+
+  /** Adds the gateway's new request counts to the table. */
+  flush(): void {
+    const update = this.db.prepare(
+      `UPDATE flare_exposure SET requests = requests + ?,
+         last_request_at = max(coalesce(last_request_at, 0), ?) WHERE name = ?`
+    );
+    this.db.transaction(() => {
+      for (const [name, t] of this.gateway.traffic()) {
+        const before = this.flushed.get(name) ?? 0;
+        const delta = t.requests >= before ? t.requests - before : t.requests;
+        if (delta > 0) {
+          update.run(delta, t.lastRequestAt ?? 0, name);
+        }
+        this.flushed.set(name, t.requests);
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.ready;
+    for (const t of this.timers) {
+      clearInterval(t);
+    }
+    try {
+      this.flush();
+    } catch (err) {
+      this.options.log?.error({ err }, 'flare: could not save the request counts');
+    }
+    await this.gateway.close();
+  }
+}
