@@ -1,5 +1,139 @@
-import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
+import {
+  ILayoutRestorer,
+  type JupyterFrontEnd,
+  type JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStatusBar } from '@jupyterlab/statusbar';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { FlarePanel } from './components/FlarePanel';
+import { FlareStatusItem } from './components/FlareStatus';
+import { EXPIRY_CHOICES } from './format';
+import { flareIcon } from './icons';
+import { DEFAULT_SETTINGS, FlareModel, type IFlareSettings } from './model';
+import { CommandIDs, IFlareModel } from './tokens';
 
-/** @hotstepper/flare's plugins (being built). */
-const plugins: JupyterFrontEndPlugin<void>[] = [];
-export default plugins;
+export { FlareModel } from './model';
+export { CommandIDs, IFlareModel } from './tokens';
+
+const PANEL_PLUGIN_ID = '@hotstepper/flare:panel';
+const STATUS_PLUGIN_ID = '@hotstepper/flare:status-item';
+
+function readSettings(settings: ISettingRegistry.ISettings): IFlareSettings {
+  const get = <K extends keyof IFlareSettings>(key: K) =>
+    (settings.get(key).composite as IFlareSettings[K] | undefined) ?? DEFAULT_SETTINGS[key];
+  const expiry = get('defaultExpiry');
+  return {
+    refreshRate: get('refreshRate'),
+    defaultProtection: get('defaultProtection'),
+    defaultExpiry: EXPIRY_CHOICES.includes(expiry) ? expiry : DEFAULT_SETTINGS.defaultExpiry
+  };
+}
+
+function activatePanel(
+  app: JupyterFrontEnd,
+  translator: ITranslator | null,
+  restorer: ILayoutRestorer | null,
+  settingRegistry: ISettingRegistry | null,
+  palette: ICommandPalette | null
+): FlareModel {
+  const trans = (translator ?? nullTranslator).load('hotstepper');
+  const model = new FlareModel({
+    serverSettings: app.serviceManager.serverSettings,
+    storage: Private.storage()
+  });
+
+  const panel = new FlarePanel(model, trans);
+  panel.title.icon = flareIcon;
+  app.shell.add(panel, 'right', { rank: 600 });
+  restorer?.add(panel, 'hotstepper-flare-panel');
+
+  app.commands.addCommand(CommandIDs.open, {
+    label: trans.__('Open Flare Panel'),
+    caption: trans.__('Listening ports and the web apps exposed at public addresses'),
+    icon: args => (args.isPalette ? undefined : flareIcon),
+    execute: () => app.shell.activateById(panel.id)
+  });
+  app.commands.addCommand(CommandIDs.expose, {
+    label: args =>
+      typeof args.port === 'number'
+        ? trans.__('Expose Port %1…', args.port)
+        : trans.__('Expose a Web App…'),
+    caption: trans.__('Give a web app running here a public address'),
+    execute: args => {
+      app.shell.activateById(panel.id);
+      model.openForm(typeof args.port === 'number' ? args.port : undefined);
+    }
+  });
+  const category = trans.__('Hotstepper');
+  palette?.addItem({ command: CommandIDs.open, category });
+  palette?.addItem({ command: CommandIDs.expose, category });
+
+  model.expired.connect((_, expired) => {
+    for (const e of expired) {
+      Notification.info(
+        trans.__("Exposure '%1' (port %2) expired and was removed", e.name, e.port),
+        { autoClose: false }
+      );
+    }
+  });
+
+  // Not awaited: activation must not wait on the settings or the network.
+  settingRegistry
+    ?.load(PANEL_PLUGIN_ID)
+    .then(settings => {
+      model.settings = readSettings(settings);
+      settings.changed.connect(() => (model.settings = readSettings(settings)));
+    })
+    .catch(reason => console.error(`${PANEL_PLUGIN_ID}: settings could not be loaded`, reason));
+  return model;
+}
+
+function activateStatusItem(
+  app: JupyterFrontEnd,
+  model: FlareModel,
+  statusBar: IStatusBar | null,
+  translator: ITranslator | null
+): void {
+  if (!statusBar) {
+    return;
+  }
+  const trans = (translator ?? nullTranslator).load('hotstepper');
+  const item = new FlareStatusItem(model, trans, () => void app.commands.execute(CommandIDs.open));
+  statusBar.registerStatusItem(STATUS_PLUGIN_ID, { item, align: 'left', rank: 5 });
+}
+
+/** The flare sidebar: listening ports, exposures and the expose form. */
+const panelPlugin: JupyterFrontEndPlugin<FlareModel> = {
+  id: PANEL_PLUGIN_ID,
+  description:
+    'A right-sidebar panel listing the ports your processes listen on and the web apps exposed at public addresses, with the form to expose one.',
+  autoStart: true,
+  provides: IFlareModel,
+  optional: [ITranslator, ILayoutRestorer, ISettingRegistry, ICommandPalette],
+  activate: activatePanel
+};
+
+/** "Expose" in the status bar, with the number of exposures; opens the panel. */
+const statusItemPlugin: JupyterFrontEndPlugin<void> = {
+  id: STATUS_PLUGIN_ID,
+  description: 'An "Expose" item in the status bar with the number of exposures.',
+  autoStart: true,
+  requires: [IFlareModel],
+  optional: [IStatusBar, ITranslator],
+  activate: activateStatusItem
+};
+
+export default [panelPlugin, statusItemPlugin];
+
+namespace Private {
+  /** localStorage, or none where the browser blocks it. */
+  export function storage(): Storage | null {
+    try {
+      return window.localStorage;
+    } catch {
+      return null;
+    }
+  }
+}

@@ -1,2 +1,3 @@
 import '@hotstepper/core/style/index.css';
 import './base.css';
+import './panel.css';

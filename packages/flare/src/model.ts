@@ -1,0 +1,307 @@
+import type {
+  ExposeRequest,
+  Exposure,
+  ExposureList,
+  FlareInfo,
+  FlareProtection,
+  ListeningPort,
+  ListeningPorts
+} from '@hotstepper/api';
+import { requestBackend } from '@hotstepper/core';
+import type { ServerConnection } from '@jupyterlab/services';
+import { Poll } from '@lumino/polling';
+import { type ISignal, Signal } from '@lumino/signaling';
+import type { ExpiryChoice } from './format';
+
+export interface IFlareSettings {
+  /** Milliseconds between polls of the ports and the exposures. */
+  refreshRate: number;
+  /** The protection the expose form starts with. */
+  defaultProtection: FlareProtection;
+  /** The expiry the expose form starts with. */
+  defaultExpiry: ExpiryChoice;
+}
+
+export const DEFAULT_SETTINGS: IFlareSettings = {
+  refreshRate: 3000,
+  defaultProtection: 'secret-link',
+  defaultExpiry: '8h'
+};
+
+/** One answer of the backend, or why there is none. */
+export interface IResourceState<T> {
+  data?: T;
+  error?: string;
+  loading: boolean;
+}
+
+export type ExpiredExposure = ExposureList['expired'][number];
+
+/** A listening port with the exposures that point at it. */
+export interface IPortRow extends ListeningPort {
+  exposed: Exposure[];
+}
+
+export interface IFlareModelOptions {
+  serverSettings: ServerConnection.ISettings;
+  settings?: Partial<IFlareSettings>;
+  /** Whether the panel starts out shown; the ports are polled only while it is. */
+  visible?: boolean;
+  /** Remembers the expired exposures already announced, across page loads. */
+  storage?: Pick<Storage, 'getItem' | 'setItem'> | null;
+}
+
+/** Backoff tops out at five minutes while the backend is down. */
+const MAX_INTERVAL = 300_000;
+/** The admin's flare settings change only with a restart of the backend. */
+const INFO_INTERVAL = 300_000;
+const SEEN_KEY = '@hotstepper/flare:expired-seen';
+
+type Resource = 'ports' | 'exposures' | 'info';
+const PATHS: Record<Resource, string> = {
+  ports: 'api/v1/flare/ports',
+  exposures: 'api/v1/flare/exposures',
+  info: 'api/v1/flare/info'
+};
+
+/**
+ * Flare's state: the listening ports (polled while the panel is shown), the exposures
+ * (polled always, for the status bar and the expiry notification) and the admin's
+ * settings, each backing off while the backend fails and standing by while the page is
+ * hidden. Also the expose form's open state, so a command can open it.
+ */
+export class FlareModel {
+  constructor(options: IFlareModelOptions) {
+    this._serverSettings = options.serverSettings;
+    this._settings = { ...DEFAULT_SETTINGS, ...options.settings };
+    this._visible = options.visible ?? false;
+    this._storage = options.storage ?? null;
+    this._seen = new Set(this._readSeen());
+    for (const name of Object.keys(PATHS) as Resource[]) {
+      this._polls[name] = new Poll({
+        factory: () => this._fetch(name),
+        frequency: { interval: this._interval(name), backoff: true, max: MAX_INTERVAL },
+        name: `@hotstepper/flare:FlareModel#${name}`,
+        standby: () => (name !== 'ports' || this._visible ? 'when-hidden' : true)
+      });
+    }
+  }
+
+  /** Emitted on every answer and every change of settings or form. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** Emitted with exposures that expired and were not announced before. */
+  get expired(): ISignal<this, ExpiredExposure[]> {
+    return this._expired;
+  }
+
+  get ports(): IResourceState<ListeningPorts> {
+    return this._states.ports as IResourceState<ListeningPorts>;
+  }
+
+  get exposures(): IResourceState<ExposureList> {
+    return this._states.exposures as IResourceState<ExposureList>;
+  }
+
+  get info(): IResourceState<FlareInfo> {
+    return this._states.info as IResourceState<FlareInfo>;
+  }
+
+  /** The listening ports, each with its exposures (by the port's names and by port number). */
+  get portRows(): IPortRow[] {
+    const exposures = this.exposures.data?.exposures ?? [];
+    return (this.ports.data?.ports ?? []).map(port => ({
+      ...port,
+      exposed: exposures.filter(e => e.port === port.port || port.exposures.includes(e.name))
+    }));
+  }
+
+  /** The names exposures have now: a new one must differ. */
+  get takenNames(): string[] {
+    return (this.exposures.data?.exposures ?? []).map(e => e.name);
+  }
+
+  /** Exposures there are, and how many of them have nothing listening behind them. */
+  get counts(): { exposures: number; noListener: number } {
+    const list = this.exposures.data?.exposures ?? [];
+    return { exposures: list.length, noListener: list.filter(e => !e.listening).length };
+  }
+
+  /** The login-protected addresses of a port under this Jupyter server, or none before info. */
+  proxyLinks(port: number): { relative: string; absolute: string } | undefined {
+    const templates = this.info.data?.proxyTemplates;
+    if (!templates) {
+      return undefined;
+    }
+    const base = this._serverSettings.baseUrl.replace(/\/*$/, '/');
+    const fill = (template: string) =>
+      base + template.replace('{port}', String(port)).replace(/^\/+/, '');
+    return { relative: fill(templates.relative), absolute: fill(templates.absolute) };
+  }
+
+  get settings(): IFlareSettings {
+    return this._settings;
+  }
+
+  set settings(value: IFlareSettings) {
+    const changedRate = value.refreshRate !== this._settings.refreshRate;
+    this._settings = value;
+    if (changedRate) {
+      for (const name of ['ports', 'exposures'] as Resource[]) {
+        this._polls[name].frequency = {
+          interval: this._interval(name),
+          backoff: true,
+          max: MAX_INTERVAL
+        };
+      }
+      this.refresh();
+    }
+    this._changed.emit();
+  }
+
+  get visible(): boolean {
+    return this._visible;
+  }
+
+  /** Set by the panel when it is shown or hidden: the ports are not polled while hidden. */
+  set visible(value: boolean) {
+    if (value === this._visible) {
+      return;
+    }
+    this._visible = value;
+    if (value) {
+      void this._polls.ports.refresh();
+    }
+  }
+
+  /** The port the expose form is open for; null while it is closed. */
+  get formPort(): number | null {
+    return this._formPort;
+  }
+
+  /** Changes whenever the form is (re)opened, so the view starts it afresh. */
+  get formGeneration(): number {
+    return this._formGeneration;
+  }
+
+  /** Opens the expose form for `port`, or for the first listening port. */
+  openForm(port?: number): void {
+    const first = this.ports.data?.ports[0]?.port;
+    this._formPort = port ?? this._formPort ?? first ?? 0;
+    this._formGeneration++;
+    this._changed.emit();
+  }
+
+  closeForm(): void {
+    this._formPort = null;
+    this._changed.emit();
+  }
+
+  /** Creates an exposure; rejects with the backend's BackendError (4xx: the message says why). */
+  async expose(request: ExposeRequest): Promise<Exposure> {
+    const exposure = await requestBackend<Exposure>(PATHS.exposures, this._serverSettings, {
+      method: 'POST',
+      body: JSON.stringify(request)
+    });
+    this.refresh();
+    return exposure;
+  }
+
+  async unexpose(name: string): Promise<void> {
+    await requestBackend<void>(
+      `${PATHS.exposures}/${encodeURIComponent(name)}`,
+      this._serverSettings,
+      { method: 'DELETE' }
+    );
+    this.refresh();
+  }
+
+  /** Asks again now rather than at the next tick. */
+  refresh(): void {
+    for (const name of Object.keys(this._polls) as Resource[]) {
+      if (name !== 'ports' || this._visible) {
+        void this._polls[name].refresh();
+      }
+    }
+  }
+
+  get isDisposed(): boolean {
+    return this._polls.exposures.isDisposed;
+  }
+
+  dispose(): void {
+    for (const poll of Object.values(this._polls)) {
+      poll.dispose();
+    }
+    Signal.clearData(this);
+  }
+
+  private _interval(name: Resource): number {
+    return name === 'info' ? INFO_INTERVAL : this._settings.refreshRate;
+  }
+
+  private async _fetch(name: Resource): Promise<void> {
+    const state = this._states[name];
+    try {
+      const data = await requestBackend<unknown>(PATHS[name], this._serverSettings);
+      this._states[name] = { data, loading: false };
+      if (name === 'exposures') {
+        this._announceExpired((data as ExposureList).expired);
+      }
+    } catch (err) {
+      // The last answer stays, marked out of date by the error.
+      this._states[name] = { data: state.data, error: (err as Error).message, loading: false };
+      // Rethrow so the poll backs off while the backend is down.
+      throw err;
+    } finally {
+      this._changed.emit();
+    }
+  }
+
+  /** Each expiry is announced once, even across page loads: keyed by name and time. */
+  private _announceExpired(expired: ExpiredExposure[]): void {
+    const key = (e: ExpiredExposure) => `${e.name}@${e.expiredAt}`;
+    const fresh = expired.filter(e => !this._seen.has(key(e)));
+    // The backend lists a day's expiries: what it no longer lists need not be remembered.
+    this._seen = new Set(expired.map(key));
+    this._writeSeen([...this._seen]);
+    if (fresh.length) {
+      this._expired.emit(fresh);
+    }
+  }
+
+  private _readSeen(): string[] {
+    try {
+      const stored = JSON.parse(this._storage?.getItem(SEEN_KEY) ?? '[]');
+      return Array.isArray(stored) ? stored.filter(s => typeof s === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  private _writeSeen(keys: string[]): void {
+    try {
+      this._storage?.setItem(SEEN_KEY, JSON.stringify(keys));
+    } catch {
+      // A full or blocked storage: announcements may repeat after a reload, nothing worse.
+    }
+  }
+
+  private readonly _serverSettings: ServerConnection.ISettings;
+  private _settings: IFlareSettings;
+  private _visible: boolean;
+  private readonly _storage: Pick<Storage, 'getItem' | 'setItem'> | null;
+  private _seen: Set<string>;
+  private _formPort: number | null = null;
+  private _formGeneration = 0;
+  private readonly _states: Record<Resource, IResourceState<unknown>> = {
+    ports: { loading: true },
+    exposures: { loading: true },
+    info: { loading: true }
+  };
+  private readonly _polls = {} as Record<Resource, Poll<void, Error, 'standby'>>;
+  private readonly _changed = new Signal<this, void>(this);
+  private readonly _expired = new Signal<this, ExpiredExposure[]>(this);
+}
