@@ -1,0 +1,316 @@
+import type { Job, JobLogStream } from '@hotstepper/api';
+import { formatMoney } from '@hotstepper/core';
+import { ReactWidget } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import React, { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { joinArgv } from '../argv';
+import { formatFailure, formatJobDuration, formatResources } from '../format';
+import type { JobLogModel } from '../logModel';
+import { isActive } from '../model';
+import { StatusBadge } from './StatusBadge';
+
+export interface IJobActions {
+  cancel: (job: Job) => Promise<void>;
+  /** Starts a new job with the same spec. */
+  rerun: (job: Job) => Promise<void>;
+  /** Asks for confirmation, then deletes; resolves false when the user said no. */
+  remove: (job: Job) => Promise<void>;
+  download: (job: Job, stream: JobLogStream) => Promise<void>;
+  /** Opens a file (the executed notebook) in JupyterLab. */
+  openFile: (path: string) => void;
+}
+
+export interface IJobDetailProps {
+  model: JobLogModel;
+  trans: TranslationBundle;
+  actions: IJobActions;
+  /** Keep the log scrolled to its end as lines arrive (until the user scrolls up). */
+  followLog?: boolean;
+  /** What enforces the limits here, from the jobs info. */
+  enforcementNote?: string;
+}
+
+function when(iso: string | undefined): string | undefined {
+  return iso ? new Date(iso).toLocaleString() : undefined;
+}
+
+function Row({ label, children }: { label: string; children: React.ReactNode }): JSX.Element {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </>
+  );
+}
+
+/** The log, interleaved as it arrived, stderr marked; follows the end until scrolled up. */
+function LogView({
+  model,
+  trans,
+  follow
+}: {
+  model: JobLogModel;
+  trans: TranslationBundle;
+  follow: boolean;
+}): JSX.Element {
+  const ref = useRef<HTMLPreElement>(null);
+  const [pinned, setPinned] = useState(follow);
+  useLayoutEffect(() => {
+    const node = ref.current;
+    if (node && pinned) {
+      node.scrollTop = node.scrollHeight;
+    }
+  });
+  const onScroll = () => {
+    const node = ref.current;
+    if (node) {
+      // At (or within a line of) the end: keep following; above it: the user is reading.
+      setPinned(node.scrollHeight - node.scrollTop - node.clientHeight < 24);
+    }
+  };
+  const entries = model.entries;
+  return (
+    <div className="hs-Jobs-log">
+      {model.truncated && (
+        <p className="hs-Jobs-logNote">
+          {trans.__('Earlier output is not shown here; the downloads have all of it.')}
+        </p>
+      )}
+      <pre
+        ref={ref}
+        className="hs-Jobs-logText"
+        onScroll={onScroll}
+        tabIndex={0}
+        role="log"
+        aria-live="off"
+        aria-label={trans.__('Log: output and errors in the order they arrived')}
+      >
+        {entries.length === 0 ? (
+          <span className="hs-Jobs-logEmpty">
+            {model.ended ? trans.__('No output.') : trans.__('No output yet…')}
+          </span>
+        ) : (
+          entries.map((e, i) => (
+            <span
+              key={i}
+              className={`hs-Jobs-logChunk hs-mod-${e.stream}`}
+              data-stream={e.stream}
+              title={e.stream === 'stderr' ? trans.__('stderr') : undefined}
+            >
+              {e.text}
+            </span>
+          ))
+        )}
+      </pre>
+      {!pinned && !model.ended && (
+        <button className="jp-mod-styled hs-Jobs-logFollow" onClick={() => setPinned(true)}>
+          {trans.__('Follow the log')}
+        </button>
+      )}
+      {model.error && !model.ended && (
+        <p className="hs-Jobs-logError" role="alert">
+          {trans.__('The log stream was interrupted: %1 — reconnecting…', model.error)}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function JobDetailView(props: IJobDetailProps): JSX.Element {
+  const { model, trans, actions } = props;
+  const job = model.job;
+  const [busy, setBusy] = useState(false);
+  const [actionError, setActionError] = useState<string>();
+  const running = job ? isActive(job.status) : false;
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!running) {
+      return;
+    }
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [running]);
+
+  if (!job) {
+    return (
+      <div className="hs-Jobs-detail">
+        {model.error ? (
+          <p className="hs-Jobs-error" role="alert">
+            {trans.__('Could not load the job: %1', model.error)}
+          </p>
+        ) : (
+          <p className="hs-Jobs-loading" role="status">
+            {trans.__('Loading the job…')}
+          </p>
+        )}
+      </div>
+    );
+  }
+
+  const act = (fn: (job: Job) => Promise<void>) => async () => {
+    setBusy(true);
+    setActionError(undefined);
+    try {
+      await fn(job);
+    } catch (err) {
+      setActionError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const failure = formatFailure(job, trans);
+  const duration = formatJobDuration(job, now);
+  const envEntries = Object.entries(job.env ?? {});
+  return (
+    <div className="hs-Jobs-detail" data-status={job.status}>
+      <header className="hs-Jobs-detailHeader">
+        <h2 className="hs-Jobs-detailTitle">{job.name}</h2>
+        <StatusBadge status={job.status} trans={trans} />
+        <div className="hs-Jobs-actions">
+          {isActive(job.status) ? (
+            <button
+              className="jp-mod-styled jp-mod-warn"
+              disabled={busy}
+              onClick={act(actions.cancel)}
+            >
+              {trans.__('Cancel')}
+            </button>
+          ) : (
+            <>
+              <button
+                className="jp-mod-styled jp-mod-accept"
+                disabled={busy}
+                onClick={act(actions.rerun)}
+              >
+                {trans.__('Re-run')}
+              </button>
+              <button
+                className="jp-mod-styled jp-mod-warn"
+                disabled={busy}
+                onClick={act(actions.remove)}
+              >
+                {trans.__('Delete')}
+              </button>
+            </>
+          )}
+        </div>
+      </header>
+      {actionError && (
+        <p className="hs-Jobs-error" role="alert">
+          {actionError}
+        </p>
+      )}
+      {job.reason && <p className="hs-Jobs-reason">{job.reason}</p>}
+      {failure && (
+        <p className="hs-Jobs-failure" role="alert">
+          {failure}
+        </p>
+      )}
+      <dl className="hs-Jobs-facts">
+        {job.exitCode !== undefined && job.exitCode !== null && (
+          <Row label={trans.__('Exit code')}>{job.exitCode}</Row>
+        )}
+        <Row label={trans.__('Runs')}>
+          <code>{joinArgv(job.argv)}</code>
+        </Row>
+        {job.file && <Row label={trans.__('File')}>{job.file}</Row>}
+        {job.output && (
+          <Row label={trans.__('Executed notebook')}>
+            <button className="hs-Jobs-link" onClick={() => actions.openFile(job.output!)}>
+              {job.output}
+            </button>
+          </Row>
+        )}
+        <Row label={trans.__('Working directory')}>{job.cwd || trans.__('(root)')}</Row>
+        {envEntries.length > 0 && (
+          <Row label={trans.__('Environment')}>
+            <code>{envEntries.map(([k, v]) => `${k}=${v}`).join(' ')}</code>
+          </Row>
+        )}
+        {job.parameters && Object.keys(job.parameters).length > 0 && (
+          <Row label={trans.__('Parameters')}>
+            <code>{JSON.stringify(job.parameters)}</code>
+          </Row>
+        )}
+        <Row label={trans.__('Resources')}>
+          {formatResources(job.resources, trans)}
+          {job.preset ? ` (${job.preset})` : ''}
+        </Row>
+        <Row label={trans.__('Limits held by')}>
+          {job.enforcement}
+          {props.enforcementNote ? ` — ${props.enforcementNote}` : ''}
+        </Row>
+        {job.timeLimitSeconds !== undefined && (
+          <Row label={trans.__('Time limit')}>
+            {trans.__('%1 min', Math.round((job.timeLimitSeconds / 60) * 10) / 10)}
+          </Row>
+        )}
+        {job.image && <Row label={trans.__('Image')}>{job.image}</Row>}
+        <Row label={trans.__('Runner')}>
+          {job.runner}
+          {job.externalId ? ` (${job.externalId})` : ''}
+        </Row>
+        <Row label={trans.__('Submitted')}>{when(job.createdAt)}</Row>
+        {job.startedAt && <Row label={trans.__('Started')}>{when(job.startedAt)}</Row>}
+        {job.finishedAt && <Row label={trans.__('Finished')}>{when(job.finishedAt)}</Row>}
+        {duration && (
+          <Row label={trans.__('Duration')}>
+            <span className="hs-Jobs-duration">{duration}</span>
+          </Row>
+        )}
+        {job.cost && (
+          <Row label={trans.__('Cost (estimate)')}>
+            <span className="hs-Jobs-cost">
+              {trans.__('≈ %1', formatMoney(job.cost.amount, job.cost.currency))}
+            </span>
+          </Row>
+        )}
+      </dl>
+      <div className="hs-Jobs-logHeader">
+        <h3>{trans.__('Log')}</h3>
+        <button className="jp-mod-styled" onClick={act(j => actions.download(j, 'stdout'))}>
+          {trans.__('Download output')}
+        </button>
+        <button className="jp-mod-styled" onClick={act(j => actions.download(j, 'stderr'))}>
+          {trans.__('Download errors')}
+        </button>
+      </div>
+      <LogView model={model} trans={trans} follow={props.followLog !== false} />
+    </div>
+  );
+}
+
+/** A job in the main area; follows the job until closed. */
+export class JobDetail extends ReactWidget {
+  constructor(private readonly props: IJobDetailProps) {
+    super();
+    this.addClass('hs-Jobs-detailWidget');
+    props.model.changed.connect(this._onChange, this);
+    this._onChange();
+  }
+
+  get model(): JobLogModel {
+    return this.props.model;
+  }
+
+  protected render(): JSX.Element {
+    return <JobDetailView {...this.props} />;
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.props.model.dispose();
+    super.dispose();
+  }
+
+  private _onChange(): void {
+    const job = this.props.model.job;
+    this.title.label = job ? job.name : this.props.model.jobId;
+    this.title.caption = job
+      ? this.props.trans.__('Job %1: %2', job.name, job.status)
+      : this.props.model.jobId;
+    this.update();
+  }
+}

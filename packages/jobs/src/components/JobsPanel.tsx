@@ -1,0 +1,191 @@
+import type { Job } from '@hotstepper/api';
+import { ReactWidget } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { addIcon } from '@jupyterlab/ui-components';
+import React, { useEffect, useState } from 'react';
+import { filterLabel, formatAge, formatJobDuration } from '../format';
+import { ACTIVE_STATUSES, ALL_STATUSES, type JobFilter, type JobsModel, isActive } from '../model';
+import { QuotaBar } from './QuotaBar';
+import { StatusBadge } from './StatusBadge';
+
+export interface IJobsPanelProps {
+  model: JobsModel;
+  trans: TranslationBundle;
+  /** Opens a job's detail view. */
+  onOpen: (job: Job) => void;
+  /** Opens the submit form. */
+  onNew: () => void;
+}
+
+export const FILTERS: readonly JobFilter[] = [
+  'all',
+  'active',
+  ...ALL_STATUSES.filter(s => s !== 'starting')
+];
+
+/** Re-renders every `ms` while `on`: ages and running durations move on their own. */
+function useTick(on: boolean, ms: number): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!on) {
+      return;
+    }
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [on, ms]);
+  return now;
+}
+
+function JobRow({
+  job,
+  trans,
+  now,
+  onOpen
+}: {
+  job: Job;
+  trans: TranslationBundle;
+  now: number;
+  onOpen: (job: Job) => void;
+}): JSX.Element {
+  const duration = formatJobDuration(job, now);
+  return (
+    <li className="hs-Jobs-item" data-job-id={job.id} data-status={job.status}>
+      <button
+        className="hs-Jobs-itemButton"
+        onClick={() => onOpen(job)}
+        title={trans.__('Open %1: log, resources, actions', job.name)}
+      >
+        <span className="hs-Jobs-itemTop">
+          <span className="hs-Jobs-itemName">{job.name}</span>
+          <StatusBadge status={job.status} trans={trans} />
+        </span>
+        <span className="hs-Jobs-itemMeta">
+          <span className="hs-Jobs-itemRunner">{job.runner}</span>
+          <span className="hs-Jobs-itemAge" title={new Date(job.createdAt).toLocaleString()}>
+            {formatAge(job.createdAt, now)}
+          </span>
+          {duration && (
+            <span className="hs-Jobs-itemDuration">
+              {isActive(job.status)
+                ? trans.__('running for %1', duration)
+                : trans.__('took %1', duration)}
+            </span>
+          )}
+        </span>
+      </button>
+    </li>
+  );
+}
+
+export function JobsPanelView({ model, trans, onOpen, onNew }: IJobsPanelProps): JSX.Element {
+  const anyActive = model.jobs.some(j => ACTIVE_STATUSES.includes(j.status));
+  const now = useTick(true, anyActive ? 1000 : 30_000);
+  let body: React.ReactNode;
+  if (model.loading && !model.jobs.length) {
+    body = (
+      <p className="hs-Jobs-loading" role="status">
+        {trans.__('Loading jobs…')}
+      </p>
+    );
+  } else if (model.error && !model.jobs.length) {
+    body = (
+      <div className="hs-Jobs-error" role="alert">
+        <p>{trans.__('Could not load the jobs: %1', model.error)}</p>
+        <button className="jp-mod-styled jp-mod-reject" onClick={() => void model.refresh()}>
+          {trans.__('Retry')}
+        </button>
+      </div>
+    );
+  } else if (!model.jobs.length) {
+    body =
+      model.filter === 'all' ? (
+        <p className="hs-Jobs-empty">
+          {trans.__(
+            'No jobs yet — run a script, a command or a notebook in the background with “New job”, or “Run as job” from a notebook’s toolbar. Jobs keep running when you close JupyterLab.'
+          )}
+        </p>
+      ) : (
+        <p className="hs-Jobs-empty">
+          {trans.__('No %1 jobs.', filterLabel(model.filter, trans).toLowerCase())}
+        </p>
+      );
+  } else {
+    body = (
+      <>
+        {model.error && (
+          <p className="hs-Jobs-stale" role="alert">
+            {trans.__('Not up to date: %1', model.error)}
+          </p>
+        )}
+        <ul className="hs-Jobs-list" aria-label={trans.__('Jobs, newest first')}>
+          {model.jobs.map(job => (
+            <JobRow key={job.id} job={job} trans={trans} now={now} onOpen={onOpen} />
+          ))}
+        </ul>
+        {model.hasMore && (
+          <button className="jp-mod-styled hs-Jobs-more" onClick={() => void model.showMore()}>
+            {trans.__('Show more (%1 of %2 shown)', model.jobs.length, model.total)}
+          </button>
+        )}
+      </>
+    );
+  }
+  return (
+    <div className="hs-Jobs-content">
+      <header className="hs-Jobs-header">
+        <h2 className="hs-Jobs-title">{trans.__('Jobs')}</h2>
+        <button
+          className="jp-mod-styled jp-mod-accept hs-Jobs-new"
+          onClick={onNew}
+          title={trans.__('Run a command, a script or a notebook as a background job')}
+        >
+          <addIcon.react tag="span" className="hs-Jobs-newIcon" />
+          {trans.__('New job')}
+        </button>
+      </header>
+      {model.info && <QuotaBar quota={model.info.quota} trans={trans} />}
+      <label className="hs-Jobs-filter">
+        <span>{trans.__('Show')}</span>
+        <select
+          className="jp-mod-styled"
+          value={model.filter}
+          onChange={e => (model.filter = e.currentTarget.value as JobFilter)}
+        >
+          {FILTERS.map(f => (
+            <option key={f} value={f}>
+              {trans.__('%1 (%2)', filterLabel(f, trans), model.count(f))}
+            </option>
+          ))}
+        </select>
+      </label>
+      {body}
+    </div>
+  );
+}
+
+/** The left-sidebar widget; re-renders on each change of the model. */
+export class JobsPanel extends ReactWidget {
+  constructor(private readonly props: IJobsPanelProps) {
+    super();
+    this.id = 'hs-jobs-panel';
+    this.addClass('hs-Jobs');
+    this.title.caption = props.trans.__('Jobs');
+    props.model.changed.connect(() => this.update(), this);
+  }
+
+  get model(): JobsModel {
+    return this.props.model;
+  }
+
+  protected render(): JSX.Element {
+    return <JobsPanelView {...this.props} />;
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.props.model.dispose();
+    super.dispose();
+  }
+}

@@ -1,0 +1,404 @@
+/**
+ * The jobs list as the panel shows it: one page of jobs for the chosen filter, the counts per
+ * status, and what the submit form needs (presets, limits, the quota). Kept live by the
+ * backend's event stream (`GET api/v1/jobs/events`, reconnecting with Last-Event-ID); a Poll
+ * that backs off and stands by while the page is hidden catches up when the stream is down.
+ * No DOM.
+ */
+import type { Job, JobDeleted, JobList, JobStatus, JobSubmit, JobsInfo } from '@hotstepper/api';
+import { requestBackend, streamEvents } from '@hotstepper/core';
+import type { ServerConnection } from '@jupyterlab/services';
+import { Poll } from '@lumino/polling';
+import { type ISignal, Signal } from '@lumino/signaling';
+
+export const JOBS_PATH = 'api/v1/jobs';
+export const EVENTS_PATH = 'api/v1/jobs/events';
+
+export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'starting', 'running'];
+export const ALL_STATUSES: readonly JobStatus[] = [
+  'queued',
+  'starting',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed-out'
+];
+
+/** What the list shows: everything, the active jobs, or one status. */
+export type JobFilter = 'all' | 'active' | JobStatus;
+
+export function isActive(status: JobStatus): boolean {
+  return ACTIVE_STATUSES.includes(status);
+}
+
+export function matchesFilter(status: JobStatus, filter: JobFilter): boolean {
+  return filter === 'all' || (filter === 'active' ? isActive(status) : status === filter);
+}
+
+/** Newest first, as the backend lists them; ids break ties (they grow with time). */
+function newestFirst(a: Job, b: Job): number {
+  return b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
+}
+
+export interface IJobsModelOptions {
+  serverSettings: ServerConnection.ISettings;
+  filter?: JobFilter;
+  /** Jobs per page ("Show more" adds a page). */
+  pageSize?: number;
+  /** Milliseconds between list refreshes while the event stream is down. */
+  pollInterval?: number;
+  /** Milliseconds before the first reconnect of the event stream; doubles up to 5 minutes. */
+  reconnectDelay?: number;
+  /** Start following the event stream at once (tests may drive events by hand). */
+  live?: boolean;
+}
+
+/** Backoff tops out at five minutes while the backend is down. */
+const MAX_INTERVAL = 300_000;
+/** While the stream is up the poll only reconciles what events cannot say (the quota). */
+const LIVE_INTERVAL = 60_000;
+/** Events come in bursts (a job changing state several times): one list refresh per burst. */
+const SETTLE_MS = 400;
+
+export class JobsModel {
+  constructor(options: IJobsModelOptions) {
+    this.serverSettings = options.serverSettings;
+    this._filter = options.filter ?? 'all';
+    this._pageSize = options.pageSize ?? 50;
+    this._limit = this._pageSize;
+    this._pollInterval = options.pollInterval ?? 5000;
+    this._reconnectDelay = options.reconnectDelay ?? 1000;
+    this._poll = new Poll<void, Error, 'stand-by'>({
+      factory: () => this._load(),
+      frequency: { interval: this._pollInterval, backoff: true, max: MAX_INTERVAL },
+      name: '@hotstepper/jobs:JobsModel#poll',
+      standby: 'when-hidden'
+    });
+    if (options.live !== false) {
+      this._controller = new AbortController();
+      void this._follow(this._controller.signal);
+    }
+  }
+
+  readonly serverSettings: ServerConnection.ISettings;
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** The page of jobs for the filter, newest first. */
+  get jobs(): readonly Job[] {
+    return this._jobs;
+  }
+
+  /** Jobs matching the filter on the server (may be more than are loaded). */
+  get total(): number {
+    return this._total;
+  }
+
+  /** Jobs per status, whatever the filter. */
+  get counts(): Readonly<Record<string, number>> {
+    return this._counts;
+  }
+
+  count(filter: JobFilter): number {
+    const statuses =
+      filter === 'all' ? ALL_STATUSES : filter === 'active' ? ACTIVE_STATUSES : [filter];
+    return statuses.reduce((sum, s) => sum + (this._counts[s] ?? 0), 0);
+  }
+
+  get info(): JobsInfo | undefined {
+    return this._info;
+  }
+
+  /** True until the first list has arrived (or failed). */
+  get loading(): boolean {
+    return this._loading;
+  }
+
+  /** Why the list could not be loaded, in the backend's words; undefined when it could. */
+  get error(): string | undefined {
+    return this._error;
+  }
+
+  /** Whether the event stream is connected (the list is then live without polling). */
+  get live(): boolean {
+    return this._live;
+  }
+
+  get hasMore(): boolean {
+    return this._jobs.length < this._total;
+  }
+
+  get filter(): JobFilter {
+    return this._filter;
+  }
+
+  set filter(value: JobFilter) {
+    if (value === this._filter) {
+      return;
+    }
+    this._filter = value;
+    this._limit = this._pageSize;
+    // The old filter's jobs are not this one's: show loading, not stale rows.
+    this._jobs = [];
+    this._loading = true;
+    this._changed.emit();
+    void this.refresh();
+  }
+
+  /** Loads one more page. */
+  showMore(): Promise<void> {
+    this._limit += this._pageSize;
+    return this.refresh();
+  }
+
+  /** Asks for the list now rather than at the next tick; resolves when it has arrived. */
+  async refresh(): Promise<void> {
+    await this._poll.refresh();
+    await this._poll.tick;
+  }
+
+  /** A job from the loaded page, or fetched. */
+  async get(id: string): Promise<Job> {
+    return this._jobs.find(j => j.id === id) ?? this._request<Job>(`${JOBS_PATH}/${id}`);
+  }
+
+  async submit(spec: JobSubmit): Promise<Job> {
+    const job = await this._request<Job>(JOBS_PATH, { method: 'POST', body: JSON.stringify(spec) });
+    this.applyJob(job);
+    return job;
+  }
+
+  async cancel(id: string): Promise<Job> {
+    const job = await this._request<Job>(`${JOBS_PATH}/${id}/cancel`, { method: 'POST' });
+    this.applyJob(job);
+    return job;
+  }
+
+  /** A new job with the same spec. */
+  async rerun(id: string): Promise<Job> {
+    const job = await this._request<Job>(`${JOBS_PATH}/${id}/rerun`, { method: 'POST' });
+    this.applyJob(job);
+    return job;
+  }
+
+  async remove(id: string): Promise<void> {
+    await this._request<unknown>(`${JOBS_PATH}/${id}`, { method: 'DELETE' });
+    this.applyDeleted(id);
+  }
+
+  /** A job changed (an event, or an answer to an action): update the list and the counts. */
+  applyJob(job: Job): void {
+    const before = this._known.get(job.id);
+    if (before !== job.status) {
+      if (before) {
+        this._counts[before] = Math.max(0, (this._counts[before] ?? 0) - 1);
+      }
+      this._counts[job.status] = (this._counts[job.status] ?? 0) + 1;
+      this._known.set(job.id, job.status);
+    }
+    const index = this._jobs.findIndex(j => j.id === job.id);
+    const matches = matchesFilter(job.status, this._filter);
+    if (index >= 0) {
+      this._jobs = matches
+        ? this._jobs.map(j => (j.id === job.id ? job : j))
+        : this._jobs.filter(j => j.id !== job.id);
+      if (!matches) {
+        this._total = Math.max(0, this._total - 1);
+      }
+    } else if (matches) {
+      const last = this._jobs[this._jobs.length - 1];
+      // Older than the loaded page: it belongs to a page not shown yet.
+      if (!this.hasMore || !last || newestFirst(job, last) < 0) {
+        this._jobs = [...this._jobs, job].sort(newestFirst);
+      }
+      this._total++;
+    }
+    this._jobChanged.emit(job);
+    this._changed.emit();
+    this._settle();
+  }
+
+  applyDeleted(id: string): void {
+    const before = this._known.get(id);
+    if (before) {
+      this._counts[before] = Math.max(0, (this._counts[before] ?? 0) - 1);
+      this._known.delete(id);
+    }
+    if (this._jobs.some(j => j.id === id)) {
+      this._jobs = this._jobs.filter(j => j.id !== id);
+      this._total = Math.max(0, this._total - 1);
+    }
+    this._deleted.emit(id);
+    this._changed.emit();
+    this._settle();
+  }
+
+  /** Every change of a job, e.g. for an open detail view. */
+  get jobChanged(): ISignal<this, Job> {
+    return this._jobChanged;
+  }
+
+  get deleted(): ISignal<this, string> {
+    return this._deleted;
+  }
+
+  /** Handles one event of the stream; exposed for tests. */
+  handle(event: { event?: string; data: string }): void {
+    try {
+      if (event.event === 'job') {
+        this.applyJob(JSON.parse(event.data) as Job);
+      } else if (event.event === 'deleted') {
+        this.applyDeleted((JSON.parse(event.data) as JobDeleted).id);
+      }
+    } catch (err) {
+      console.warn('@hotstepper/jobs: an event could not be read', err);
+    }
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._controller?.abort();
+    clearTimeout(this._settleTimer);
+    this._poll.dispose();
+    Signal.clearData(this);
+  }
+
+  private _request<T>(path: string, init?: RequestInit): Promise<T> {
+    return requestBackend<T>(path, this.serverSettings, init);
+  }
+
+  /**
+   * The counts of a job that was never seen cannot be moved by an event alone, and the quota
+   * changes as jobs start and end: refresh once a burst of events is over.
+   */
+  private _settle(): void {
+    clearTimeout(this._settleTimer);
+    this._settleTimer = setTimeout(() => {
+      if (!this._isDisposed) {
+        void this._poll.refresh();
+      }
+    }, SETTLE_MS);
+  }
+
+  private async _load(): Promise<void> {
+    const filter = this._filter;
+    const params = new URLSearchParams({ limit: String(this._limit), offset: '0' });
+    if (filter !== 'all') {
+      params.set('status', filter === 'active' ? ACTIVE_STATUSES.join(',') : filter);
+    }
+    try {
+      const [list, info] = await Promise.all([
+        this._request<JobList>(`${JOBS_PATH}?${params}`),
+        this._request<JobsInfo>(`${JOBS_PATH}/info`).catch(err => {
+          // The list is still worth showing; the form says the info is missing.
+          console.warn('@hotstepper/jobs: the jobs info could not be loaded', err);
+          return this._info;
+        })
+      ]);
+      if (this._isDisposed || filter !== this._filter) {
+        return;
+      }
+      this._jobs = [...list.jobs].sort(newestFirst);
+      this._total = list.total;
+      this._counts = { ...list.counts };
+      for (const job of list.jobs) {
+        this._known.set(job.id, job.status);
+      }
+      this._info = info;
+      this._error = undefined;
+    } catch (err) {
+      if (filter === this._filter) {
+        this._error = (err as Error).message;
+      }
+      // Rethrow so the poll backs off while the backend is down.
+      throw err;
+    } finally {
+      if (filter === this._filter) {
+        this._loading = false;
+      }
+      if (!this._isDisposed) {
+        this._changed.emit();
+      }
+    }
+  }
+
+  private _setLive(live: boolean): void {
+    if (live === this._live || this._isDisposed) {
+      return;
+    }
+    this._live = live;
+    this._poll.frequency = {
+      interval: live ? LIVE_INTERVAL : this._pollInterval,
+      backoff: true,
+      max: MAX_INTERVAL
+    };
+    this._changed.emit();
+  }
+
+  /** Follows the event stream until disposed, reconnecting with backoff. */
+  private async _follow(signal: AbortSignal): Promise<void> {
+    const min = this._reconnectDelay;
+    let delay = min;
+    let lastEventId: string | undefined;
+    while (!signal.aborted) {
+      const started = Date.now();
+      try {
+        lastEventId = await streamEvents(EVENTS_PATH, this.serverSettings, {
+          lastEventId,
+          signal,
+          onEvent: e => {
+            this._setLive(true);
+            this.handle(e);
+          }
+        });
+      } catch (err) {
+        if (signal.aborted) {
+          return;
+        }
+        console.warn(
+          `@hotstepper/jobs: the jobs event stream failed; retrying in ${delay} ms`,
+          err
+        );
+      }
+      this._setLive(false);
+      // Whatever happened while the stream was down is in the list, not in the events.
+      void this._poll.refresh();
+      // A stream that stayed up a while was healthy: start the backoff afresh.
+      delay = Date.now() - started > 30_000 ? min : delay;
+      await new Promise(resolve => setTimeout(resolve, delay));
+      delay = Math.min(MAX_INTERVAL, delay * 2);
+    }
+  }
+
+  private _filter: JobFilter;
+  private readonly _pageSize: number;
+  private _limit: number;
+  private readonly _pollInterval: number;
+  private readonly _reconnectDelay: number;
+  private _jobs: Job[] = [];
+  private _total = 0;
+  private _counts: Record<string, number> = {};
+  /** The last status seen of every job, so an event moves the counts. */
+  private readonly _known = new Map<string, JobStatus>();
+  private _info: JobsInfo | undefined;
+  private _loading = true;
+  private _error: string | undefined;
+  private _live = false;
+  private _isDisposed = false;
+  private _settleTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly _controller: AbortController | undefined;
+  private readonly _poll: Poll<void, Error, 'stand-by'>;
+  private readonly _changed = new Signal<this, void>(this);
+  private readonly _jobChanged = new Signal<this, Job>(this);
+  private readonly _deleted = new Signal<this, string>(this);
+}
