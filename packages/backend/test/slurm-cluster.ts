@@ -31,6 +31,8 @@ export interface SlurmCluster {
   startupMs: number;
   /** Restarts slurmctld; `forget` clears its saved state, as if every job had aged out. */
   restartController(forget: boolean): Promise<void>;
+  /** Slurm's own state of a job ("COMPLETED"), straight from squeue. */
+  jobState(id: string): Promise<string>;
   /** Every daemon's log, for a failure message. */
   logs(): string;
   stop(): Promise<void>;
@@ -69,6 +71,28 @@ async function stopProcess(child: ChildProcess, ms = 5000): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), ms);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * A slurmstepd outlives slurmd and ignores SIGTERM; ours are the processes that carry this
+ * cluster's SLURM_CONF in their environment.
+ */
+function killStepDaemons(conf: string): void {
+  const mark = Buffer.from(`\0SLURM_CONF=${conf}\0`);
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!pid || pid === process.pid) {
+      continue;
+    }
+    try {
+      const environ = Buffer.concat([Buffer.from('\0'), readFileSync(`/proc/${pid}/environ`)]);
+      if (environ.includes(mark)) {
+        process.kill(pid, 'SIGKILL');
+      }
+    } catch {
+      // gone already, or not ours to read
+    }
+  }
 }
 
 export async function startSlurmCluster(): Promise<SlurmCluster> {
@@ -145,6 +169,7 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
         await stopProcess(daemons[name]);
       }
     }
+    killStepDaemons(conf);
     rmSync(dir, { recursive: true, force: true });
   };
 
@@ -205,6 +230,10 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
     startupMs,
     logs,
     stop,
+    jobState: async id =>
+      (
+        await run('squeue', ['--noheader', '--states=all', `--jobs=${id}`, '--format=%T'], env)
+      ).trim(),
     async restartController(forget: boolean) {
       await stopProcess(daemons.slurmctld);
       startController(forget);

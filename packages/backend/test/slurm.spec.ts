@@ -339,6 +339,10 @@ describe('SlurmJobRunner on a real one-node cluster', () => {
     // A job whose end the backend never saw: last seen queued.
     const unseen = await submit(launch(['python3', '-c', 'print("done")']));
     await until(() => read(unseen, 'stdout.log') === 'done\n');
+    // Fully ended in Slurm too, so no step is left waiting to report to a controller.
+    while ((await cluster!.jobState(unseen.externalId)) !== 'COMPLETED') {
+      await sleep(100);
+    }
 
     // Restarting the controller without its saved state forgets every job, as MinJobAge does.
     await cluster!.restartController(true);
