@@ -1,6 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -15,7 +17,13 @@ import {
   problems,
   type FlareManifests
 } from '../src/platform/kubernetes/flare-manifests';
-import { fixture } from './helpers';
+import { UsageSampler } from '../src/features/usage/service';
+import { createJobRunner } from '../src/platform';
+import { KubernetesPlatform } from '../src/platform/kubernetes';
+import { ProcTreeReader } from '../src/platform/resources';
+import { buildServer } from '../src/server';
+import { Store } from '../src/store';
+import { fixture, httpRequest, memoryLogger } from './helpers';
 
 /*
  * No Kubernetes API server can run here. The manifests are checked with kubernetes-models
@@ -24,6 +32,9 @@ import { fixture } from './helpers';
  * shaped like a cluster's (test/fixtures/kubernetes/flare): each request must be the recorded
  * one (method, path, body), with the service account's bearer token.
  */
+
+// Loading the client library and starting a backend take seconds on a busy machine.
+jest.setTimeout(30_000);
 
 interface Pair {
   request: { method: string; path: string; body?: Record<string, unknown> };
@@ -285,48 +296,50 @@ const POD_ENV = {
   POD_NAMESPACE: NS
 };
 
-describe('KubernetesFlareGateway against a replayed API server', () => {
-  const servers: Server[] = [];
-  afterEach(async () => {
-    for (const s of servers.splice(0)) {
-      s.closeAllConnections();
-      await new Promise(resolve => s.close(resolve));
+/** Replay servers of the running test, closed however it ends. */
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    await new Promise(resolve => s.close(resolve));
+  }
+});
+
+/** A gateway talking to a replay server of the pairs named. */
+async function gatewayWith(names: string[], config = CONFIG) {
+  const pairs = names.map(pair);
+  const { server, seen } = replayServer(pairs);
+  servers.push(server);
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const gateway = new KubernetesFlareGateway({
+    config,
+    env: POD_ENV,
+    namespaceFile: '/nonexistent',
+    now: () => NOW,
+    load: nativeClient,
+    kubeConfig: k8s => {
+      const kc = new k8s.KubeConfig();
+      kc.loadFromOptions({
+        clusters: [{ name: 't', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+        users: [{ name: 'u', token: TOKEN }],
+        contexts: [{ name: 'c', cluster: 't', user: 'u' }],
+        currentContext: 'c'
+      });
+      return kc;
     }
   });
+  /** What the gateway sent, against the recorded requests named. */
+  const expectCalls = (expected: string[]) => {
+    const want = expected.map(pair).map(p => [p.request.method, p.request.path]);
+    expect(seen.map(s => [s.method, s.url])).toEqual(want);
+    expect(seen.every(s => s.headers.authorization === `Bearer ${TOKEN}`)).toBe(true);
+    expected.forEach((name, i) => expect(seen[i].body).toEqual(pair(name).request.body));
+  };
+  return { gateway, seen, expectCalls };
+}
 
-  async function gatewayWith(names: string[], config = CONFIG) {
-    const pairs = names.map(pair);
-    const { server, seen } = replayServer(pairs);
-    servers.push(server);
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as AddressInfo).port;
-    const gateway = new KubernetesFlareGateway({
-      config,
-      env: POD_ENV,
-      namespaceFile: '/nonexistent',
-      now: () => NOW,
-      load: nativeClient,
-      kubeConfig: k8s => {
-        const kc = new k8s.KubeConfig();
-        kc.loadFromOptions({
-          clusters: [{ name: 't', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-          users: [{ name: 'u', token: TOKEN }],
-          contexts: [{ name: 'c', cluster: 't', user: 'u' }],
-          currentContext: 'c'
-        });
-        return kc;
-      }
-    });
-    /** What the gateway sent, against the recorded requests named. */
-    const expectCalls = (expected: string[]) => {
-      const want = expected.map(pair).map(p => [p.request.method, p.request.path]);
-      expect(seen.map(s => [s.method, s.url])).toEqual(want);
-      expect(seen.every(s => s.headers.authorization === `Bearer ${TOKEN}`)).toBe(true);
-      expected.forEach((name, i) => expect(seen[i].body).toEqual(pair(name).request.body));
-    };
-    return { gateway, seen, expectCalls };
-  }
-
+describe('KubernetesFlareGateway against a replayed API server', () => {
   const failure = async (p: Promise<unknown>) => {
     const err = await p.then(
       () => undefined,
@@ -492,5 +505,153 @@ describe('KubernetesFlareGateway without a cluster', () => {
     });
     expect(g.traffic().size).toBe(0);
     expect(load).not.toHaveBeenCalled();
+  });
+});
+
+/*
+ * The flare routes of the whole backend with this gateway: what a user does (expose,
+ * see the list, unexpose) becomes the recorded API calls, and a restarted backend
+ * adopts what the cluster holds.
+ */
+describe('the flare routes on Kubernetes', () => {
+  const XSRF = '2|abc|';
+  const headers = { cookie: `_xsrf=${XSRF}`, 'x-xsrftoken': XSRF };
+  let dir: string;
+  let app: ChildProcess | undefined;
+  const backends: Array<() => Promise<void>> = [];
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hotstepper-k8s-flare-'));
+  });
+  afterEach(async () => {
+    for (const close of backends.splice(0)) {
+      await close();
+    }
+  });
+  afterAll(() => {
+    app?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The user's app: another process (the backend leaves its own sockets out of the ports). */
+  async function startApp(): Promise<number> {
+    app = spawn(
+      process.execPath,
+      [
+        '-e',
+        "require('http').createServer((q, r) => r.end('hi')).listen(0, '127.0.0.1', function () { console.log(this.address().port) })"
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] }
+    );
+    const line = await new Promise<string>((resolve, reject) => {
+      app!.stdout!.once('data', (d: Buffer) => resolve(d.toString()));
+      app!.once('exit', code => reject(new Error(`the app exited (${code})`)));
+    });
+    return Number(line.trim());
+  }
+
+  async function backend(gateway: KubernetesFlareGateway, name: string) {
+    const store = new Store({ path: ':memory:' });
+    const platform = new KubernetesPlatform(
+      new ProcTreeReader(process.pid, '', {}),
+      POD_ENV,
+      '/nonexistent'
+    );
+    const sampler = new UsageSampler(platform, store, {
+      intervalSeconds: 60,
+      retentionHours: 48,
+      log: memoryLogger().log
+    });
+    const config = parseConfig({ jobs: { runner: 'local' }, flare: CONFIG });
+    const server = await buildServer({
+      version: '0.0.0',
+      config,
+      platform,
+      store,
+      sampler,
+      jobs: createJobRunner(config, platform, {}),
+      flare: gateway,
+      dataDir: join(dir, `${name}-data`),
+      rootDir: dir,
+      rootPid: process.pid
+    });
+    const socket = join(dir, `${name}.sock`);
+    await server.listen({ path: socket });
+    backends.push(async () => {
+      sampler.stop();
+      await server.close();
+      store.close();
+    });
+    await sampler.ready;
+    return (method: string, path: string, body?: unknown) =>
+      httpRequest(socket, {
+        method,
+        path: `/api/v1/flare${path}`,
+        headers: body ? { ...headers, 'content-type': 'application/json' } : headers,
+        body: body ? JSON.stringify(body) : undefined
+      });
+  }
+
+  it('expose makes the Service and Ingress for the port, the list shows the https URL, unexpose removes them', async () => {
+    const port = await startApp();
+    const { gateway, seen } = await gatewayWith([
+      'read-pod',
+      'list-ingresses-empty',
+      'create-service-dash',
+      'create-ingress-dash',
+      'delete-ingress-dash',
+      'delete-service-dash'
+    ]);
+    const call = await backend(gateway, 'expose');
+    const made = await call('POST', '/exposures', { port, name: 'dash', protection: 'none' });
+    expect(made.statusCode).toBe(201);
+    expect(made.json()).toMatchObject({
+      name: 'dash',
+      port,
+      protection: 'none',
+      url: 'https://dash.flare.hub.example.org/',
+      listening: true
+    });
+    const service = seen.find(s => s.method === 'POST' && s.url?.includes('/services'));
+    expect(service?.body).toMatchObject({
+      metadata: { name: 'flare-dash' },
+      spec: { ports: [{ port: 80, targetPort: port }] }
+    });
+    const ingress = seen.find(s => s.method === 'POST' && s.url?.includes('/ingresses'));
+    expect(ingress?.body).toMatchObject({
+      spec: { rules: [{ host: 'dash.flare.hub.example.org' }] }
+    });
+    const list = await call('GET', '/exposures');
+    expect(list.json().exposures.map((e: { url: string }) => e.url)).toEqual([
+      'https://dash.flare.hub.example.org/'
+    ]);
+
+    const removed = await call('DELETE', '/exposures/dash');
+    expect(removed.statusCode).toBe(204);
+    expect(seen.filter(s => s.method === 'DELETE').map(s => s.url)).toEqual([
+      pair('delete-ingress-dash').request.path,
+      '/api/v1/namespaces/jupyterhub-ada-prod-ns/secrets/flare-dash-auth',
+      pair('delete-service-dash').request.path
+    ]);
+    expect((await call('GET', '/exposures')).json().exposures).toEqual([]);
+  });
+
+  it("a restarted backend shows the cluster's exposures: password user, secret link URL, expiry", async () => {
+    const { gateway } = await gatewayWith(['read-pod', 'list-ingresses', 'read-secret-report']);
+    const call = await backend(gateway, 'adopt');
+    const res = await call('GET', '/exposures');
+    expect(res.statusCode).toBe(200);
+    const byName = Object.fromEntries(
+      res.json().exposures.map((e: { name: string }) => [e.name, e])
+    );
+    expect(Object.keys(byName).sort()).toEqual(['board', 'dash', 'report']);
+    expect(byName.board.url).toBe(`https://board-${LINK_SECRET}.flare.hub.example.org/`);
+    expect(byName.report).toMatchObject({
+      protection: 'password',
+      username: 'flare',
+      port: 8501,
+      expiresAt: '2026-11-25T18:00:00.000Z'
+    });
+    expect(byName.dash).toMatchObject({ protection: 'none', port: 8050 });
   });
 });
