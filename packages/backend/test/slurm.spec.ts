@@ -1,5 +1,13 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobStatus } from '@hotstepper/api';
@@ -313,11 +321,13 @@ describe('SlurmJobRunner on a real one-node cluster', () => {
       config: slurmConfig({ partition: 'nope' }),
       env: cluster!.env
     });
+    // The jobs feature makes the folder before it starts the job: it is left empty.
     const job = launch(['true']);
+    mkdirSync(job.logDir, { recursive: true });
     const err = await badPartition.start(job).catch(e => e);
     expect(err).toBeInstanceOf(JobInputError);
     expect(err.message).toMatch(/invalid partition/i);
-    expect(existsSync(job.logDir)).toBe(false);
+    expect(readdirSync(job.logDir)).toEqual([]);
 
     const big = launch(['true'], { resources: { cpu: 8, memory: 64 * MiB } });
     const tooBig = await runner.start(big).catch(e => e);

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { FINISHED_JOB_STATUSES, type JobQuota } from '@hotstepper/api';
 import type { FastifyBaseLogger } from 'fastify';
@@ -55,11 +54,21 @@ export class SlurmJobRunner implements JobRunner {
     const { script, extraArgs } = batchScript(launch, this.options.config.slurm);
     const created = await mkdir(launch.logDir, { recursive: true });
     const scriptPath = join(launch.logDir, SCRIPT_FILE);
+    const made: string[] = [scriptPath];
     try {
       await writeFile(scriptPath, script, { mode: 0o700 });
       // Present from the start, so the logs can be followed while the job waits.
-      await writeFile(join(launch.logDir, 'stdout.log'), '', { flag: 'a' });
-      await writeFile(join(launch.logDir, 'stderr.log'), '', { flag: 'a' });
+      for (const name of ['stdout.log', 'stderr.log']) {
+        const file = join(launch.logDir, name);
+        if (
+          await writeFile(file, '', { flag: 'wx' }).then(
+            () => true,
+            () => false
+          )
+        ) {
+          made.push(file);
+        }
+      }
       const out = await this.run('sbatch', ['--parsable', ...extraArgs, scriptPath], 30_000);
       // "--parsable" prints "<id>" or "<id>;<cluster>".
       const externalId = out.trim().split(';')[0];
@@ -71,9 +80,8 @@ export class SlurmJobRunner implements JobRunner {
       return { externalId };
     } catch (err) {
       // Nothing is left behind: the files we wrote go, and the folder if we made it.
-      await rm(created ?? scriptPath, { recursive: true, force: true });
-      if (!created) {
-        await rm(join(launch.logDir, STATE_FILE), { force: true });
+      for (const file of created ? [created] : made) {
+        await rm(file, { recursive: true, force: true });
       }
       if (err instanceof SlurmCommandError && !clusterTrouble.test(err.stderr)) {
         throw new JobInputError(`Slurm refused the job: ${submitMessage(err.stderr)}`);
@@ -126,7 +134,7 @@ export class SlurmJobRunner implements JobRunner {
     const out = await this.run('squeue', [
       '--noheader',
       '--states=RUNNING,COMPLETING',
-      `--user=${userInfo().username}`,
+      '--me',
       '--Format=tres-alloc:200'
     ]);
     return slurmQuota(out.split('\n').filter(l => l.trim()));
