@@ -1,0 +1,449 @@
+/**
+ * The flare feature end to end on the local platform: real apps (Python's http.server and a
+ * WebSocket echo server, each its own process) exposed through the backend's routes and reached
+ * through the real reverse proxy with the Host header a browser would send.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import type { Exposure, ExposureList } from '@hotstepper/api';
+import { httpRequest, startTestServer, type TestServer } from './helpers';
+
+jest.setTimeout(60_000);
+
+const XSRF = '2|flare|';
+const MUTATE = { cookie: `_xsrf=${XSRF}`, 'x-xsrftoken': XSRF };
+const BIG_MB = 50;
+
+/** Starts a process that prints its port on stdout; resolves with the process and the port. */
+function startApp(
+  command: string,
+  args: string[],
+  cwd: string,
+  portLine: RegExp
+): Promise<{ proc: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const seen = (chunk: Buffer) => {
+      out += chunk;
+      const m = portLine.exec(out);
+      if (m) {
+        resolve({ proc, port: Number(m[1]) });
+      }
+    };
+    proc.stdout!.on('data', seen);
+    proc.stderr!.on('data', seen);
+    proc.once('error', reject);
+    proc.once('exit', code => reject(new Error(`${command} exited (${code}): ${out}`)));
+  });
+}
+
+interface GatewayResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A GET to the gateway at `url`'s port, with `host` (default: the URL's) as the Host header. */
+function viaGateway(
+  url: string,
+  options: { path?: string; host?: string; auth?: string } = {}
+): Promise<GatewayResponse> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { host: options.host ?? u.host };
+    if (options.auth) {
+      headers.authorization = `Basic ${Buffer.from(options.auth).toString('base64')}`;
+    }
+    request(
+      { host: '127.0.0.1', port: Number(u.port), path: options.path ?? '/', headers, agent: false },
+      res => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', d => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      }
+    )
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('flare on the local platform', () => {
+  let dir: string;
+  let web: { proc: ChildProcess; port: number };
+  let echo: { proc: ChildProcess; port: number };
+  let server: TestServer;
+  let bigHash: string;
+  const config = { flare: { listenPort: 0 } };
+
+  const api = (method: string, path: string, body?: unknown) =>
+    httpRequest(server.socket, {
+      method,
+      path: `/api/v1/flare${path}`,
+      headers: body === undefined ? MUTATE : { ...MUTATE, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body)
+    });
+  const exposures = async (): Promise<ExposureList> => (await api('GET', '/exposures')).json();
+  const byName = (list: Exposure[], name: string): Exposure => {
+    const found = list.find(e => e.name === name);
+    if (!found) {
+      throw new Error(`no exposure '${name}' in ${JSON.stringify(list)}`);
+    }
+    return found;
+  };
+  const exposed = async (name: string) => byName((await exposures()).exposures, name);
+  const names = async () =>
+    (await exposures()).exposures.map((e: { name: string }) => e.name).sort();
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hotstepper-flare-'));
+    writeFileSync(join(dir, 'index.html'), '<h1>hello from the app</h1>\n');
+    // 50 MB of a repeated random megabyte: content a wrong byte would show in the hash.
+    const mb = randomBytes(1024 * 1024);
+    const big = Buffer.concat(new Array(BIG_MB).fill(mb));
+    writeFileSync(join(dir, 'big.bin'), big);
+    bigHash = createHash('sha256').update(big).digest('hex');
+    web = await startApp(
+      'python3',
+      ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', dir],
+      dir,
+      /port (\d+)/
+    );
+    // The echo server is its own process (the backend leaves its own sockets out of the scan).
+    echo = await startApp(
+      process.execPath,
+      [
+        '-e',
+        `const { WebSocketServer } = require('ws');
+         const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 }, () =>
+           console.log('port ' + wss.address().port));
+         wss.on('connection', ws => ws.on('message', (m, binary) => ws.send(m, { binary })));`
+      ],
+      join(__dirname, '..'),
+      /port (\d+)/
+    );
+    server = await startTestServer({ config, dbPath: join(dir, 'state.db') });
+  });
+
+  afterAll(async () => {
+    for (const app of [web, echo]) {
+      if (app?.proc.exitCode === null && app.proc.signalCode === null) {
+        process.kill(app.proc.pid!, 'SIGKILL');
+      }
+    }
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("lists the user's listening ports with each process's command line", async () => {
+    const res = await api('GET', '/ports');
+    expect(res.statusCode).toBe(200);
+    const ports = res.json().ports;
+    expect(ports).toEqual(
+      expect.arrayContaining([
+        {
+          port: web.port,
+          address: '127.0.0.1',
+          pid: web.proc.pid,
+          command: expect.stringMatching(/python3? -u -m http\.server 0 --bind 127\.0\.0\.1/),
+          exposures: []
+        },
+        expect.objectContaining({ port: echo.port, pid: echo.proc.pid })
+      ])
+    );
+  });
+
+  it('exposes a port and serves the app at <name>.flare.localhost through the proxy', async () => {
+    const res = await api('POST', '/exposures', {
+      port: web.port,
+      name: 'web',
+      protection: 'none'
+    });
+    expect(res.statusCode).toBe(201);
+    const exposure = res.json();
+    expect(exposure).toMatchObject({ name: 'web', port: web.port, listening: true, requests: 0 });
+    expect(exposure.url).toMatch(/^http:\/\/web\.flare\.localhost:\d+\/$/);
+
+    const page = await viaGateway(exposure.url);
+    expect(page).toMatchObject({ status: 200, body: '<h1>hello from the app</h1>\n' });
+
+    const listed = await exposed('web');
+    expect(listed.requests).toBe(1);
+    expect(Date.parse(listed.lastRequestAt!)).toBeGreaterThanOrEqual(
+      Date.parse(exposure.createdAt)
+    );
+    const ports = (await api('GET', '/ports')).json().ports;
+    expect(ports.find((p: { port: number }) => p.port === web.port).exposures).toEqual(['web']);
+  });
+
+  it('answers 404 naming the label for a host nobody exposed', async () => {
+    const { url } = (await exposures()).exposures[0];
+    const res = await viaGateway(url, { host: `nobody.flare.localhost:${new URL(url).port}` });
+    expect(res.status).toBe(404);
+    expect(res.body).toMatch(/No app is exposed under the name 'nobody'/);
+  });
+
+  it('carries a WebSocket to the app and back', async () => {
+    const res = await api('POST', '/exposures', {
+      port: echo.port,
+      name: 'echo',
+      protection: 'none'
+    });
+    expect(res.statusCode).toBe(201);
+    const url = new URL(res.json().url);
+    const ws = new WebSocket(`ws://127.0.0.1:${url.port}/`, { headers: { host: url.host } });
+    try {
+      const reply = await new Promise<string>((resolve, reject) => {
+        ws.once('open', () => ws.send('ping through flare'));
+        ws.once('message', data => resolve(data.toString()));
+        ws.once('error', reject);
+      });
+      expect(reply).toBe('ping through flare');
+    } finally {
+      ws.terminate();
+    }
+  });
+
+  it(`streams a ${BIG_MB} MB download: a paused client keeps it out of the proxy's memory`, async () => {
+    const url = new URL((await exposed('web')).url);
+    const hash = createHash('sha256');
+    let received = 0;
+    let grewWhilePaused = 0;
+    await new Promise<void>((resolve, reject) => {
+      request(
+        {
+          host: '127.0.0.1',
+          port: Number(url.port),
+          path: '/big.bin',
+          headers: { host: url.host }
+        },
+        res => {
+          expect(res.statusCode).toBe(200);
+          res.once('data', async first => {
+            hash.update(first);
+            received += first.length;
+            res.pause();
+            // Were the proxy to buffer, it would read the whole file from the app meanwhile.
+            const before = process.memoryUsage().arrayBuffers;
+            for (let i = 0; i < 15; i++) {
+              await new Promise(r => setTimeout(r, 100));
+              grewWhilePaused = Math.max(
+                grewWhilePaused,
+                process.memoryUsage().arrayBuffers - before
+              );
+            }
+            res.on('data', chunk => {
+              hash.update(chunk);
+              received += chunk.length;
+            });
+            res.on('end', resolve);
+            res.resume();
+          });
+          res.on('error', reject);
+        }
+      )
+        .on('error', reject)
+        .end();
+    });
+    expect(received).toBe(BIG_MB * 1024 * 1024);
+    expect(hash.digest('hex')).toBe(bigHash);
+    // A buffering proxy grows by the whole file (50 MB, seen); streaming stays near 8 MB of noise.
+    expect(grewWhilePaused).toBeLessThan(25 * 1024 * 1024);
+  });
+
+  it('asks for the password (user "flare") and lets the right one in', async () => {
+    const short = await api('POST', '/exposures', {
+      port: web.port,
+      name: 'secure',
+      protection: 'password',
+      password: 'short'
+    });
+    expect(short.statusCode).toBe(400);
+    expect(short.json().message).toBe('The password must be at least 8 characters long');
+    expect(await names()).toEqual(['echo', 'web']);
+
+    const res = await api('POST', '/exposures', {
+      port: web.port,
+      name: 'secure',
+      protection: 'password',
+      password: 'correct horse'
+    });
+    expect(res.statusCode).toBe(201);
+    const { url, username } = res.json();
+    expect(username).toBe('flare');
+
+    const none = await viaGateway(url);
+    expect(none.status).toBe(401);
+    expect(none.headers['www-authenticate']).toMatch(/^Basic realm="flare secure"/);
+    expect((await viaGateway(url, { auth: 'flare:wrong horse' })).status).toBe(401);
+    expect((await viaGateway(url, { auth: 'admin:correct horse' })).status).toBe(401);
+    const ok = await viaGateway(url, { auth: 'flare:correct horse' });
+    expect(ok).toMatchObject({ status: 200, body: '<h1>hello from the app</h1>\n' });
+    // Again, now from the verification cache.
+    expect((await viaGateway(url, { auth: 'flare:correct horse' })).status).toBe(200);
+    expect((await viaGateway(url, { auth: 'flare:wrong horse' })).status).toBe(401);
+  });
+
+  it('serves a secret link only at <name>-<secret>', async () => {
+    const res = await api('POST', '/exposures', {
+      port: web.port,
+      name: 'hidden',
+      protection: 'secret-link'
+    });
+    expect(res.statusCode).toBe(201);
+    const url = new URL(res.json().url);
+    expect(url.hostname).toMatch(/^hidden-[a-z0-9]{16}\.flare\.localhost$/);
+    expect((await viaGateway(url.href)).status).toBe(200);
+    const plain = await viaGateway(url.href, { host: `hidden.flare.localhost:${url.port}` });
+    expect(plain.status).toBe(404);
+  });
+
+  it.each([
+    ['uppercase', 'MyApp'],
+    ['too long', 'a'.repeat(31)],
+    ['a leading hyphen', '-app'],
+    ['a trailing hyphen', 'app-'],
+    ['a dot', 'my.app'],
+    ['empty', '']
+  ])('refuses a name with %s, creating nothing', async (_case, name) => {
+    const res = await api('POST', '/exposures', { port: web.port, name, protection: 'none' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/^The name must be a DNS label: 1–30 lowercase letters/);
+    expect(await names()).toEqual(['echo', 'hidden', 'secure', 'web']);
+  });
+
+  it('refuses a taken name, saying which port holds it', async () => {
+    const res = await api('POST', '/exposures', {
+      port: echo.port,
+      name: 'web',
+      protection: 'none'
+    });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().message).toBe(
+      `The name 'web' is taken by the exposure of port ${web.port}; choose another or unexpose it`
+    );
+    expect((await exposed('web')).port).toBe(web.port);
+  });
+
+  it('refuses a port nobody listens on', async () => {
+    // A port that was just free: bound and released.
+    const free = await new Promise<number>(resolve => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as AddressInfo;
+        s.close(() => resolve(port));
+      });
+    });
+    const res = await api('POST', '/exposures', { port: free, name: 'ghost', protection: 'none' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toBe(
+      `Nothing listens on port ${free}: start your app first, then expose it`
+    );
+    expect(await names()).not.toContain('ghost');
+  });
+
+  it('removes an expired exposure, lists it as expired, and its URL answers 404', async () => {
+    const res = await api('POST', '/exposures', {
+      port: web.port,
+      name: 'brief',
+      protection: 'none',
+      expiresInMinutes: 1
+    });
+    expect(res.statusCode).toBe(201);
+    const { url, expiresAt, createdAt } = res.json();
+    expect(Date.parse(expiresAt) - Date.parse(createdAt)).toBe(60_000);
+    expect((await viaGateway(url)).status).toBe(200);
+
+    // The minute passes: the time is moved, the sweep is the service's own.
+    server.store.db
+      .prepare('UPDATE flare_exposure SET expires_at = ? WHERE name = ?')
+      .run(Date.now() - 1, 'brief');
+    let list = await exposures();
+    while (!list.expired.length) {
+      await new Promise(r => setTimeout(r, 100));
+      list = await exposures();
+    }
+    expect(list.expired).toEqual([
+      { name: 'brief', port: web.port, expiredAt: expect.any(String) }
+    ]);
+    expect(list.exposures.map((e: Exposure) => e.name)).not.toContain('brief');
+    expect((await viaGateway(url)).status).toBe(404);
+  });
+
+  it('unexposes: the URL answers 404, a second DELETE 404 too', async () => {
+    const { url } = await exposed('echo');
+    expect((await api('DELETE', '/exposures/echo')).statusCode).toBe(204);
+    const gone = await viaGateway(url);
+    expect(gone.status).toBe(404);
+    const again = await api('DELETE', '/exposures/echo');
+    expect(again.statusCode).toBe(404);
+    expect(again.json().message).toBe("No exposure is named 'echo'");
+  });
+
+  it('keeps exposures and their request counts across a backend restart', async () => {
+    const before = (await exposures()).exposures;
+    const webBefore = byName(before, 'web');
+    await server.close();
+    server = await startTestServer({ config, dbPath: join(dir, 'state.db') });
+
+    const after = (await exposures()).exposures;
+    expect(after.map((e: Exposure) => e.name)).toEqual(before.map((e: Exposure) => e.name));
+    const webAfter = byName(after, 'web');
+    expect(webAfter.requests).toBe(webBefore.requests);
+    expect(webAfter.lastRequestAt).toBe(webBefore.lastRequestAt);
+    const page = await viaGateway(webAfter.url);
+    expect(page.status).toBe(200);
+    const secure = byName(after, 'secure');
+    expect((await viaGateway(secure.url)).status).toBe(401);
+    expect((await viaGateway(secure.url, { auth: 'flare:correct horse' })).status).toBe(200);
+  });
+
+  it('says which address is taken when the proxy cannot listen, and exposes nothing', async () => {
+    const taken = Number(new URL((await exposed('web')).url).port);
+    const second = await startTestServer({ config: { flare: { listenPort: taken } } });
+    try {
+      const res = await httpRequest(second.socket, {
+        method: 'POST',
+        path: '/api/v1/flare/exposures',
+        headers: { ...MUTATE, 'content-type': 'application/json' },
+        body: JSON.stringify({ port: web.port, name: 'other', protection: 'none' })
+      });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().message).toBe(
+        `The flare proxy's address 127.0.0.1:${taken} is taken by another program; ` +
+          'stop it, or set another flare.listenPort in the Hotstepper configuration'
+      );
+      const info = await httpRequest(second.socket, { method: 'GET', path: '/api/v1/flare/info' });
+      expect(info.json().unavailable).toBe(res.json().message);
+      const list = await httpRequest(second.socket, {
+        method: 'GET',
+        path: '/api/v1/flare/exposures'
+      });
+      expect(list.json().exposures).toEqual([]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('shows "no listener" when the app stops, keeping the exposure; the proxy says 502', async () => {
+    process.kill(web.proc.pid!, 'SIGTERM');
+    await new Promise(resolve => web.proc.once('exit', resolve));
+    let web1 = await exposed('web');
+    while (web1.listening) {
+      await new Promise(r => setTimeout(r, 200));
+      web1 = await exposed('web');
+    }
+    expect(web1).toMatchObject({ name: 'web', port: web.port, listening: false });
+    const ports = (await api('GET', '/ports')).json().ports;
+    expect(ports.map((p: { port: number }) => p.port)).not.toContain(web.port);
+    const res = await viaGateway(web1.url);
+    expect(res.status).toBe(502);
+    expect(res.body).toMatch(`Nothing listens on port ${web.port}`);
+  });
+});
