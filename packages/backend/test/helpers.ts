@@ -123,6 +123,8 @@ export async function startTestServer(
     rootDir?: string;
     /** A state.db file that outlives the server (for restart tests); default in memory. */
     dbPath?: string;
+    /** The job runner's environment (a Slurm cluster's SLURM_CONF); default empty. */
+    env?: NodeJS.ProcessEnv;
   } = {}
 ): Promise<TestServer> {
   const store = new Store({ path: options.dbPath ?? ':memory:' });
@@ -140,7 +142,7 @@ export async function startTestServer(
     platform,
     store,
     sampler,
-    jobs: createJobRunner(config, platform, {}),
+    jobs: createJobRunner(config, platform, options.env ?? {}),
     flare: createFlareGateway(config, platform, {}),
     dataDir: join(dir, 'data'),
     rootDir: options.rootDir ?? join(dir, 'root'),
