@@ -192,13 +192,16 @@ describe('flare manifests', () => {
     expect(m.secret!.metadata?.ownerReferences?.[0].uid).toBe(POD.metadata!.uid);
   });
 
-  it('secret-link: the only host is <name>-<secret>, so the plain name has no route', () => {
+  it('secret-link: the only host is <name>-<secret> (no route for the plain name), with no certificate of its own', () => {
     const m = build(BOARD);
     expectValid(m);
     expect(m.ingress).toEqual(pair('create-ingress-board').request.body);
     const hosts = m.ingress.spec?.rules?.map(r => r.host);
     expect(hosts).toEqual([`board-${LINK_SECRET}.flare.hub.example.org`]);
-    expect(m.ingress.spec?.tls?.[0].hosts).toEqual(hosts);
+    // No certificate of its own: its host would be published in the Certificate Transparency
+    // logs. The controller's default (wildcard) certificate serves it.
+    expect(m.ingress.spec?.tls).toEqual([{ hosts }]);
+    expect(m.ingress.metadata?.annotations?.['cert-manager.io/cluster-issuer']).toBeUndefined();
     expect(hostLabel(BOARD)).toBe(`board-${LINK_SECRET}`);
     // The secret is in the host only, never in an annotation or label.
     expect(JSON.stringify(m.ingress.metadata)).not.toContain(LINK_SECRET);

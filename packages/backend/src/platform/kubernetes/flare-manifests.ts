@@ -138,8 +138,12 @@ export function flareManifests(spec: ExposureSpec, ctx: ManifestContext): FlareM
     // The admin's own come after the defaults, but before what protects the exposure.
     ...k8s.annotations
   };
-  if (k8s.clusterIssuer) {
-    ingressAnnotations['cert-manager.io/cluster-issuer'] = k8s.clusterIssuer;
+  // A certificate of its own would publish a secret link's host, secret and all, in the public
+  // Certificate Transparency logs within minutes: secret links take the controller's default
+  // certificate (a wildcard for the flare domain) instead.
+  const issuer = spec.protection === 'secret-link' ? undefined : k8s.clusterIssuer;
+  if (issuer) {
+    ingressAnnotations['cert-manager.io/cluster-issuer'] = issuer;
   }
   let secret: V1Secret | undefined;
   if (spec.protection === 'password') {
@@ -163,10 +167,8 @@ export function flareManifests(spec: ExposureSpec, ctx: ManifestContext): FlareM
     metadata: meta(ingressName(spec.name), ingressAnnotations),
     spec: {
       ...(k8s.ingressClassName ? { ingressClassName: k8s.ingressClassName } : {}),
-      // Without an issuer the controller's default certificate (a wildcard) serves the host.
-      tls: [
-        { hosts: [host], ...(k8s.clusterIssuer ? { secretName: tlsSecretName(spec.name) } : {}) }
-      ],
+      // Without a certificate of its own, the controller's default one serves the host.
+      tls: [{ hosts: [host], ...(issuer ? { secretName: tlsSecretName(spec.name) } : {}) }],
       rules: [
         {
           host,
