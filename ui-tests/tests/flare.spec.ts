@@ -1,0 +1,191 @@
+/**
+ * @hotstepper/flare: expose a web app from the panel, open its public URL, unexpose it.
+ *
+ * The app is a real `python3 -m http.server` serving a page of its own, started here and
+ * stopped by its pid. The server's admin config (hotstepper-test-config.json) puts the flare
+ * gateway on a free port; its URLs are `http://<name>.flare.localhost:<port>/`, which Chromium
+ * resolves to loopback by itself.
+ */
+import { type ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { expect, galata, test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
+
+const PANEL_PLUGIN = '@hotstepper/flare:panel';
+const PANEL_ID = 'hs-flare-panel';
+const SCREENSHOTS = path.resolve(__dirname, '..', 'test-results', 'screenshots');
+const NAME = 'hello-flare';
+const GREETING = 'hello from flare';
+
+test.use({
+  mockSettings: {
+    ...galata.DEFAULT_SETTINGS,
+    [PANEL_PLUGIN]: { refreshRate: 1000, defaultProtection: 'secret-link', defaultExpiry: '8h' }
+  }
+});
+
+/** A TCP port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once something accepts connections on the port. */
+async function waitForListener(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>(resolve => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) {
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
+    }
+    await new Promise(r => setTimeout(r, 100));
+  }
+}
+
+/** Stops the app by its pid (and waits for it), whatever state it is in. */
+async function stop(app: ChildProcess | undefined): Promise<void> {
+  if (!app?.pid || app.exitCode !== null || app.signalCode !== null) {
+    return;
+  }
+  const exited = new Promise(resolve => app.once('exit', resolve));
+  process.kill(app.pid, 'SIGTERM');
+  await exited;
+}
+
+const panel = (page: IJupyterLabPageFixture) => page.locator(`#${PANEL_ID}`);
+
+test.describe('flare', () => {
+  let site: string;
+  let port: number;
+  let app: ChildProcess | undefined;
+
+  test.beforeEach(async () => {
+    site = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-flare-site-'));
+    fs.writeFileSync(
+      path.join(site, 'index.html'),
+      `<!doctype html><title>flare test</title><h1>${GREETING}</h1>`
+    );
+    port = await freePort();
+    app = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1'], {
+      cwd: site,
+      stdio: 'ignore'
+    });
+    await waitForListener(port);
+  });
+
+  test.afterEach(async () => {
+    await stop(app);
+    fs.rmSync(site, { recursive: true, force: true });
+  });
+
+  test('expose a port from the panel, open the URL in a new page, see the app, unexpose', async ({
+    page
+  }, testInfo) => {
+    // The status bar item opens the panel.
+    const status = page.locator('#jp-main-statusbar .hs-FlareStatus-item');
+    await expect(status).toHaveText('Expose');
+    await status.click();
+    await expect(panel(page)).toBeVisible();
+
+    // The port appears, with its command line (the backend starts on first use).
+    const row = panel(page).locator(`.hs-FlarePort[data-port="${port}"]`);
+    await expect(row).toBeVisible({ timeout: 30_000 });
+    await expect(row.locator('.hs-FlarePort-command')).toHaveText(
+      `python3 -m http.server ${port} --bind 127.0.0.1`
+    );
+    // The login-protected alternative is offered too.
+    await expect(row.getByRole('link', { name: `proxy/${port}/`, exact: true })).toHaveAttribute(
+      'href',
+      `http://localhost:8888/proxy/${port}/`
+    );
+
+    // Expose it under a name of our choosing, public.
+    await row.getByRole('button', { name: `Expose port ${port}…` }).click();
+    const form = panel(page).getByRole('form', { name: 'Expose a port' });
+    const name = form.getByRole('textbox', { name: 'Name' });
+    await expect(name).toHaveValue('http-server');
+    // A name that is not a DNS label is refused in words, before anything is sent.
+    await name.fill('Hello_Flare');
+    await expect(form.getByRole('alert')).toContainText('Capital letters are not allowed');
+    await name.fill(NAME);
+    await form.getByRole('radio', { name: 'None' }).check();
+    await form.getByRole('button', { name: 'Expose', exact: true }).click();
+
+    // The URL to share, with a copy button.
+    const done = panel(page).locator('.hs-FlareForm-done');
+    await expect(done.getByRole('heading')).toHaveText(`Port ${port} is exposed as "${NAME}"`);
+    const link = done.locator('.hs-FlareUrl-link');
+    await expect(link).toHaveText(new RegExp(`^http://${NAME}\\.flare\\.localhost:\\d+/$`));
+    await expect(done.getByRole('button', { name: `Copy the address of ${NAME}` })).toBeVisible();
+    const url = (await link.textContent())!;
+
+    // Open it in a new page: the app answers through the gateway.
+    const [appPage] = await Promise.all([page.waitForEvent('popup'), link.click()]);
+    await expect(appPage.locator('h1')).toHaveText(GREETING);
+    expect(appPage.url()).toBe(url);
+
+    // The exposure is listed, counts the visit, and the status bar counts the exposure.
+    await done.getByRole('button', { name: 'Done' }).click();
+    const item = panel(page).locator(`.hs-FlareExposure[data-name="${NAME}"]`);
+    await expect(item.locator('.hs-FlareBadge').first()).toHaveText('Public');
+    await expect(item.locator('.hs-FlareExposure-traffic')).toHaveText(
+      /^\d+ requests?, last (just now|\d+ s ago)$/
+    );
+    await expect(item.locator('.hs-FlareExposure-meta')).toHaveText(
+      new RegExp(`^Port ${port} · Expires in (8 h|7 h \\d+ min)$`)
+    );
+    await expect(status).toHaveText('Expose1');
+
+    // Light and dark.
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.sidebar.setWidth(380, 'right');
+    // Toasts (the usage panel's idle warning) would cover part of the picture.
+    const hideToasts = await page.addStyleTag({ content: '.Toastify { display: none; }' });
+    for (const [slug, setTheme] of [
+      ['light', () => page.theme.setLightTheme()],
+      ['dark', () => page.theme.setDarkTheme()]
+    ] as const) {
+      await setTheme();
+      const file = path.join(SCREENSHOTS, `flare-panel-${slug}.png`);
+      await panel(page).screenshot({ path: file });
+      await testInfo.attach(`flare-panel-${slug}`, { path: file, contentType: 'image/png' });
+    }
+    await page.theme.setLightTheme();
+    await hideToasts.evaluate(node => node.remove());
+
+    // The app stops: the exposure stays, marked "no listener".
+    await stop(app);
+    await expect(item.locator('.hs-FlareBadge-noListener')).toHaveText('no listener', {
+      timeout: 15_000
+    });
+    await expect(row).toHaveCount(0);
+
+    // Unexpose, after confirming: gone from the list, and the URL no longer reaches anything.
+    await item.getByRole('button', { name: `Unexpose ${NAME}` }).click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText(`Unexpose "${NAME}"?`);
+    await dialog.getByRole('button', { name: 'Unexpose' }).click();
+    await expect(item).toHaveCount(0);
+    await expect(panel(page).locator('.hs-FlareExposures .hs-FlareSection-empty')).toBeVisible();
+    await expect(status).toHaveText('Expose');
+    // The gateway answers an unknown name with an error page, or has stopped listening.
+    await appPage.goto(url).catch(() => null);
+    await expect(appPage.locator('h1', { hasText: GREETING })).toHaveCount(0);
+    await appPage.close();
+  });
+});
