@@ -1,5 +1,13 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -49,13 +57,23 @@ function readPid(ref: JobRef): { pid: number; watcherPid: number } | undefined {
   }
 }
 
+/** Whether any process of the group still lives (a zombie awaiting its reaper does not). */
 function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) {
+      continue;
+    }
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(group) === pgid && state !== 'Z' && state !== 'X') {
+        return true;
+      }
+    } catch {
+      // exited while we looked
+    }
   }
+  return false;
 }
 
 function launch(argv: string[], extra: Partial<JobLaunch> = {}): JobLaunch {
@@ -211,16 +229,14 @@ describe('LocalJobRunner with real processes', () => {
   it('SIGKILLs a job that ignores SIGTERM once the grace after its time limit is over', async () => {
     const r = runner();
     const job = launch(
-      [
-        'python3',
-        '-c',
-        'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print("ready", flush=True); time.sleep(30)'
-      ],
+      // sh starts at once (python3 may be a slow pyenv shim), and sleep inherits the ignored TERM.
+      ['sh', '-c', 'trap "" TERM; echo ready; sleep 30'],
       { timeLimitSeconds: 1 }
     );
     const ref = await startJob(r, job);
     const state = await finalState(r, ref);
-    expect(state.status).toBe('timed-out');
+    expect(state).toMatchObject({ status: 'timed-out', exitCode: null });
+    expect(JSON.parse(readFileSync(join(job.logDir, 'exit'), 'utf8')).signal).toBe('SIGKILL');
     expect(groupAlive(Number(ref.externalId))).toBe(false);
     expect(readFileSync(join(job.logDir, 'stdout.log'), 'utf8')).toBe('ready\n');
   });
@@ -240,6 +256,31 @@ describe('LocalJobRunner with real processes', () => {
     const notExecutable = join(base, 'plain.txt');
     writeFileSync(notExecutable, 'not a program');
     await expect(r.start(launch([notExecutable]))).rejects.toBeInstanceOf(JobInputError);
+  });
+
+  it('holds the time limit itself when the watcher was killed, and reports the outcome', async () => {
+    const r = runner();
+    const ref = await startJob(r, launch(['sleep', '30'], { timeLimitSeconds: 1 }));
+    process.kill(readPid(ref)!.watcherPid, 'SIGKILL');
+    const state = await finalState(r, ref);
+    expect(state).toMatchObject({
+      status: 'timed-out',
+      reason: 'killed at the time limit of 1 s',
+      exitCode: null
+    });
+    expect(groupAlive(Number(ref.externalId))).toBe(false);
+  });
+
+  it('reports a job that ended after its watcher was killed as failed: vanished without an exit status', async () => {
+    const r = runner();
+    const ref = await startJob(r, launch(['sleep', '0.5']));
+    process.kill(readPid(ref)!.watcherPid, 'SIGKILL');
+    expect((await r.state(ref)).status).toBe('running');
+    const state = await finalState(r, ref);
+    expect(state).toMatchObject({
+      status: 'failed',
+      reason: "the job's process vanished without an exit status"
+    });
   });
 
   it('reports a job whose processes vanished without an exit status as failed, not running', async () => {

@@ -368,14 +368,20 @@ export class LocalJobRunner implements JobRunner {
     const pid = await readJson<PidFile>(join(ref.logDir, 'pid'));
     let exit = await readJson<ExitFile>(join(ref.logDir, 'exit'));
     if (!exit && pid) {
-      const running =
-        (await isSameProcess(pid.pid, pid.startTime)) ||
-        (await isSameProcess(pid.watcherPid, pid.watcherStartTime));
-      if (running) {
-        const stopping = await exists(join(ref.logDir, 'cancelled'));
+      const jobAlive = await isSameProcess(pid.pid, pid.startTime);
+      const watcherAlive = await isSameProcess(pid.watcherPid, pid.watcherStartTime);
+      if (jobAlive && !watcherAlive) {
+        await this.holdTimeLimit(ref, pid);
+      }
+      if (jobAlive || watcherAlive) {
+        const [cancelled, timedOut] = await Promise.all([
+          exists(join(ref.logDir, 'cancelled')),
+          exists(join(ref.logDir, 'timed-out'))
+        ]);
+        const stopping = cancelled ? 'cancelled' : timedOut ? 'at the time limit' : undefined;
         return {
           status: 'running',
-          ...(stopping ? { reason: 'stopping: cancelled' } : {}),
+          ...(stopping ? { reason: `stopping: ${stopping}` } : {}),
           startedAt: pid.startedAt
         };
       }
@@ -383,6 +389,36 @@ export class LocalJobRunner implements JobRunner {
       exit = await readJson<ExitFile>(join(ref.logDir, 'exit'));
     }
     return this.finished(ref, pid, exit);
+  }
+
+  /**
+   * The watcher holds the time limit; should it have been killed on its own, the runner
+   * holds it instead whenever it looks at the job.
+   */
+  private async holdTimeLimit(ref: JobRef, pid: PidFile): Promise<void> {
+    const limit = pid.timeLimitSeconds;
+    if (!limit || Date.now() < pid.startedAt + limit * 1000 || this.kills.has(pid.pid)) {
+      return;
+    }
+    const marker = join(ref.logDir, 'timed-out');
+    if (!(await exists(marker))) {
+      await writeAtomic(marker, { at: Date.now() });
+    }
+    signal(-pid.pid, 'SIGTERM');
+    this.killAfterGrace(pid.pid);
+  }
+
+  /** SIGKILL for a job group whose watcher is gone (the watcher does this itself otherwise). */
+  private killAfterGrace(pgid: number): void {
+    if (this.kills.has(pgid)) {
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.kills.delete(pgid);
+      signal(-pgid, 'SIGKILL');
+    }, this.graceMs);
+    timer.unref();
+    this.kills.set(pgid, timer);
   }
 
   private async finished(
@@ -465,27 +501,24 @@ export class LocalJobRunner implements JobRunner {
       return;
     }
     const pid = await readJson<PidFile>(join(dir, 'pid'));
-    const pgid = pid?.pid ?? Number(ref.externalId);
     await writeAtomic(join(dir, 'cancelled'), { at: Date.now() });
-    const jobAlive = await isSameProcess(pgid, pid?.startTime);
-    const watcherAlive = pid ? await isSameProcess(pid.watcherPid, pid.watcherStartTime) : false;
+    if (!pid) {
+      // Never started here (start() waits for this file): there is nothing to signal.
+      return;
+    }
+    const pgid = pid.pid;
+    const jobAlive = await isSameProcess(pgid, pid.startTime);
+    const watcherAlive = await isSameProcess(pid.watcherPid, pid.watcherStartTime);
     if (watcherAlive) {
       // The watcher escalates to SIGKILL after the grace, even if we are gone by then.
-      signal(pid!.watcherPid, 'SIGTERM');
-    }
-    if (jobAlive || watcherAlive) {
-      signal(-pgid, 'SIGTERM');
+      signal(pid.watcherPid, 'SIGTERM');
     }
     if (!jobAlive && !watcherAlive) {
       return;
     }
+    signal(-pgid, 'SIGTERM');
     if (!watcherAlive) {
-      const timer = setTimeout(() => {
-        this.kills.delete(pgid);
-        signal(-pgid, 'SIGKILL');
-      }, this.graceMs);
-      timer.unref();
-      this.kills.set(pgid, timer);
+      this.killAfterGrace(pgid);
     }
     // Wait a little for the job to go, so a cancelled job is normally gone when we answer.
     for (let waited = 0; waited < this.graceMs + 2000; waited += 50) {
