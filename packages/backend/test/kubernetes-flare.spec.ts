@@ -398,7 +398,7 @@ describe('KubernetesFlareGateway against a replayed API server', () => {
     ]);
     const err = await failure(gateway.expose(DASH));
     expect(err.message).toMatch(
-      /^The name dash is taken: the namespace jupyterhub-ada-prod-ns already has services named flare-dash/
+      /^The name dash is taken: the namespace jupyterhub-ada-prod-ns already has a Service named flare-dash/
     );
     expect(err.statusCode).toBe(409);
     expectCalls(['read-pod', 'create-service-dash-conflict']);

@@ -34,6 +34,11 @@ export class FlareGatewayError extends Error {
 /** The default domain is only reachable on the notebook's own machine. */
 const LOCAL_DOMAIN = 'flare.localhost';
 const FIELD_MANAGER = 'hotstepper';
+const ONE: Record<string, string> = {
+  services: 'a Service',
+  secrets: 'a Secret',
+  ingresses: 'an Ingress'
+};
 
 interface Apis {
   core: CoreV1Api;
@@ -292,9 +297,9 @@ export class KubernetesFlareGateway implements FlareGateway {
     }
     if (code === 409 && exposure) {
       return new FlareGatewayError(
-        `The name ${exposure} is taken: the namespace ${ns} already has ${kind} named ` +
-          `flare-${exposure}${kind === 'secrets' ? '-auth' : ''}. Choose another name, or ` +
-          'remove that exposure first.',
+        `The name ${exposure} is taken: the namespace ${ns} already has ${ONE[kind] ?? kind} ` +
+          `named flare-${exposure}${kind === 'secrets' ? '-auth' : ''} (another notebook's ` +
+          'exposure, or one being removed). Choose another name, or remove that exposure first.',
         409
       );
     }
