@@ -186,10 +186,16 @@ export class FlareModel {
     return this._formGeneration;
   }
 
-  /** Opens the expose form for `port`, or for the first listening port. */
+  /**
+   * Opens the expose form for `port`, or for the first listening port; with no port to offer,
+   * the form stays closed (the panel's empty state says how to get one).
+   */
   openForm(port?: number): void {
-    const first = this.ports.data?.ports[0]?.port;
-    this._formPort = port ?? this._formPort ?? first ?? 0;
+    const chosen = port ?? this._formPort ?? this.ports.data?.ports[0]?.port;
+    if (chosen === undefined) {
+      return;
+    }
+    this._formPort = chosen;
     this._formGeneration++;
     this._changed.emit();
   }

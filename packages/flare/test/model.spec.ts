@@ -143,6 +143,31 @@ describe('FlareModel', () => {
     expect(new URL(del.url).pathname).toBe('/hotstepper/api/v1/flare/exposures/dash');
   });
 
+  it('opens the expose form for a port, the first listening one, or not at all', async () => {
+    let list = ports();
+    model = new FlareModel({
+      visible: true,
+      serverSettings: settingsRouting({
+        'api/v1/flare/info': ok(info()),
+        'api/v1/flare/ports': () => ok(list),
+        'api/v1/flare/exposures': ok(exposures([]))
+      })
+    });
+    await until(model.changed, () => !!model!.ports.data);
+    model.openForm();
+    expect(model.formPort).toBeNull();
+    model.openForm(8050);
+    expect(model.formPort).toBe(8050);
+    model.closeForm();
+    list = ports([8501, 'streamlit run a.py'], [8050, 'python app.py']);
+    model.refresh();
+    await until(model.changed, () => model!.ports.data?.ports.length === 2);
+    const generation = model.formGeneration;
+    model.openForm();
+    expect(model.formPort).toBe(8501);
+    expect(model.formGeneration).toBe(generation + 1);
+  });
+
   it('keeps the last answer and the backend’s message when a poll fails', async () => {
     let failing = false;
     model = new FlareModel({
