@@ -398,6 +398,21 @@ describe('choosing cgroup v2 enforcement (fixture trees)', () => {
     const r = new LocalJobRunner({ config, rootfs: root });
     expect((await r.enforcement()).enforcement).toBe('rlimit');
   });
+
+  it('falls back to rlimits when a process cannot be moved into a job cgroup', async () => {
+    const group = 'sys/fs/cgroup/hotstepper-jobs';
+    const root = tree({
+      'proc/self/cgroup': '0::/\n',
+      'proc/self/mountinfo': mountinfo('/sys/fs/cgroup'),
+      'sys/fs/cgroup/cgroup.controllers': 'cpu memory\n',
+      'sys/fs/cgroup/cgroup.subtree_control': 'cpu memory\n',
+      // The probe's cgroup.procs cannot be written: as without write access to the ancestor.
+      [`${group}/probe-${process.pid}/cgroup.procs/x`]: ''
+    });
+    expect(await findJobCgroupParent(root)).toEqual({
+      reason: expect.stringMatching(/hotstepper-jobs is not usable: .*cgroup\.procs/)
+    });
+  });
 });
 
 describe('formatLimit', () => {

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 
@@ -74,11 +75,37 @@ async function tryParent(candidate: string): Promise<JobCgroupParent | string> {
     if (cpu) {
       await writeFile(join(probe, 'cpu.max'), 'max 100000');
     }
+    // Moving a process in needs write access up to the common ancestor: try it as a job would.
+    await enterFromShell(probe);
     return { dir, cpu };
   } catch (err) {
     return `${dir} is not usable: ${(err as Error).message}`;
   } finally {
-    await rmdir(probe).catch(() => undefined);
+    await removeWhenEmpty(probe);
+  }
+}
+
+/** A short-lived shell enters the cgroup, as each job's first step does. */
+function enterFromShell(dir: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile('/bin/sh', ['-c', 'echo $$ > "$1/cgroup.procs"', 'probe', dir], (err, _out, stderr) =>
+      err ? reject(new Error(stderr.trim() || err.message)) : resolve()
+    )
+  );
+}
+
+/** rmdir, retried briefly: an exited process may leave its cgroup a moment later. */
+async function removeWhenEmpty(dir: string): Promise<void> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    try {
+      await rmdir(dir);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EBUSY') {
+        return;
+      }
+      await new Promise(resolve => setTimeout(resolve, 50));
+    }
   }
 }
 
@@ -117,6 +144,8 @@ export async function createJobCgroup(
   limits: { cpu: number; memory: number }
 ): Promise<string> {
   const dir = join(parent.dir, id);
+  // Left over from a start that failed half-way: an empty cgroup is removed like a directory.
+  await removeWhenEmpty(dir);
   await mkdir(dir);
   try {
     await writeFile(join(dir, 'memory.max'), String(limits.memory));
@@ -138,5 +167,5 @@ export async function createJobCgroup(
 
 /** Removes a job's cgroup if the watcher could not (it is empty once the job is gone). */
 export async function removeJobCgroup(parent: JobCgroupParent, id: string): Promise<void> {
-  await rmdir(join(parent.dir, id)).catch(() => undefined);
+  await removeWhenEmpty(join(parent.dir, id));
 }
