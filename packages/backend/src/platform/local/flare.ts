@@ -4,7 +4,13 @@
  * (http-proxy-3 pipes with backpressure, so no body is ever held whole).
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import bcrypt from 'bcryptjs';
 import type { FastifyBaseLogger } from 'fastify';
@@ -78,6 +84,8 @@ export class LocalFlareGateway implements FlareGateway {
   /** sha256(name, Authorization header) → when the verification expires. */
   private readonly verified = new Map<string, number>();
   private readonly sockets = new Set<Socket>();
+  /** Connections to the apps are kept open between requests, as a browser keeps them to us. */
+  private agent?: Agent;
 
   constructor(readonly options: LocalFlareGatewayOptions) {}
 
@@ -110,7 +118,8 @@ export class LocalFlareGateway implements FlareGateway {
       return;
     }
     const { listenHost, listenPort } = this.config;
-    const proxy = createProxyServer({ xfwd: true, ws: true });
+    this.agent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32 });
+    const proxy = createProxyServer({ xfwd: true, ws: true, agent: this.agent });
     proxy.on('error', (err, req, res) => this.upstreamError(err, req, res));
     const server = createServer((req, res) => this.web(req, res));
     server.on('upgrade', (req, socket: Socket, head) => this.upgrade(req, socket, head));
@@ -138,6 +147,8 @@ export class LocalFlareGateway implements FlareGateway {
             'check flare.listenHost and flare.listenPort in the Hotstepper configuration';
       this.options.log?.error({ code }, this.failure);
       proxy.close();
+      this.agent.destroy();
+      this.agent = undefined;
       return;
     }
     server.on('error', err => this.options.log?.error({ err }, 'flare proxy error'));
@@ -186,6 +197,8 @@ export class LocalFlareGateway implements FlareGateway {
     this.boundPort = undefined;
     this.proxy?.close();
     this.proxy = undefined;
+    this.agent?.destroy();
+    this.agent = undefined;
     if (server) {
       // Open WebSockets and keep-alive connections would hold close() forever.
       for (const socket of this.sockets) {
