@@ -4,7 +4,8 @@
 //  - the usage snapshot's latency through the Jupyter server (p50, p99), and
 //    jupyter-resource-usage's /api/metrics/v1 from the same server (ratio);
 //  - the sampler's CPU cost and the backend's RSS over BENCH_SAMPLER_SECONDS (600);
-//  - the 90-day history benchmark (packages/backend/bench).
+//  - the 90-day history benchmark (packages/backend/bench);
+//  - the flare proxy's throughput and p99 vs. direct loopback vs. jupyter-server-proxy.
 // `npm run bench -- startup latency` runs only the named sections.
 import { chromium } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
@@ -39,7 +40,7 @@ const median = xs =>
     50
   );
 
-async function startJupyter({ disableSuite, resourceUsage = false }) {
+async function startJupyter({ disableSuite, resourceUsage = false, env = {} }) {
   const dir = mkdtempSync(join(tmpdir(), 'hs-bench-'));
   const config = join(dir, 'config');
   mkdirSync(join(config, 'labconfig'), { recursive: true });
@@ -84,7 +85,8 @@ async function startJupyter({ disableSuite, resourceUsage = false }) {
         JUPYTER_RUNTIME_DIR: join(dir, 'runtime'),
         XDG_DATA_HOME: join(dir, 'data'),
         PATH: `${join(root, '.venv', 'bin')}:${process.env.PATH}`,
-        ...(resourceUsage ? { PYTHONPATH: BENCH_DEPS } : {})
+        ...(resourceUsage ? { PYTHONPATH: BENCH_DEPS } : {}),
+        ...env
       },
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: true
@@ -281,5 +283,22 @@ if (wanted('history')) {
     .find(f => existsSync(f));
   if (script) {
     execFileSync(process.execPath, [script], { stdio: 'inherit' });
+  }
+}
+
+if (wanted('flare')) {
+  // The backend's flare proxy on a free port (8787 may be someone's real one).
+  const dir = mkdtempSync(join(tmpdir(), 'hs-bench-flare-'));
+  const config = join(dir, 'hotstepper.json');
+  writeFileSync(config, JSON.stringify({ flare: { listenPort: await freePort() } }));
+  const server = await startJupyter({ disableSuite: false, env: { HOTSTEPPER_CONFIG: config } });
+  try {
+    const { benchFlare } = await import(
+      join(root, 'packages', 'backend', 'bench', 'flare.bench.mjs')
+    );
+    await benchFlare(server);
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
