@@ -22,7 +22,13 @@ import {
   slurmQuota,
   toRunnerState
 } from '../src/platform/slurm/state';
-import { sleep } from './helpers';
+import { httpRequest, sleep, startTestServer, type TestServer } from './helpers';
+import {
+  finished as finishedJob,
+  jobDirs,
+  submit as submitJob,
+  waitFor as waitForJob
+} from './jobs-helpers';
 import { startSlurmCluster, type SlurmCluster } from './slurm-cluster';
 
 const MiB = 1024 ** 2;
@@ -266,7 +272,7 @@ describe('SlurmJobRunner on a real one-node cluster', () => {
 
   it('lets the log be followed while the job runs', async () => {
     const script =
-      'import time\nfor i in range(3):\n    print("line", i, flush=True)\n    time.sleep(1.5)';
+      'import time\nfor i in range(3):\n    print("line", i, flush=True)\n    time.sleep(1)';
     const ref = await submit(launch(['python3', '-c', script]));
     await follow(ref, s => s.status === 'running' && read(ref, 'stdout.log').includes('line 0'));
     expect(read(ref, 'stdout.log')).not.toContain('line 2');
@@ -334,6 +340,11 @@ describe('SlurmJobRunner on a real one-node cluster', () => {
     expect(tooBig).toBeInstanceOf(JobInputError);
     expect(tooBig.message).toMatch(/more processors requested than permitted/i);
     expect(existsSync(big.logDir)).toBe(false);
+
+    const long = launch(['true'], { timeLimitSeconds: 2 * 3600 });
+    const tooLong = await runner.start(long).catch(e => e);
+    expect(tooLong).toBeInstanceOf(JobInputError);
+    expect(tooLong.message).toMatch(/time limit is invalid/i);
   }, 30_000);
 
   it('has no GPU models on a cluster without GPUs', async () => {
@@ -363,6 +374,71 @@ describe('SlurmJobRunner on a real one-node cluster', () => {
     expect(lost.reason).toMatch(/no longer knows job/);
     expect(JSON.parse(readFileSync(join(unseen.logDir, STATE_FILE), 'utf8')).status).toBe('failed');
   }, 40_000);
+});
+
+describe('the jobs API with the Slurm runner', () => {
+  let cluster: SlurmCluster | undefined;
+  let server: TestServer | undefined;
+
+  beforeAll(async () => {
+    cluster = await startSlurmCluster();
+    server = await startTestServer({
+      config: { jobs: { runner: 'slurm', slurm: { partition: 'debug' } } },
+      env: cluster.env,
+      rootDir: scratch
+    });
+  }, 40_000);
+  afterAll(async () => {
+    await server?.close();
+    await cluster?.stop();
+  }, 30_000);
+
+  it('runs a submitted command on Slurm and serves its log', async () => {
+    const info = await httpRequest(server!.socket, { method: 'GET', path: '/api/v1/jobs/info' });
+    expect(info.statusCode).toBe(200);
+    expect(info.json()).toMatchObject({
+      runner: 'slurm',
+      enforcement: 'scheduler',
+      gpuModels: [],
+      quota: { source: 'slurm', cpu: { used: 0, limit: null } }
+    });
+
+    const res = await submitJob(server!, {
+      name: 'hello slurm',
+      kind: 'command',
+      command: ['python3', '-c', 'print("hello from slurm")'],
+      resources: { cpu: 1, memory: 128 * MiB },
+      // The admin's default (a day) is beyond the test partition's MaxTime of an hour.
+      timeLimitSeconds: 600
+    });
+    expect(res.statusCode).toBe(201);
+    const job = await waitForJob(server!, res.json().id, finishedJob);
+    expect(job).toMatchObject({ status: 'succeeded', runner: 'slurm', exitCode: 0 });
+    expect(job.externalId).toMatch(/^\d+$/);
+    expect(job.startedAt).toBeDefined();
+    const log = await httpRequest(server!.socket, {
+      method: 'GET',
+      path: `/api/v1/jobs/${job.id}/log?stream=stdout`
+    });
+    expect(log.body).toBe('hello from slurm\n');
+  }, 40_000);
+
+  it('answers a partition Slurm refuses with a 400 that says so', async () => {
+    await server!.close();
+    server = await startTestServer({
+      config: { jobs: { runner: 'slurm', slurm: { partition: 'nope' } } },
+      env: cluster!.env,
+      rootDir: scratch
+    });
+    const res = await submitJob(server, {
+      name: 'nowhere',
+      kind: 'command',
+      command: ['true']
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/invalid partition/i);
+    expect(jobDirs(server)).toEqual([]);
+  }, 30_000);
 });
 
 async function until(condition: () => boolean, ms = 20_000): Promise<void> {
