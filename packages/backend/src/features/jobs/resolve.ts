@@ -51,7 +51,7 @@ export function presetsOf(config: Config['jobs']) {
 export function defaultsOf(config: Config['jobs']) {
   return {
     resources: { cpu: config.defaults.cpu, memory: Math.round(config.defaults.memoryGiB * GiB) },
-    timeLimitSeconds: config.defaults.timeLimitMinutes * 60
+    timeLimitSeconds: Math.min(config.defaults.timeLimitMinutes, config.maxTimeLimitMinutes) * 60
   };
 }
 
@@ -164,12 +164,14 @@ function resources(
       );
     }
   }
-  if (submit.timeLimitSeconds !== undefined) {
-    timeLimitSeconds = submit.timeLimitSeconds;
-  }
   const max = context.config.maxTimeLimitMinutes * 60;
-  if (timeLimitSeconds > max) {
-    fail(`timeLimitSeconds: ${timeLimitSeconds} is over the maximum of ${max} seconds`);
+  // A default or preset over the maximum is the admin's to fix: the maximum holds.
+  timeLimitSeconds = Math.min(timeLimitSeconds, max);
+  if (submit.timeLimitSeconds !== undefined) {
+    if (submit.timeLimitSeconds > max) {
+      fail(`timeLimitSeconds: ${submit.timeLimitSeconds} is over the maximum of ${max} seconds`);
+    }
+    timeLimitSeconds = submit.timeLimitSeconds;
   }
   return {
     resources: { cpu: asked.cpu, memory: asked.memory, ...(gpu ? { gpu } : {}) },

@@ -96,6 +96,8 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
 
   /** Resumes watching the jobs a previous backend left, and starts the daily clean-up. */
   async start(): Promise<void> {
+    // Importing papermill takes seconds: learn it now, not while someone waits on a submit.
+    void this.hasPapermill();
     await this.expire().catch(err => this.options.log?.warn({ err }, 'job retention failed'));
     this.retention = setInterval(() => void this.expire().catch(() => undefined), DAY_MS);
     this.retention.unref();
