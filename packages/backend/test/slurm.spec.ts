@@ -105,6 +105,17 @@ describe('Slurm job states', () => {
     expect(state.reason).toBe(reason);
   });
 
+  it('reads times as epoch seconds or as Slurm’s local time', () => {
+    const state = toRunnerState({
+      JobState: 'COMPLETED',
+      StartTime: '1795649782',
+      EndTime: '2026-11-25T23:36:24'
+    });
+    expect(state.startedAt).toBe(1795649782000);
+    expect(state.finishedAt).toBe(new Date('2026-11-25T23:36:24').getTime());
+    expect(toRunnerState({ JobState: 'RUNNING', StartTime: 'Unknown' }).startedAt).toBeUndefined();
+  });
+
   it('reports a pending job without the start Slurm only expects', () => {
     const state = toRunnerState({ JobState: 'PENDING', StartTime: '2026-11-26T10:00:00' });
     expect(state.startedAt).toBeUndefined();
@@ -256,6 +267,7 @@ describe('SlurmJobRunner on a real one-node cluster', () => {
       '-c',
       'import sys, time; time.sleep(1); print("to stdout"); print("to stderr", file=sys.stderr)'
     ]);
+    const submittedAt = Date.now();
     const ref = await submit(job);
     expect(ref.externalId).toMatch(/^\d+$/);
     expect(readFileSync(join(job.logDir, 'job.sbatch'), 'utf8')).toContain(
@@ -266,6 +278,9 @@ describe('SlurmJobRunner on a real one-node cluster', () => {
     expect(seen).toContain('running');
     expect(['queued', 'starting', 'running']).toContain(seen[0]);
     expect(state.finishedAt! - state.startedAt!).toBeGreaterThanOrEqual(1000);
+    // Slurm counts whole seconds: the job started within a second of its submission or after.
+    expect(state.startedAt!).toBeGreaterThanOrEqual(Math.floor(submittedAt / 1000) * 1000);
+    expect(state.finishedAt!).toBeLessThanOrEqual(Date.now());
     expect(read(ref, 'stdout.log')).toBe('to stdout\n');
     expect(read(ref, 'stderr.log')).toBe('to stderr\n');
   }, 30_000);

@@ -224,7 +224,12 @@ export class SlurmJobRunner implements JobRunner {
       execFile(
         file,
         args,
-        { env: this.options.env ?? process.env, timeout, maxBuffer: 16 * 1024 ** 2 },
+        {
+          // Times as epoch seconds: no guessing at the controller's time zone.
+          env: { ...(this.options.env ?? process.env), SLURM_TIME_FORMAT: '%s' },
+          timeout,
+          maxBuffer: 16 * 1024 ** 2
+        },
         (err, stdout, stderr) => {
           if (!err) {
             resolve(stdout);

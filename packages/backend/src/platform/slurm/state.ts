@@ -16,8 +16,14 @@ export function parseJobRecord(line: string): Record<string, string> {
   return fields;
 }
 
-/** Slurm's timestamps are the controller's local time, without a zone: "2026-11-25T23:36:22". */
+/**
+ * A Slurm timestamp: epoch seconds (we ask for SLURM_TIME_FORMAT=%s), else the local time
+ * Slurm prints by default, without a zone: "2026-11-25T23:36:22".
+ */
 export function parseSlurmTime(value: string | undefined): number | undefined {
+  if (value && /^\d{9,}$/.test(value)) {
+    return Number(value) * 1000;
+  }
   if (!value || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(value)) {
     return undefined; // "Unknown", "None", "N/A"
   }
