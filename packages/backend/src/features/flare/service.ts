@@ -134,11 +134,17 @@ export class FlareService {
 
   /** Starts the gateway once it is needed: no listening port before there is an exposure. */
   private ensureStarted(): Promise<void> {
-    this.started ??= this.gateway.start().then(() => {
-      if (this.gateway.unavailable()) {
-        this.started = undefined; // the next attempt tries again (the address may be free by then)
+    this.started ??= this.gateway.start().then(
+      () => {
+        if (this.gateway.unavailable()) {
+          this.started = undefined; // the next attempt tries again (the address may be free by then)
+        }
+      },
+      err => {
+        this.started = undefined;
+        throw err;
       }
-    });
+    );
     return this.started;
   }
 
@@ -146,31 +152,39 @@ export class FlareService {
     if (!this.options.config.enabled) {
       return;
     }
+    try {
+      await this.restore();
+    } finally {
+      // Expiry and counting go on even when restoring failed (the platform's API was down).
+      if (!this.stopped) {
+        this.timers.push(
+          setInterval(() => void this.sweep().catch(() => {}), this.options.sweepMs ?? 1000),
+          setInterval(() => this.flush(), this.options.flushMs ?? 5000)
+        );
+        for (const t of this.timers) {
+          t.unref();
+        }
+      }
+    }
+  }
+
+  private async restore(): Promise<void> {
     const specs = await this.gateway.list();
     if (specs !== undefined) {
       this.adopt(specs);
       if (specs.length) {
         await this.ensureStarted();
       }
-    } else {
-      await this.sweep();
-      const rows = this.rows();
-      if (rows.length) {
-        await this.ensureStarted();
-        for (const row of rows) {
-          await this.gateway.expose(toSpec(row)).catch(err => {
-            this.options.log?.error({ err, name: row.name }, 'flare: could not re-expose');
-          });
-        }
-      }
+      return;
     }
-    if (!this.stopped) {
-      this.timers.push(
-        setInterval(() => void this.sweep().catch(() => {}), this.options.sweepMs ?? 1000),
-        setInterval(() => this.flush(), this.options.flushMs ?? 5000)
-      );
-      for (const t of this.timers) {
-        t.unref();
+    await this.sweep();
+    const rows = this.rows();
+    if (rows.length) {
+      await this.ensureStarted();
+      for (const row of rows) {
+        await this.gateway.expose(toSpec(row)).catch(err => {
+          this.options.log?.error({ err, name: row.name }, 'flare: could not re-expose');
+        });
       }
     }
   }
@@ -289,7 +303,7 @@ export class FlareService {
     if (this.rows().length + this.pending.size >= config.maxExposures) {
       throw new FlareError(
         409,
-        `At most ${config.maxExposures} apps can be exposed at once on this server; unexpose one first`
+        `This server allows at most ${config.maxExposures} exposed apps at once (flare.maxExposures); unexpose one first`
       );
     }
     if (protection === 'password') {
@@ -330,7 +344,10 @@ export class FlareService {
         ...(secret ? { secret } : {}),
         ...(expiresAt !== undefined ? { expiresAt } : {})
       };
-      await this.ensureStarted();
+      await this.ensureStarted().catch(err => {
+        this.options.log?.error({ err }, 'flare: the gateway did not start');
+        throw new FlareError(503, `Exposing is unavailable: the gateway did not start (${err})`);
+      });
       const down = this.unavailable();
       if (down) {
         throw new FlareError(503, down);
