@@ -209,6 +209,17 @@ describe('Slurm batch script', () => {
       execFile('sh', [file], (err, stdout) => (err ? reject(err) : resolve(stdout)))
     );
     expect(JSON.parse(out)).toEqual([ODD, `a 'b' "c" $d\ne`]);
+
+    // A working directory the node does not have fails the job instead of running it elsewhere.
+    const gone = batchScript(launch(['pwd'], { cwd: join(scratch, 'gone') }), slurmConfig().slurm);
+    writeFileSync(file, gone.script);
+    const failed = await new Promise<{ code: number | null; stderr: string }>(resolve =>
+      execFile('sh', [file], (err, _out, stderr) =>
+        resolve({ code: err ? (err.code as number) : 0, stderr })
+      )
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(`cannot enter the working directory ${join(scratch, 'gone')}`);
     expect(shellQuote(`it's`)).toBe(`'it'\\''s'`);
   });
 });

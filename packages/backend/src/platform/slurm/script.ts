@@ -97,6 +97,9 @@ export function batchScript(
     }
     lines.push(`export ${key}=${shellQuote(value)}`);
   }
+  // Slurm runs a job whose --chdir is missing on the node in /tmp instead: fail, and say so.
+  const cwd = shellQuote(launch.cwd);
+  lines.push(`cd ${cwd} || { echo "cannot enter the working directory "${cwd} >&2; exit 1; }`);
   lines.push(`exec ${launch.argv.map(shellQuote).join(' ')}`, '');
   return { script: lines.join('\n'), extraArgs };
 }
