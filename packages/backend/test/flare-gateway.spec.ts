@@ -376,9 +376,15 @@ describe('flare on the local platform', () => {
     expect((await viaGateway(url)).status).toBe(404);
   });
 
-  it('unexposes: the URL answers 404, a second DELETE 404 too', async () => {
+  it('unexposes: the URL answers 404, an open WebSocket is closed, a second DELETE 404s', async () => {
     const { url } = await exposed('echo');
+    const u = new URL(url);
+    const ws = new WebSocket(`ws://127.0.0.1:${u.port}/`, { headers: { host: u.host } });
+    const closed = new Promise(resolve => ws.once('close', resolve));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+
     expect((await api('DELETE', '/exposures/echo')).statusCode).toBe(204);
+    await closed;
     const gone = await viaGateway(url);
     expect(gone.status).toBe(404);
     const again = await api('DELETE', '/exposures/echo');

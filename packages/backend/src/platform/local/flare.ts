@@ -32,6 +32,8 @@ const AUTH_CACHE_MS = 60_000;
 interface Route {
   spec: ExposureSpec;
   traffic: ExposureTraffic;
+  /** Open WebSockets: unexposing closes them too, or a live session would outlast the URL. */
+  upgraded: Set<Socket>;
 }
 
 /** The label of a Host header under `domain` ("app.flare.localhost:8787" → "app"). */
@@ -168,7 +170,7 @@ export class LocalFlareGateway implements FlareGateway {
       throw new Error('password protection needs a bcrypt hash');
     }
     this.unroute(spec.name);
-    this.routes.set(label, { spec, traffic: { requests: 0 } });
+    this.routes.set(label, { spec, traffic: { requests: 0 }, upgraded: new Set() });
   }
 
   async unexpose(name: string): Promise<void> {
@@ -179,6 +181,9 @@ export class LocalFlareGateway implements FlareGateway {
     for (const [label, route] of this.routes) {
       if (route.spec.name === name) {
         this.routes.delete(label);
+        for (const socket of route.upgraded) {
+          socket.destroy();
+        }
       }
     }
   }
@@ -329,6 +334,8 @@ export class LocalFlareGateway implements FlareGateway {
         }
         this.count(route);
         this.scrub(req, spec);
+        route.upgraded.add(socket);
+        socket.once('close', () => route.upgraded.delete(socket));
         this.proxy?.ws(req, socket, head, this.target(spec));
       },
       () => socket.destroy()
