@@ -53,6 +53,9 @@ export function initialValues(
   given: Partial<IFormValues> = {}
 ): IFormValues {
   const defaults = info?.defaults;
+  // An admin default above the quota could never run: start from what fits.
+  const cap = (value: number, limit: number | null | undefined) =>
+    limit !== null && limit !== undefined && limit > 0 ? Math.min(value, limit) : value;
   const values: IFormValues = {
     name: '',
     kind: 'command',
@@ -63,8 +66,10 @@ export function initialValues(
     cwd: '',
     env: '',
     preset: '',
-    cpu: defaults ? trimNumber(defaults.resources.cpu) : '1',
-    memory: defaults ? trimNumber(defaults.resources.memory / GIB) : '1',
+    cpu: defaults ? trimNumber(cap(defaults.resources.cpu, info?.quota.cpu.limit)) : '1',
+    memory: defaults
+      ? trimNumber(cap(defaults.resources.memory, info?.quota.memory.limit) / GIB)
+      : '1',
     gpuCount: defaults?.resources.gpu ? String(defaults.resources.gpu.count) : '',
     gpuModel: defaults?.resources.gpu?.model ?? '',
     timeLimit: defaults ? trimNumber(defaults.timeLimitSeconds / 60) : '60',

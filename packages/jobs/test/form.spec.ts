@@ -10,6 +10,11 @@ describe('the submit form', () => {
     const values = initialValues(info(), { file: 'reports/weekly.ipynb' });
     expect(values).toMatchObject({ kind: 'notebook', cpu: '1', memory: '1', timeLimit: '60' });
     expect(kindOfPath('run.sh')).toBe('script');
+    // Defaults above the quota could never run: the form starts from what fits.
+    const small = info({
+      quota: { source: 'local', cpu: { used: 0, limit: 0.5 }, memory: { used: 0, limit: GIB / 2 } }
+    });
+    expect(initialValues(small)).toMatchObject({ cpu: '0.5', memory: '0.5' });
     expect(kindOfPath('A.IPYNB')).toBe('notebook');
   });
 

@@ -1,0 +1,185 @@
+/**
+ * @hotstepper/jobs: the jobs sidebar, the submit form, a job's live log, and "Run as job" from
+ * a notebook's toolbar. The jobs run for real on the local runner of the bundled backend
+ * (playwright.config.ts starts the server; `python` is the repository's .venv Python).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { expect, galata, test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
+
+const PANEL_ID = 'hs-jobs-panel';
+const SCREENSHOTS = path.resolve(__dirname, '..', 'test-results', 'screenshots');
+const PRINT_FIVE = `python -c "import time; [print(i, flush=True) or time.sleep(0.3) for i in range(5)]"`;
+
+// The seeded usage history counts idle days: its warning toast would cover the form's buttons.
+test.use({
+  mockSettings: {
+    ...galata.DEFAULT_SETTINGS,
+    '@hotstepper/usage:panel': { idleNotifications: false }
+  }
+});
+
+const panel = (page: IJupyterLabPageFixture) => page.locator(`#${PANEL_ID}`);
+/** The job view in front, in the main area. */
+const detail = (page: IJupyterLabPageFixture) =>
+  page.locator('.jp-MainAreaWidget:not(.lm-mod-hidden) .hs-Jobs-detail');
+const form = (page: IJupyterLabPageFixture) =>
+  page.locator('.jp-MainAreaWidget:not(.lm-mod-hidden) .hs-Jobs-form');
+
+async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
+  await page.sidebar.openTab(PANEL_ID);
+  await expect(panel(page)).toBeVisible();
+  // The backend is started by jupyter-server-proxy on first use; the quota comes with the info.
+  await expect(
+    panel(page).locator('.hs-Jobs-quota, .hs-Jobs-list, .hs-Jobs-empty').first()
+  ).toBeVisible({
+    timeout: 30_000
+  });
+}
+
+/** A notebook of two small cells, the second printing 42. */
+function smallNotebook(): string {
+  return JSON.stringify({
+    cells: [
+      { cell_type: 'code', metadata: {}, source: 'x = 6 * 7', outputs: [], execution_count: null },
+      { cell_type: 'code', metadata: {}, source: 'print(x)', outputs: [], execution_count: null }
+    ],
+    metadata: {
+      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
+      language_info: { name: 'python' }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  });
+}
+
+test.describe('jobs', () => {
+  test('submit from the form: queued or running, then succeeded, with lines 0 to 4 in the log', async ({
+    page
+  }) => {
+    test.setTimeout(90_000);
+    await openPanel(page);
+    await panel(page).getByRole('button', { name: 'New job' }).click();
+    await expect(form(page)).toBeVisible();
+
+    const command = form(page).getByRole('textbox', { name: 'Command' });
+    await command.fill(PRINT_FIVE);
+    // The form shows how the line is split: no shell runs it.
+    await expect(form(page).locator('.hs-Jobs-arg')).toHaveText([
+      'python',
+      '-c',
+      'import time; [print(i, flush=True) or time.sleep(0.3) for i in range(5)]'
+    ]);
+    await form(page).getByRole('textbox', { name: 'Name' }).fill('print five');
+    await form(page).getByRole('button', { name: 'Submit' }).click();
+
+    // The form gives way to the job's view, which opens while the job is still active.
+    await expect(detail(page)).toBeVisible({ timeout: 15_000 });
+    await expect(detail(page).locator('.hs-Jobs-detailTitle')).toHaveText('print five');
+    await expect(detail(page)).toHaveAttribute('data-status', /^(queued|starting|running)$/);
+    await expect(detail(page)).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 });
+    await expect(detail(page).getByRole('log')).toHaveText('0\n1\n2\n3\n4\n', { timeout: 10_000 });
+    await expect(detail(page).locator('.hs-Jobs-facts')).toContainText('Exit code0');
+    await expect(detail(page).getByRole('button', { name: 'Re-run' })).toBeVisible();
+
+    // The list is live: the job shows as succeeded without any reload.
+    const row = panel(page).locator('.hs-Jobs-item', { hasText: 'print five' }).first();
+    await expect(row).toHaveAttribute('data-status', 'succeeded', { timeout: 10_000 });
+    await expect(row.locator('.hs-Jobs-status')).toHaveText('Succeeded');
+  });
+
+  test('Run as job from a notebook toolbar: the executed notebook appears with its outputs', async ({
+    page,
+    tmpPath
+  }) => {
+    test.setTimeout(120_000);
+    await page.contents.uploadContent(smallNotebook(), 'text', `${tmpPath}/small.ipynb`);
+    expect(await page.notebook.openByPath(`${tmpPath}/small.ipynb`)).toBe(true);
+    await openPanel(page);
+    await page.activity.activateTab('small.ipynb');
+
+    await page
+      .locator(
+        '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar [data-command="hotstepper-jobs:run-file"]'
+      )
+      .click();
+    await expect(form(page)).toBeVisible({ timeout: 10_000 });
+    await expect(form(page).getByRole('radio', { name: 'Notebook' })).toBeChecked();
+    await expect(form(page).getByRole('textbox', { name: 'Notebook' })).toHaveValue(
+      `${tmpPath}/small.ipynb`
+    );
+    await form(page).getByRole('button', { name: 'Submit' }).click();
+
+    await expect(detail(page)).toBeVisible({ timeout: 15_000 });
+    await expect(detail(page)).toHaveAttribute('data-status', 'succeeded', { timeout: 90_000 });
+    const output = detail(page).locator('.hs-Jobs-facts .hs-Jobs-link');
+    await expect(output).toHaveText(new RegExp(`^${tmpPath}/small.+\\.ipynb$`));
+    const outputPath = (await output.textContent())!;
+
+    // It is in the file browser, beside the input.
+    await page.sidebar.openTab('filebrowser');
+    await page.filebrowser.openDirectory(tmpPath);
+    await page.filebrowser.refresh();
+    await expect(
+      page.locator('.jp-DirListing-item', { hasText: path.posix.basename(outputPath) })
+    ).toBeVisible({ timeout: 20_000 });
+
+    // It was executed: the second cell printed 42.
+    const response = await page.request.get(`/api/contents/${outputPath}?content=1`);
+    expect(response.ok()).toBe(true);
+    const executed = (await response.json()).content;
+    const outputs = executed.cells[1].outputs as Array<{ text?: string | string[] }>;
+    expect(outputs.map(o => [o.text ?? ''].flat().join('')).join('')).toBe('42\n');
+
+    // And it opens from the job's view.
+    await output.click();
+    await expect(
+      page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output').last()
+    ).toHaveText('42', { timeout: 15_000 });
+  });
+
+  test('screenshots of the panel and a job in the light and dark themes', async ({
+    page
+  }, testInfo) => {
+    test.setTimeout(90_000);
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await openPanel(page);
+    await page.sidebar.setWidth(340);
+    await panel(page).getByRole('button', { name: 'New job' }).click();
+    await form(page)
+      .getByRole('textbox', { name: 'Command' })
+      .fill(
+        `python -c "import sys; print('out', flush=True); print('a warning', file=sys.stderr)"`
+      );
+    await form(page).getByRole('textbox', { name: 'Name' }).fill('screenshot job');
+    await form(page).getByRole('button', { name: 'Submit' }).click();
+    await expect(detail(page)).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 });
+    await expect(detail(page).locator('.hs-Jobs-logChunk[data-stream="stderr"]')).toHaveText(
+      'a warning\n'
+    );
+    await page.evaluate(() => {
+      document.querySelectorAll<HTMLElement>('.Toastify__close-button').forEach(b => b.click());
+    });
+    for (const [slug, setTheme] of [
+      ['light', () => page.theme.setLightTheme()],
+      ['dark', () => page.theme.setDarkTheme()]
+    ] as const) {
+      await setTheme();
+      const file = path.join(SCREENSHOTS, `jobs-${slug}.png`);
+      await page.locator('#main').screenshot({ path: file });
+      await testInfo.attach(`jobs-${slug}`, { path: file, contentType: 'image/png' });
+      // The badge and the panel take the theme's colours, not fixed ones.
+      const colors = await panel(page).evaluate(el => {
+        const probe = document.createElement('span');
+        probe.style.color = 'var(--jp-ui-font-color1)';
+        document.body.appendChild(probe);
+        const theme = getComputedStyle(probe).color;
+        probe.remove();
+        return { text: getComputedStyle(el).color, theme };
+      });
+      expect(colors.text).toBe(colors.theme);
+    }
+    await page.theme.setLightTheme();
+  });
+});
