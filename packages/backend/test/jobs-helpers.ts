@@ -53,6 +53,12 @@ export function jobDirs(server: TestServer): string[] {
   return existsSync(dir) ? readdirSync(dir) : [];
 }
 
+const urlParts = (url: URL) => ({
+  host: url.hostname,
+  port: Number(url.port),
+  path: url.pathname + url.search
+});
+
 export interface SseEvent {
   id?: string;
   event: string;
@@ -72,8 +78,12 @@ export function readEvents(
   return new Promise((resolve, reject) => {
     const events: SseEvent[] = [];
     let buffer = '';
+    // `socket` is a unix socket, or the base URL of a Jupyter server in front of the backend.
+    const target = socket.startsWith('http')
+      ? { ...urlParts(new URL(path, socket)) }
+      : { socketPath: socket, path };
     const req = request(
-      { socketPath: socket, path, headers: { accept: 'text/event-stream', ...headers } },
+      { ...target, headers: { accept: 'text/event-stream', ...headers } },
       res => {
         const contentType = res.headers['content-type'];
         const done = () => {
