@@ -69,6 +69,46 @@ async function stop(app: ChildProcess | undefined): Promise<void> {
 
 const panel = (page: IJupyterLabPageFixture) => page.locator(`#${PANEL_ID}`);
 
+/** Opens the panel from the command palette's command and waits for the port to be listed. */
+async function openPanelAt(page: IJupyterLabPageFixture, port: number): Promise<void> {
+  await page.evaluate(() => window.jupyterapp.commands.execute('hotstepper-flare:open'));
+  await expect(panel(page).locator(`.hs-FlarePort[data-port="${port}"]`)).toBeVisible({
+    timeout: 30_000
+  });
+}
+
+/** Exposes `port` through the form; returns the URL the panel shows. */
+async function exposeFromPanel(
+  page: IJupyterLabPageFixture,
+  port: number,
+  name: string,
+  protection: 'None' | 'Password' | 'Secret link',
+  password?: string
+): Promise<string> {
+  const row = panel(page).locator(`.hs-FlarePort[data-port="${port}"]`);
+  await row.getByRole('button', { name: `Expose port ${port}…` }).click();
+  const form = panel(page).getByRole('form', { name: 'Expose a port' });
+  await form.getByRole('textbox', { name: 'Name' }).fill(name);
+  await form.getByRole('radio', { name: protection, exact: true }).check();
+  if (password) {
+    await form.getByLabel('Visitors’ password').fill(password);
+  }
+  await form.getByRole('button', { name: 'Expose', exact: true }).click();
+  const done = panel(page).locator('.hs-FlareForm-done');
+  await expect(done.getByRole('heading')).toHaveText(`Port ${port} is exposed as "${name}"`);
+  const url = (await done.locator('.hs-FlareUrl-link').textContent())!;
+  await done.getByRole('button', { name: 'Done' }).click();
+  return url;
+}
+
+/** Unexposes through the panel, confirming the dialog. */
+async function unexposeFromPanel(page: IJupyterLabPageFixture, name: string): Promise<void> {
+  const item = panel(page).locator(`.hs-FlareExposure[data-name="${name}"]`);
+  await item.getByRole('button', { name: `Unexpose ${name}` }).click();
+  await page.locator('.jp-Dialog').getByRole('button', { name: 'Unexpose' }).click();
+  await expect(item).toHaveCount(0);
+}
+
 test.describe('flare', () => {
   let site: string;
   let port: number;
@@ -187,5 +227,49 @@ test.describe('flare', () => {
     await appPage.goto(url).catch(() => null);
     await expect(appPage.locator('h1', { hasText: GREETING })).toHaveCount(0);
     await appPage.close();
+  });
+
+  test('a secret link opens only with its secret; a password exposure asks for "flare" and the password', async ({
+    page,
+    browser
+  }) => {
+    await openPanelAt(page, port);
+
+    // Secret link: the address carries the secret; the bare name does not reach the app.
+    const secretUrl = await exposeFromPanel(page, port, 'hello-secret', 'Secret link');
+    const host = new URL(secretUrl).hostname;
+    expect(host).toMatch(/\.flare\.localhost$/);
+    expect(host).not.toBe('hello-secret.flare.localhost');
+    const visitor = await browser.newContext();
+    const visit = await visitor.newPage();
+    await visit.goto(secretUrl);
+    await expect(visit.locator('h1')).toHaveText(GREETING);
+    const bare = new URL(secretUrl);
+    bare.hostname = 'hello-secret.flare.localhost';
+    await visit.goto(bare.href).catch(() => null);
+    await expect(visit.locator('h1', { hasText: GREETING })).toHaveCount(0);
+    await visitor.close();
+
+    // Password: the panel names the user; the browser gets in only with both.
+    const password = 'correct horse battery';
+    const passwordUrl = await exposeFromPanel(page, port, 'hello-password', 'Password', password);
+    const item = panel(page).locator('.hs-FlareExposure[data-name="hello-password"]');
+    await expect(item.locator('.hs-FlareExposure-meta')).toContainText('user name "flare"');
+    const stranger = await browser.newContext();
+    // Chromium answers a 401 it has no credentials for by failing the navigation.
+    const refused = await stranger.newPage();
+    await expect(refused.goto(passwordUrl)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
+    await expect(refused.locator('h1', { hasText: GREETING })).toHaveCount(0);
+    await stranger.close();
+    const colleague = await browser.newContext({
+      httpCredentials: { username: 'flare', password }
+    });
+    const admitted = await colleague.newPage();
+    await admitted.goto(passwordUrl);
+    await expect(admitted.locator('h1')).toHaveText(GREETING);
+    await colleague.close();
+
+    await unexposeFromPanel(page, 'hello-secret');
+    await unexposeFromPanel(page, 'hello-password');
   });
 });

@@ -219,7 +219,7 @@ export function ExposeForm({ model, trans, port: initialPort }: IExposeFormProps
           <>
             <div className="hs-FlareForm-password">
               <label className="hs-FlareForm-field">
-                <span>{trans.__('Password')}</span>
+                <span>{trans.__('Visitors’ password')}</span>
                 <input
                   ref={passwordInput}
                   className="hs-FlareForm-passwordInput"
