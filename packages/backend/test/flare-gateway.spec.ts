@@ -121,10 +121,13 @@ describe('flare on the local platform', () => {
       process.execPath,
       [
         '-e',
+        // Plain HTTP answers with the request's headers, as the app saw them.
         `const { WebSocketServer } = require('ws');
-         const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 }, () =>
-           console.log('port ' + wss.address().port));
-         wss.on('connection', ws => ws.on('message', (m, binary) => ws.send(m, { binary })));`
+         const server = require('node:http').createServer((req, res) =>
+           res.end(JSON.stringify(req.headers)));
+         const wss = new WebSocketServer({ server });
+         wss.on('connection', ws => ws.on('message', (m, binary) => ws.send(m, { binary })));
+         server.listen(0, '127.0.0.1', () => console.log('port ' + server.address().port));`
       ],
       join(__dirname, '..'),
       /port (\d+)/
@@ -209,6 +212,46 @@ describe('flare on the local platform', () => {
     } finally {
       ws.terminate();
     }
+  });
+
+  it("tells the app who asked, and keeps the client's forwarding claims and flare password from it", async () => {
+    const { url } = await exposed('echo');
+    const u = new URL(url);
+    const seen = async (headers: Record<string, string>, host = u.host) => {
+      const res = await new Promise<GatewayResponse>((resolve, reject) => {
+        request(
+          { host: '127.0.0.1', port: Number(u.port), headers: { ...headers, host }, agent: false },
+          r => {
+            let body = '';
+            r.on('data', d => (body += d));
+            r.on('end', () => resolve({ status: r.statusCode!, headers: r.headers, body }));
+          }
+        )
+          .on('error', reject)
+          .end();
+      });
+      expect(res.status).toBe(200);
+      return JSON.parse(res.body);
+    };
+    const plain = await seen({ 'x-forwarded-for': '203.0.113.9', 'x-forwarded-host': 'evil' });
+    expect(plain).toMatchObject({
+      host: u.host,
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-host': u.host,
+      'x-forwarded-proto': 'http'
+    });
+
+    const locked = await api('POST', '/exposures', {
+      port: echo.port,
+      name: 'echo-locked',
+      protection: 'password',
+      password: 'a good password'
+    });
+    expect(locked.statusCode).toBe(201);
+    const auth = `Basic ${Buffer.from('flare:a good password').toString('base64')}`;
+    const behind = await seen({ authorization: auth }, new URL(locked.json().url).host);
+    expect(behind.authorization).toBeUndefined();
+    expect((await api('DELETE', '/exposures/echo-locked')).statusCode).toBe(204);
   });
 
   it(`streams a ${BIG_MB} MB download: a paused client keeps it out of the proxy's memory`, async () => {
