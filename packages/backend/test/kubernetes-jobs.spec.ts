@@ -532,6 +532,94 @@ describe('KubernetesJobRunner against recorded API answers', () => {
     expect(api.calls.filter(c => !c.pair)).toEqual([]);
   });
 
+  it('maps failed, timed-out, out-of-memory and waiting Jobs from the watched Jobs and pods', async () => {
+    const { api, runner } = await setUp([
+      'list-jobs-mixed',
+      'list-pods-mixed',
+      'watch-jobs-quiet',
+      'watch-pods-quiet'
+    ]);
+    const logOf = (pod: string, text: string) => {
+      const p = pair('log-whole');
+      p.name = `log-${pod}`;
+      p.request.path = `/api/v1/namespaces/${NS}/pods/${pod}/log`;
+      p.response.chunks = [text];
+      return p;
+    };
+    api.add(
+      logOf(
+        'hs-j7-m2v8d',
+        'Traceback (most recent call last):\nValueError: no such column: "lr"\n'
+      ),
+      logOf('hs-j8-r5c1x', 'loading 48 GB of embeddings\n')
+    );
+    await runner.state(ref('j6')).catch(() => undefined);
+    await until(() => api.isOpen('watch-jobs-quiet') && api.isOpen('watch-pods-quiet'));
+    expect(await stateBecomes(runner, ref('j6'), 'timed-out')).toEqual({
+      status: 'timed-out',
+      reason: 'killed at the time limit',
+      exitCode: null,
+      finishedAt: Date.parse('2026-11-25T11:15:03Z')
+    });
+    const synced = api.calls.length;
+    const failed = await stateBecomes(runner, ref('j7'), 'failed');
+    expect(failed).toEqual({
+      status: 'failed',
+      reason: 'Job has reached the specified backoff limit',
+      exitCode: 3,
+      startedAt: Date.parse('2026-11-25T10:15:09Z'),
+      finishedAt: Date.parse('2026-11-25T10:20:12Z')
+    });
+    expect(readFileSync(join(dir, 'j7', 'stdout.log'), 'utf8')).toMatch(/ValueError/);
+    expect(await stateBecomes(runner, ref('j8'), 'failed')).toMatchObject({
+      reason: 'out of memory: killed for using more than its memory limit (OOMKilled)',
+      exitCode: 137
+    });
+    expect(await runner.state(ref('j9'))).toEqual({
+      status: 'starting',
+      reason: 'ImagePullBackOff: Back-off pulling image "cerit.io/jupyterhub/pytorch:2026-13"'
+    });
+    expect(await runner.state(ref('j10'))).toEqual({
+      status: 'starting',
+      reason: expect.stringMatching(
+        /^Unschedulable: 0\/12 nodes are available: .*Insufficient nvidia.com\/gpu/
+      )
+    });
+    // Once the watch is up, answered from it: no Job is read on its own.
+    expect(api.calls.slice(synced).filter(c => /\/jobs\/hs-/.test(c.path))).toEqual([]);
+  });
+
+  it('offers the cluster’s GPU models, and none when it may not list nodes', async () => {
+    const raw = (name: string) =>
+      JSON.parse(readFileSync(fixture(`kubernetes/${name}.json`), 'utf8'));
+    const answer = (
+      name: string,
+      path: string,
+      query: Record<string, string>,
+      status: number,
+      body: unknown
+    ) => ({
+      name,
+      request: { method: 'GET', path, query },
+      response: { status, body }
+    });
+    const nodes = answer('nodes', '/api/v1/nodes', {}, 200, raw('nodes'));
+    const pods = answer(
+      'pods',
+      '/api/v1/pods',
+      { fieldSelector: 'status.phase=Running' },
+      200,
+      raw('pods-running')
+    );
+    const cluster = await setUp([]);
+    cluster.api.add(nodes, pods);
+    expect(await cluster.runner.gpuModels()).toEqual(['NVIDIA-A40', 'mig-1g.10gb']);
+
+    const refused = await setUp([]);
+    refused.api.add(answer('forbidden', '/api/v1/nodes', {}, 403, raw('forbidden-nodes')));
+    expect(await refused.runner.gpuModels()).toEqual([]);
+  });
+
   it('cancel deletes the running Job in the background and the job then shows cancelled', async () => {
     const { api, runner } = await setUp([
       'read-job-j2-running',
