@@ -1,7 +1,10 @@
 import { act, fireEvent, screen, within } from '@testing-library/react';
 import { exposure, exposures, info, NOW, ports } from './fixtures';
-import { until } from './helpers';
-import { ok, renderPanel } from './render';
+import { Widget } from '@lumino/widgets';
+import { FlarePanel } from '../src/components/FlarePanel';
+import { FlareModel } from '../src/model';
+import { settingsRouting, until } from './helpers';
+import { ok, renderPanel, trans } from './render';
 
 const minutesAgo = (m: number) => new Date(NOW - m * 60_000).toISOString();
 
@@ -165,5 +168,43 @@ describe('FlarePanelView', () => {
       'Could not load: Flare is starting',
       'Could not load: Flare is starting'
     ]);
+  });
+});
+
+describe('FlarePanel', () => {
+  it('asks for the ports only while shown, and renders them once shown', async () => {
+    const seen: Request[] = [];
+    const model = new FlareModel({
+      serverSettings: settingsRouting(
+        {
+          'api/v1/flare/info': ok(info()),
+          'api/v1/flare/ports': ok(ports([8000, 'python3 -m http.server 8000'])),
+          'api/v1/flare/exposures': ok(exposures([]))
+        },
+        seen
+      )
+    });
+    const panel = new FlarePanel(model, trans);
+    expect(panel.id).toBe('hs-flare-panel');
+    panel.hide();
+    Widget.attach(panel, document.body);
+    await until(model.changed, () => !!model.exposures.data && !!model.info.data);
+    const askedForPorts = () =>
+      seen.some(r => new URL(r.url).pathname === '/hotstepper/api/v1/flare/ports');
+    expect(model.visible).toBe(false);
+    expect(askedForPorts()).toBe(false);
+
+    await act(async () => {
+      panel.show();
+      await until(model.changed, () => !!model.ports.data);
+      panel.update();
+      await panel.renderPromise;
+    });
+    expect(model.visible).toBe(true);
+    expect(askedForPorts()).toBe(true);
+    expect(panel.node.querySelector('.hs-FlarePort[data-port="8000"]')).not.toBeNull();
+
+    await act(async () => panel.dispose());
+    model.dispose();
   });
 });
