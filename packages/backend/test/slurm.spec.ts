@@ -8,6 +8,7 @@ import {
   rmSync,
   writeFileSync
 } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobStatus } from '@hotstepper/api';
@@ -372,6 +373,44 @@ describe('SlurmJobRunner on a real one-node cluster', () => {
     expect(tooLong).toBeInstanceOf(JobInputError);
     expect(tooLong.message).toMatch(/time limit is invalid/i);
   }, 30_000);
+
+  it('tells a cluster it cannot reach, or commands it cannot find, from a refused job', async () => {
+    // The same cluster's configuration with the controller's port changed to a closed one.
+    const conf = join(scratch, 'unreachable.conf');
+    const closed = await new Promise<number>(resolve => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    writeFileSync(
+      conf,
+      readFileSync(cluster!.env.SLURM_CONF!, 'utf8')
+        .replace(/^SlurmctldPort=\d+$/m, `SlurmctldPort=${closed}`)
+        // Clients give up sooner (sbatch retries for about 9 s by default).
+        .concat('MessageTimeout=1\nTCPTimeout=1\n')
+    );
+    const away = new SlurmJobRunner({
+      config: slurmConfig(),
+      env: { ...cluster!.env, SLURM_CONF: conf }
+    });
+    const job = launch(['true']);
+    const err = await away.start(job).catch(e => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(JobInputError);
+    expect(err.message).toMatch(/unable to contact slurm controller/i);
+    expect(existsSync(job.logDir)).toBe(false);
+
+    const nowhere = new SlurmJobRunner({
+      config: slurmConfig({ binDir: join(scratch, 'no-slurm') }),
+      env: cluster!.env
+    });
+    const missing = await nowhere
+      .state({ id: 'j1', externalId: '1', logDir: scratch })
+      .catch(e => e);
+    expect(missing).not.toBeInstanceOf(JobInputError);
+    expect(missing.message).toMatch(/was not found.*jobs\.slurm\.binDir/);
+  }, 60_000);
 
   it('has no GPU models on a cluster without GPUs', async () => {
     expect(await runner.gpuModels()).toEqual([]);

@@ -83,7 +83,8 @@ export class SlurmJobRunner implements JobRunner {
       for (const file of created ? [created] : made) {
         await rm(file, { recursive: true, force: true });
       }
-      if (err instanceof SlurmCommandError && !clusterTrouble.test(err.stderr)) {
+      // sbatch said why it refused the job; anything else is the cluster's trouble.
+      if (err instanceof SlurmCommandError && err.stderr && !clusterTrouble.test(err.stderr)) {
         throw new JobInputError(`Slurm refused the job: ${submitMessage(err.stderr)}`);
       }
       throw err;
@@ -239,6 +240,9 @@ export class SlurmJobRunner implements JobRunner {
                 `${file} was not found: install the Slurm client commands or set jobs.slurm.binDir`
               )
             );
+          } else if (err.killed) {
+            // Our timeout: the cluster is slow or away, which is not the job's fault.
+            reject(new Error(`${command} did not answer within ${timeout / 1000} s`));
           } else {
             reject(new SlurmCommandError(command, stderr.trim(), err.code ?? err.signal ?? null));
           }
