@@ -214,9 +214,11 @@ export class KubernetesJobRunner implements JobRunner {
     const startedAt = time(running?.startedAt ?? terminated?.startedAt);
     const finished = this.finished(job, terminated);
     if (finished) {
-      if (!this.logCopied(ref.id, pod)) {
+      if (running || terminated ? !this.logCopied(ref.id) : false) {
         return { status: 'running', startedAt };
       }
+      this.finishedSeen.delete(ref.id);
+      this.quotaEvents.delete(name);
       return { ...finished, startedAt };
     }
     if (running || terminated) {
@@ -258,9 +260,9 @@ export class KubernetesJobRunner implements JobRunner {
    * What is used counts every pod in the namespace, the notebook's own included.
    */
   async quota(): Promise<JobQuota> {
-    const api = await this.connect();
     let quotas: V1ResourceQuota[];
     try {
+      const api = await this.connect();
       quotas = (await api.core.listNamespacedResourceQuota({ namespace: this.namespace })).items;
     } catch (err) {
       const { code, message } = apiError(err);
@@ -520,10 +522,12 @@ export class KubernetesJobRunner implements JobRunner {
     return { status: 'failed', reason, exitCode: terminated?.exitCode ?? null, finishedAt };
   }
 
-  /** Whether the log copy is complete; a job is shown finished only then (or after a grace). */
-  private logCopied(id: string, pod: V1Pod | undefined): boolean {
-    const tail = this.tails.get(id);
-    if (!pod || tail?.done) {
+  /**
+   * Whether the log of a container that ran is copied whole: a job is shown finished only
+   * then (or after a grace), so a reader that stops at "finished" misses nothing.
+   */
+  private logCopied(id: string): boolean {
+    if (this.tails.get(id)?.done) {
       return true;
     }
     const now = Date.now();
