@@ -191,6 +191,26 @@ describe('JobsPanelView', () => {
     model.dispose();
   });
 
+  it("a job submitted after the panel opened is aged from the time it is shown, not the panel's start", async () => {
+    const { model, view } = await panelWith({
+      'api/v1/jobs?limit=50&offset=0': { status: 200, body: { jobs: [], total: 0, counts: {} } }
+    });
+    const later = Date.now() + 120_000;
+    const now = jest.spyOn(Date, 'now').mockReturnValue(later);
+    try {
+      model.applyJob(job('j7', 'succeeded', { createdAt: new Date(later - 3000).toISOString() }));
+      view.rerender(
+        <JobsPanelView model={model} trans={trans} onOpen={jest.fn()} onNew={jest.fn()} />
+      );
+      expect(screen.getByRole('listitem').querySelector('.hs-Jobs-itemAge')?.textContent).toBe(
+        '3 sec. ago'
+      );
+    } finally {
+      now.mockRestore();
+      model.dispose();
+    }
+  });
+
   it('says how to start when there are no jobs', async () => {
     const { model } = await panelWith({
       'api/v1/jobs?limit=50&offset=0': { status: 200, body: { jobs: [], total: 0, counts: {} } }

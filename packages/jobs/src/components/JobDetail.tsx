@@ -2,11 +2,12 @@ import type { Job, JobLogStream } from '@hotstepper/api';
 import { formatMoney } from '@hotstepper/core';
 import { ReactWidget } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import React, { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import React, { useLayoutEffect, useRef, useState } from 'react';
 import { joinArgv } from '../argv';
 import { formatFailure, formatJobDuration, formatResources } from '../format';
 import type { JobLogModel } from '../logModel';
 import { isActive } from '../model';
+import { useNow } from './useNow';
 import { StatusBadge } from './StatusBadge';
 
 export interface IJobActions {
@@ -122,14 +123,7 @@ export function JobDetailView(props: IJobDetailProps): JSX.Element {
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<string>();
   const running = job ? isActive(job.status) : false;
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (!running) {
-      return;
-    }
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [running]);
+  const now = useNow(running, 1000);
 
   if (!job) {
     return (

@@ -2,11 +2,12 @@ import type { Job } from '@hotstepper/api';
 import { ReactWidget } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { addIcon } from '@jupyterlab/ui-components';
-import React, { useEffect, useState } from 'react';
+import React from 'react';
 import { filterLabel, formatAge, formatJobDuration } from '../format';
 import { ACTIVE_STATUSES, ALL_STATUSES, type JobFilter, type JobsModel, isActive } from '../model';
 import { QuotaBar } from './QuotaBar';
 import { StatusBadge } from './StatusBadge';
+import { useNow } from './useNow';
 
 export interface IJobsPanelProps {
   model: JobsModel;
@@ -22,19 +23,6 @@ export const FILTERS: readonly JobFilter[] = [
   'active',
   ...ALL_STATUSES.filter(s => s !== 'starting')
 ];
-
-/** Re-renders every `ms` while `on`: ages and running durations move on their own. */
-function useTick(on: boolean, ms: number): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (!on) {
-      return;
-    }
-    const timer = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(timer);
-  }, [on, ms]);
-  return now;
-}
 
 function JobRow({
   job,
@@ -79,7 +67,7 @@ function JobRow({
 
 export function JobsPanelView({ model, trans, onOpen, onNew }: IJobsPanelProps): JSX.Element {
   const anyActive = model.jobs.some(j => ACTIVE_STATUSES.includes(j.status));
-  const now = useTick(true, anyActive ? 1000 : 30_000);
+  const now = useNow(true, anyActive ? 1000 : 30_000);
   let body: React.ReactNode;
   if (model.loading && !model.jobs.length) {
     body = (
