@@ -496,7 +496,8 @@ describe('KubernetesJobRunner against recorded API answers', () => {
     expect(api.calls.filter(c => !c.pair)).toEqual([]);
   });
 
-  it('after a restart, rewrites stdout.log from the whole log of the pod', async () => {
+  /** A backend started again beside a finished job whose log it had partly copied. */
+  async function restarted(withLog: boolean) {
     const finishedJob = (pair('watch-jobs').response.events as Array<{ object: V1Job }>)[3].object;
     const endedPod = (pair('watch-pods').response.events as Array<{ object: V1Pod }>)[2].object;
     const list = (kind: string, items: unknown[]) => ({
@@ -505,7 +506,9 @@ describe('KubernetesJobRunner against recorded API answers', () => {
       metadata: { resourceVersion: '48230000' },
       items
     });
-    const { api, runner } = await setUp(['watch-jobs', 'watch-pods', 'log-whole']);
+    const { api, runner } = await setUp(
+      withLog ? ['watch-jobs', 'watch-pods', 'log-whole'] : ['watch-jobs', 'watch-pods']
+    );
     // The same Job and pod from the watch's list, and from a direct read before it is synced.
     const jobs = pair('list-jobs-empty');
     jobs.response.body = list('JobList', [finishedJob]);
@@ -516,7 +519,7 @@ describe('KubernetesJobRunner against recorded API answers', () => {
     const podsOfJob = pair('list-pods-j1-empty');
     podsOfJob.response.body = list('PodList', [endedPod]);
     api.add(jobs, pods, readJob, podsOfJob);
-    const r = ref('j1');
+    const r = { ...ref('j1'), logDir: join(dir, withLog ? 'j1-restart' : 'j1-nolog') };
     // What an earlier backend had copied before it stopped.
     mkdirSync(r.logDir, { recursive: true });
     writeFileSync(join(r.logDir, 'stdout.log'), 'epoch 1/3 loss=0.912\n');
@@ -524,12 +527,26 @@ describe('KubernetesJobRunner against recorded API answers', () => {
     await runner.state(r);
     await until(() => api.isOpen('watch-jobs') && api.isOpen('watch-pods'));
     const done = await stateBecomes(runner, r, 'succeeded');
+    return { api, done, log: readFileSync(join(r.logDir, 'stdout.log'), 'utf8') };
+  }
+
+  it('after a restart, rewrites stdout.log from the whole log of the pod', async () => {
+    const { api, done, log } = await restarted(true);
     expect(done.exitCode).toBe(0);
-    expect(readFileSync(join(r.logDir, 'stdout.log'), 'utf8')).toBe(
+    expect(log).toBe(
       'epoch 1/3 loss=0.912\nepoch 2/3 loss=0.407\nepoch 3/3 loss=0.233\nsaved model to /home/jovyan/work/model.pt\n'
     );
     expect(api.count('log-whole')).toBe(1);
     expect(api.calls.filter(c => !c.pair)).toEqual([]);
+  });
+
+  it('keeps what was copied when the pod’s log is gone (404)', async () => {
+    const { api, done, log } = await restarted(false);
+    expect(done.exitCode).toBe(0);
+    expect(log).toBe('epoch 1/3 loss=0.912\n');
+    expect(api.calls.filter(c => !c.pair).map(c => c.path)).toEqual([
+      `/api/v1/namespaces/${NS}/pods/hs-j1-x7k2p/log`
+    ]);
   });
 
   it('maps failed, timed-out, out-of-memory and waiting Jobs from the watched Jobs and pods', async () => {

@@ -84,6 +84,8 @@ interface Tail {
   done: boolean;
   controller?: AbortController;
   out: WriteStream;
+  /** The log could not be asked for. */
+  failed?: boolean;
 }
 
 /** Why a Job has no pod: held by the namespace's quota (queued), or refused otherwise. */
@@ -214,7 +216,7 @@ export class KubernetesJobRunner implements JobRunner {
     const startedAt = time(running?.startedAt ?? terminated?.startedAt);
     const finished = this.finished(job, terminated);
     if (finished) {
-      if (running || terminated ? !this.logCopied(ref.id) : false) {
+      if (pod && (running || terminated) && !this.logCopied(api, ref, pod.metadata!.name!)) {
         return { status: 'running', startedAt };
       }
       this.finishedSeen.delete(ref.id);
@@ -526,14 +528,25 @@ export class KubernetesJobRunner implements JobRunner {
    * Whether the log of a container that ran is copied whole: a job is shown finished only
    * then (or after a grace), so a reader that stops at "finished" misses nothing.
    */
-  private logCopied(id: string): boolean {
-    if (this.tails.get(id)?.done) {
+  private logCopied(api: Api, ref: JobRef, pod: string): boolean {
+    const tail = this.tails.get(ref.id);
+    if (tail?.done) {
       return true;
     }
     const now = Date.now();
-    const seen = this.finishedSeen.get(id) ?? now;
-    this.finishedSeen.set(id, seen);
-    return now - seen > (this.options.logGraceMs ?? 10_000);
+    const seen = this.finishedSeen.get(ref.id) ?? now;
+    this.finishedSeen.set(ref.id, seen);
+    if (now - seen <= (this.options.logGraceMs ?? 10_000)) {
+      return false;
+    }
+    if (tail && !tail.final) {
+      // A followed stream that never ended (a dropped connection): read the log whole once more.
+      this.stopTail(ref.id);
+      this.follow(api, ref, pod, true);
+      this.finishedSeen.set(ref.id, now);
+      return false;
+    }
+    return true;
   }
 
   /**
@@ -565,7 +578,7 @@ export class KubernetesJobRunner implements JobRunner {
       retry();
     });
     out.on('close', () => {
-      if (this.tails.get(ref.id) !== tail) {
+      if (this.tails.get(ref.id) !== tail || tail.failed) {
         return;
       }
       if (tail.final) {
@@ -584,6 +597,8 @@ export class KubernetesJobRunner implements JobRunner {
       .log(this.namespace, pod, CONTAINER, out, { follow: true })
       .then(controller => (tail.controller = controller))
       .catch(err => {
+        // Nothing was copied: the file keeps what an earlier copy wrote.
+        tail.failed = true;
         out.destroy();
         const { code } = apiError(err);
         // The pod is gone (cancelled, or removed after it finished): the copy is what there is.
