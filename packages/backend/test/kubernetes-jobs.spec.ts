@@ -666,7 +666,7 @@ describe('KubernetesJobRunner against recorded API answers', () => {
     expect(api.count('delete-job-j2-gone')).toBe(1);
   });
 
-  it('does not cancel a Job that is gone or finished', async () => {
+  it('does not cancel a Job that is already gone', async () => {
     const { api, runner } = await setUp(['read-job-j2-gone']);
     const gone = { ...ref('j2'), logDir: join(dir, 'j2-gone') };
     await runner.cancel(gone);
