@@ -138,6 +138,56 @@ test.describe('jobs', () => {
     ).toHaveText('42', { timeout: 15_000 });
   });
 
+  test('cancel a running job, then delete it after confirming', async ({ page }) => {
+    test.setTimeout(90_000);
+    await openPanel(page);
+    await panel(page).getByRole('button', { name: 'New job' }).click();
+    await form(page)
+      .getByRole('textbox', { name: 'Command' })
+      .fill(`python -c "import time; print('started', flush=True); time.sleep(60)"`);
+    await form(page).getByRole('textbox', { name: 'Name' }).fill('long sleep');
+    await form(page).getByRole('button', { name: 'Submit' }).click();
+    await expect(detail(page).getByRole('log')).toHaveText('started\n', { timeout: 30_000 });
+    await expect(detail(page)).toHaveAttribute('data-status', 'running');
+    // The duration counts up while it runs.
+    const duration = detail(page).locator('.hs-Jobs-duration');
+    const first = await duration.textContent();
+    await expect(duration).not.toHaveText(first!, { timeout: 5000 });
+
+    await detail(page).getByRole('button', { name: 'Cancel' }).click();
+    await expect(detail(page)).toHaveAttribute('data-status', 'cancelled', { timeout: 15_000 });
+    const row = panel(page).locator('.hs-Jobs-item', { hasText: 'long sleep' });
+    await expect(row).toHaveAttribute('data-status', 'cancelled');
+
+    await detail(page).getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText('Delete job long sleep?');
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    // The view closes and the list forgets the job.
+    await expect(page.locator('.hs-Jobs-detail')).toHaveCount(0);
+    await expect(row).toHaveCount(0);
+  });
+
+  test('Run as job from the file browser for a script: the form opens for that file', async ({
+    page,
+    tmpPath
+  }) => {
+    await page.contents.uploadContent('echo hello\n', 'text', `${tmpPath}/hello.sh`);
+    await page.contents.uploadContent('print(1)\n', 'text', `${tmpPath}/train.py`);
+    await page.filebrowser.openDirectory(tmpPath);
+    for (const name of ['hello.sh', 'train.py']) {
+      await page.locator('.jp-DirListing-item', { hasText: name }).click({ button: 'right' });
+      await page.getByRole('menuitem', { name: 'Run as Job…' }).click();
+      await expect(form(page)).toBeVisible();
+      await expect(form(page).getByRole('radio', { name: 'Script' })).toBeChecked();
+      await expect(form(page).getByRole('textbox', { name: 'Script' })).toHaveValue(
+        `${tmpPath}/${name}`
+      );
+      await form(page).getByRole('button', { name: 'Cancel' }).click();
+      await expect(form(page)).toHaveCount(0);
+    }
+  });
+
   test('screenshots of the panel and a job in the light and dark themes', async ({
     page
   }, testInfo) => {

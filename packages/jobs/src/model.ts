@@ -122,7 +122,7 @@ export class JobsModel {
     return this._error;
   }
 
-  /** Whether the event stream is connected (the list is then live without polling). */
+  /** Whether the event stream is followed (the list is then live; the poll only reconciles). */
   get live(): boolean {
     return this._live;
   }
@@ -352,14 +352,13 @@ export class JobsModel {
     let lastEventId: string | undefined;
     while (!signal.aborted) {
       const started = Date.now();
+      // Counted as live from the attempt: a refused stream throws at once and polling resumes.
+      this._setLive(true);
       try {
         lastEventId = await streamEvents(EVENTS_PATH, this.serverSettings, {
           lastEventId,
           signal,
-          onEvent: e => {
-            this._setLive(true);
-            this.handle(e);
-          }
+          onEvent: e => this.handle(e)
         });
       } catch (err) {
         if (signal.aborted) {

@@ -66,7 +66,7 @@ describe('QuotaBar', () => {
 });
 
 describe('JobDetailView', () => {
-  it('a running job: Cancel only, a live duration, the log with stderr marked', () => {
+  it('a running job: Cancel only, a live duration, the log with stderr marked', async () => {
     const running = job('j1', 'running', {
       startedAt: new Date(Date.now() - 65_000).toISOString(),
       env: { SEED: '1' },
@@ -87,7 +87,9 @@ describe('JobDetailView', () => {
     expect(within(log).getByText('oops', { exact: false }).getAttribute('data-stream')).toBe(
       'stderr'
     );
-    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    });
     expect(acts.cancel).toHaveBeenCalledWith(running);
     model.dispose();
   });

@@ -56,8 +56,11 @@ describe('JobsModel', () => {
     await until(m.changed, () => m.jobs.length === 2);
     expect(m.counts.succeeded).toBe(0);
 
-    // The stream drops: the model reconnects from the last event it saw.
+    // The stream drops: polling takes over until the model reconnects from the last event it saw.
+    backend.refuseStreams = true;
     stream.close();
+    await until(m.changed, () => !m.live);
+    backend.refuseStreams = false;
     const again = await backend.streamOpened(2);
     expect(again.request.headers.get('Last-Event-ID')).toBe('9');
   });
