@@ -363,6 +363,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
         try {
           const externalId = await this.launch(row);
           this.table.update(id, { externalId });
+          this.soon();
         } catch (err) {
           this.table.delete(id);
           await rm(logDir, { recursive: true, force: true });
@@ -515,6 +516,16 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     }
   }
 
+  /**
+   * Asks again shortly after a launch: a job is running within milliseconds, and the list
+   * should say so without waiting for the next round of the monitor.
+   */
+  private soon(): void {
+    for (const ms of [50, 100, 200, 400, 700]) {
+      setTimeout(() => void this.tick(), ms).unref();
+    }
+  }
+
   private admitNow(): Promise<void> {
     return this.exclusive(() => this.admit());
   }
@@ -540,6 +551,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
         this.update(row, { status: 'starting', reason: null });
         const externalId = await this.launch(row);
         this.update(row, { externalId });
+        this.soon();
         used.cpu += row.spec.resources.cpu;
         used.memory += row.spec.resources.memory;
         used.gpus += row.spec.resources.gpu?.count ?? 0;
