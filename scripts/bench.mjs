@@ -302,3 +302,10 @@ if (wanted('flare')) {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+if (wanted('jobs')) {
+  // Needs the bundle (packages/backend: npm run build) and its lib/ for seeding state.db.
+  execFileSync(process.execPath, [join(root, 'packages', 'backend', 'bench', 'jobs.bench.mjs')], {
+    stdio: 'inherit'
+  });
+}
