@@ -203,6 +203,21 @@ test.describe('jobs', () => {
         `python -c "import sys; print('out', flush=True); print('a warning', file=sys.stderr)"`
       );
     await form(page).getByRole('textbox', { name: 'Name' }).fill('screenshot job');
+    // An invalid field, to show how the form marks it.
+    await form(page).getByRole('spinbutton', { name: 'Time limit (minutes)' }).fill('0');
+    await form(page).getByRole('button', { name: 'Submit' }).click();
+    await expect(form(page).getByText('Time limit must be more than 0')).toBeVisible();
+    for (const [slug, setTheme] of [
+      ['light', () => page.theme.setLightTheme()],
+      ['dark', () => page.theme.setDarkTheme()]
+    ] as const) {
+      await setTheme();
+      const file = path.join(SCREENSHOTS, `jobs-form-${slug}.png`);
+      await page.locator('#main').screenshot({ path: file });
+      await testInfo.attach(`jobs-form-${slug}`, { path: file, contentType: 'image/png' });
+    }
+    await page.theme.setLightTheme();
+    await form(page).getByRole('spinbutton', { name: 'Time limit (minutes)' }).fill('5');
     await form(page).getByRole('button', { name: 'Submit' }).click();
     await expect(detail(page)).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 });
     await expect(detail(page).locator('.hs-Jobs-logChunk[data-stream="stderr"]')).toHaveText(
