@@ -82,6 +82,13 @@ test.describe('jobs', () => {
     await expect(detail(page).locator('.hs-Jobs-facts')).toContainText('Exit code0');
     await expect(detail(page).getByRole('button', { name: 'Re-run' })).toBeVisible();
 
+    // The download goes through the server connection (a plain link would lack the token).
+    const downloading = page.waitForEvent('download');
+    await detail(page).getByRole('button', { name: 'Download output' }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toMatch(/^print_five-j[a-z0-9]+\.stdout\.log$/);
+    expect(fs.readFileSync(await download.path(), 'utf8')).toBe('0\n1\n2\n3\n4\n');
+
     // The list is live: the job shows as succeeded without any reload.
     const row = panel(page).locator('.hs-Jobs-item', { hasText: 'print five' }).first();
     await expect(row).toHaveAttribute('data-status', 'succeeded', { timeout: 10_000 });
