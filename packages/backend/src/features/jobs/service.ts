@@ -77,6 +77,8 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
   private ticking = false;
   private stopped = false;
   private papermill?: Promise<boolean>;
+  /** Stops the papermill probe when the backend stops first. */
+  private readonly aborts = new AbortController();
   private quota?: Promise<LocalQuota>;
 
   constructor(private readonly options: JobServiceOptions) {
@@ -109,6 +111,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
   /** Stops watching; the jobs keep running. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.aborts.abort();
     clearInterval(this.timer);
     clearInterval(this.retention);
     await this.lock.catch(() => undefined);
@@ -122,7 +125,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
   }
 
   hasPapermill(): Promise<boolean> {
-    return (this.papermill ??= hasPapermill(this.python));
+    return (this.papermill ??= hasPapermill(this.python, this.aborts.signal));
   }
 
   /** What all local jobs together may take: the admin's quota, else the notebook's limits. */

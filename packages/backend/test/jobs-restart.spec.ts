@@ -1,0 +1,124 @@
+/**
+ * The service over one state.db across a restart (a new service, as a new backend would
+ * make): queued jobs are admitted again in order, and old finished jobs are forgotten.
+ * Real local runner, real processes.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Job } from '@hotstepper/api';
+import { parseConfig } from '../src/config';
+import { JobService } from '../src/features/jobs/service';
+import { createJobRunner } from '../src/platform';
+import { LocalPlatform } from '../src/platform/local';
+import { ProcTreeReader } from '../src/platform/resources';
+import { Store } from '../src/store';
+import { sleep } from './helpers';
+
+const dir = mkdtempSync(join(tmpdir(), 'hotstepper-jobs-restart-'));
+const rootDir = join(dir, 'root');
+const dataDir = join(dir, 'data');
+mkdirSync(rootDir);
+const config = parseConfig({ jobs: { quota: { cpu: 1, memoryGiB: 4 }, retentionDays: 30 } });
+const platform = new LocalPlatform(new ProcTreeReader(process.pid, '', {}));
+const services: JobService[] = [];
+const stores: Store[] = [];
+
+function service(): JobService {
+  const store = new Store({ path: join(dataDir, 'state.db') });
+  stores.push(store);
+  const s = new JobService({
+    config,
+    platform,
+    store,
+    runner: createJobRunner(config, platform, {}),
+    dataDir,
+    rootDir,
+    monitorMs: 200
+  });
+  services.push(s);
+  return s;
+}
+
+afterAll(async () => {
+  for (const s of services) {
+    for (const job of s.list({ status: 'queued,starting,running' }).jobs) {
+      await s.cancel(job.id).catch(() => undefined);
+    }
+    await s.stop();
+  }
+  for (const store of stores) {
+    store.close();
+  }
+  rmSync(dir, { recursive: true, force: true });
+}, 30_000);
+
+async function finishedJob(s: JobService, id: string): Promise<Job> {
+  for (;;) {
+    const job = s.get(id)!;
+    if (['succeeded', 'failed', 'cancelled', 'timed-out'].includes(job.status)) {
+      return job;
+    }
+    await sleep(100);
+  }
+}
+
+it('after a restart, a queued job still starts in its turn, and the running one completes', async () => {
+  const first = service();
+  await first.start();
+  const nap = (name: string) =>
+    first.submit({ name, kind: 'command', command: ['sleep', '2'], resources: { cpu: 1 } });
+  const a = (await nap('a')).job;
+  const b = (await nap('b')).job;
+  const c = (await nap('c')).job;
+  expect([a.status, b.status, c.status]).toEqual(['starting', 'queued', 'queued']);
+  // The backend goes away; the jobs do not.
+  await first.stop();
+
+  const second = service();
+  await second.start();
+  const cancelled = await second.cancel(c.id);
+  expect(cancelled).toMatchObject({ status: 'cancelled', reason: 'cancelled before it started' });
+  const aDone = await finishedJob(second, a.id);
+  const bDone = await finishedJob(second, b.id);
+  expect([aDone.status, bDone.status]).toEqual(['succeeded', 'succeeded']);
+  expect(Date.parse(bDone.startedAt!)).toBeGreaterThanOrEqual(Date.parse(aDone.finishedAt!));
+  await second.stop();
+}, 40_000);
+
+it('finished jobs older than retentionDays are forgotten at start, with their logs', async () => {
+  const s = service();
+  const old = Date.now() - 31 * 24 * 3600_000;
+  const recent = Date.now() - 29 * 24 * 3600_000;
+  for (const [id, finishedAt] of [
+    ['jold1', old],
+    ['jrecent1', recent]
+  ] as const) {
+    s.table.insert({
+      id,
+      name: id,
+      kind: 'command',
+      runner: 'local',
+      status: 'succeeded',
+      reason: null,
+      spec: {
+        argv: ['true'],
+        cwd: '',
+        env: {},
+        resources: { cpu: 1, memory: 2 ** 30 },
+        submit: { name: id, kind: 'command', command: ['true'] }
+      },
+      idempotencyKey: null,
+      createdAt: finishedAt - 1000,
+      extra: { enforcement: 'none' }
+    });
+    s.table.update(id, { startedAt: finishedAt - 500, finishedAt, exitCode: 0 });
+    mkdirSync(s.logDir(id), { recursive: true });
+    writeFileSync(join(s.logDir(id), 'stdout.log'), 'done\n');
+  }
+  await s.start();
+  expect(s.get('jold1')).toBeUndefined();
+  expect(existsSync(s.logDir('jold1'))).toBe(false);
+  expect(s.get('jrecent1')).toMatchObject({ status: 'succeeded' });
+  expect(existsSync(join(s.logDir('jrecent1'), 'stdout.log'))).toBe(true);
+}, 20_000);
