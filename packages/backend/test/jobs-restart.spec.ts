@@ -3,13 +3,14 @@
  * make): queued jobs are admitted again in order, and old finished jobs are forgotten.
  * Real local runner, real processes.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job } from '@hotstepper/api';
 import { parseConfig } from '../src/config';
 import { JobService } from '../src/features/jobs/service';
 import { createJobRunner } from '../src/platform';
+import { JobInputError } from '../src/platform/jobs';
 import { LocalPlatform } from '../src/platform/local';
 import { ProcTreeReader } from '../src/platform/resources';
 import { Store } from '../src/store';
@@ -122,3 +123,42 @@ it('finished jobs older than retentionDays are forgotten at start, with their lo
   expect(s.get('jrecent1')).toMatchObject({ status: 'succeeded' });
   expect(existsSync(join(s.logDir('jrecent1'), 'stdout.log'))).toBe(true);
 }, 20_000);
+
+describe('when the runner refuses at start, nothing is left half-created', () => {
+  it.each([
+    [
+      'its input error answers 400 with its message',
+      new JobInputError('resources.gpu: no GPU free'),
+      400
+    ],
+    ['any other error answers 500', new Error('spawn EAGAIN'), 500]
+  ])('%s', async (_case, error, statusCode) => {
+    const runner = createJobRunner(config, platform, {});
+    // The real runner, but its start fails as it would with a full process table.
+    runner.start = async () => {
+      throw error;
+    };
+    const store = new Store({ path: ':memory:' });
+    stores.push(store);
+    const s = new JobService({
+      config,
+      platform,
+      store,
+      runner,
+      dataDir: join(dir, 'refused'),
+      rootDir
+    });
+    services.push(s);
+    await s.start();
+    await expect(s.submit({ name: 'x', kind: 'command', command: ['true'] })).rejects.toMatchObject(
+      {
+        statusCode,
+        message: expect.stringContaining(error.message)
+      }
+    );
+    expect(s.list({}).total).toBe(0);
+    expect(
+      existsSync(join(dir, 'refused', 'jobs')) ? readdirSync(join(dir, 'refused', 'jobs')) : []
+    ).toEqual([]);
+  });
+});
