@@ -110,9 +110,7 @@ export async function findProgram(
 /** Whether `python -c "import papermill"` works. */
 export function hasPapermill(python: string, signal?: AbortSignal): Promise<boolean> {
   return new Promise(resolve =>
-    execFile(python, ['-c', 'import papermill'], { timeout: 20_000, signal }, err =>
-      resolve(!err)
-    )
+    execFile(python, ['-c', 'import papermill'], { timeout: 20_000, signal }, err => resolve(!err))
   );
 }
 
