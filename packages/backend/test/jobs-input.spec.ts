@@ -201,6 +201,17 @@ describe('refused at submit, with nothing left behind', () => {
   }, 30_000);
 });
 
+it('with no resources named, a job gets the defaults held to a smaller quota', async () => {
+  const server = await start(VENV_PYTHON, { quota: { cpu: 0.5, memoryGiB: 1 } });
+  const info: JobsInfo = (
+    await httpRequest(server.socket, { method: 'GET', path: '/api/v1/jobs/info' })
+  ).json();
+  expect(info.defaults.resources).toEqual({ cpu: 0.5, memory: GiB });
+  const res = await submit(server, { name: 'small', kind: 'command', command: ['true'] });
+  expect(res.statusCode).toBe(201);
+  expect(res.json().resources).toEqual({ cpu: 0.5, memory: GiB });
+}, 30_000);
+
 it('notebook parameters without papermill are refused, naming what to install', async () => {
   const server = await start('/usr/bin/python3', {});
   const res = await submit(server, {

@@ -24,6 +24,8 @@ export interface ResolveContext {
   path: string;
   papermill: boolean;
   gpuModels: string[];
+  /** The local quota: a job that names no resources gets defaults that fit in it. */
+  quota?: { cpu: number; memory: number };
 }
 
 /** The resolved job, with the absolute paths the runner needs. */
@@ -48,9 +50,15 @@ export function presetsOf(config: Config['jobs']) {
   }));
 }
 
-export function defaultsOf(config: Config['jobs']) {
+export function defaultsOf(config: Config['jobs'], quota?: { cpu: number; memory: number }) {
+  const cpu = config.defaults.cpu;
+  const memory = Math.round(config.defaults.memoryGiB * GiB);
   return {
-    resources: { cpu: config.defaults.cpu, memory: Math.round(config.defaults.memoryGiB * GiB) },
+    // The admin's defaults, but never more than the whole quota (a laptop notebook limited to
+    // 0.5 CPU would otherwise refuse every job submitted with the defaults).
+    resources: quota
+      ? { cpu: Math.min(cpu, quota.cpu), memory: Math.min(memory, quota.memory) }
+      : { cpu, memory },
     timeLimitSeconds: Math.min(config.defaults.timeLimitMinutes, config.maxTimeLimitMinutes) * 60
   };
 }
@@ -137,7 +145,7 @@ function resources(
   submit: JobSubmit,
   context: ResolveContext
 ): { resources: JobResources; timeLimitSeconds: number; preset?: string } {
-  const defaults = defaultsOf(context.config);
+  const defaults = defaultsOf(context.config, context.quota);
   let base: JobResources = defaults.resources;
   let timeLimitSeconds = defaults.timeLimitSeconds;
   if (submit.preset !== undefined) {
@@ -215,8 +223,14 @@ export async function resolveJob(submit: JobSubmit, context: ResolveContext): Pr
       : file
         ? dirname(file)
         : rootDir;
-  if (!(await stat(cwd)).isDirectory()) {
-    fail(`cwd: "${submit.cwd}" is not a directory`);
+  // The root itself may be gone (a server started in a since-deleted directory).
+  const cwdStat = await stat(cwd).catch(() => undefined);
+  if (!cwdStat?.isDirectory()) {
+    fail(
+      cwdStat
+        ? `cwd: "${submit.cwd}" is not a directory`
+        : `cwd: the working directory ${cwd} does not exist`
+    );
   }
 
   let argv: string[];

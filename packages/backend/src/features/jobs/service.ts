@@ -248,7 +248,10 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
       enforcement,
       enforcementNote: note,
       presets: presetsOf(config.jobs),
-      defaults: { ...defaultsOf(config.jobs), ...(image ? { image } : {}) },
+      defaults: {
+        ...defaultsOf(config.jobs, quota ? undefined : await this.localQuota()),
+        ...(image ? { image } : {})
+      },
       maxTimeLimitSeconds: config.jobs.maxTimeLimitMinutes * 60,
       gpuModels,
       papermill,
@@ -306,13 +309,15 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     if (first) {
       return { job: this.view(first), created: false };
     }
-    const [papermill, gpuModels, { enforcement }, rootDir] = await Promise.all([
+    const [papermill, gpuModels, { enforcement }, rootDir, runnerQuota] = await Promise.all([
       body.kind === 'notebook' ? this.hasPapermill() : Promise.resolve(false),
       runner.gpuModels(),
       runner.enforcement(),
-      this.rootDir()
+      this.rootDir(),
+      runner.quota()
     ]);
     const resolved = await resolveJob(body, {
+      quota: runnerQuota ? undefined : await this.localQuota(),
       config: this.options.config.jobs,
       rootDir,
       python: this.python,
