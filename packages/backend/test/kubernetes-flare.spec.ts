@@ -639,6 +639,20 @@ describe('the flare routes on Kubernetes', () => {
     expect((await call('GET', '/exposures')).json().exposures).toEqual([]);
   });
 
+  it('a name the cluster already holds is a 409 for the user, with the reason, and nothing stored', async () => {
+    const port = await startApp();
+    const { gateway } = await gatewayWith([
+      'read-pod',
+      'list-ingresses-empty',
+      'create-service-dash-conflict'
+    ]);
+    const call = await backend(gateway, 'conflict');
+    const res = await call('POST', '/exposures', { port, name: 'dash', protection: 'none' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().message).toMatch(/The name dash is taken/);
+    expect((await call('GET', '/exposures')).json().exposures).toEqual([]);
+  });
+
   it("a restarted backend shows the cluster's exposures: password user, secret link URL, expiry", async () => {
     const { gateway } = await gatewayWith(['read-pod', 'list-ingresses', 'read-secret-report']);
     const call = await backend(gateway, 'adopt');

@@ -356,8 +356,10 @@ export class FlareService {
         await this.gateway.expose(spec);
       } catch (err) {
         this.options.log?.error({ err, name }, 'flare: the gateway refused an exposure');
+        // A gateway that knows why (a name taken in the cluster: 409; no permission: 503) says so.
+        const code = (err as { statusCode?: unknown }).statusCode;
         throw new FlareError(
-          502,
+          typeof code === 'number' && code >= 400 && code < 600 ? code : 502,
           `The platform could not expose '${name}': ${err instanceof Error ? err.message : err}`
         );
       }
