@@ -151,27 +151,4 @@ export class FakeBackend {
   private _streamOpened: (() => void) | undefined;
 }
 
-/** Resolves once `predicate` holds, checking after each change. */
-export function until(
-  changed: { connect: (fn: () => void) => unknown; disconnect: (fn: () => void) => unknown },
-  predicate: () => boolean,
-  timeout = 4000
-): Promise<void> {
-  if (predicate()) {
-    return Promise.resolve();
-  }
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      changed.disconnect(check);
-      reject(new Error('condition not met in time'));
-    }, timeout);
-    const check = () => {
-      if (predicate()) {
-        clearTimeout(timer);
-        changed.disconnect(check);
-        resolve();
-      }
-    };
-    changed.connect(check);
-  });
-}
+export { until } from '@hotstepper/core/lib/testing';
