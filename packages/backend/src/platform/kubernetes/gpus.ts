@@ -1,9 +1,10 @@
 import type { GpuAvailability, GpuInventory } from '@hotstepper/api';
-import type { CoreV1Api, KubeConfig, V1Container, V1Node, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Container, V1Node, V1Pod } from '@kubernetes/client-node';
 import { compareModels } from '../resources/nvidia';
+import { apiError, type ClusterAccess, connect } from './client';
 
 /** @kubernetes/client-node: large and an ES module, so loaded only when the inventory is first asked for. */
-export type KubernetesClient = typeof import('@kubernetes/client-node');
+export type { KubernetesClient } from './client';
 
 const GPU = 'nvidia.com/gpu';
 const MIG = /^nvidia\.com\/mig-(\d+g\.\d+gb(?:\+me)?)$/;
@@ -97,30 +98,10 @@ const hasGpus = (node: V1Node) =>
     ([resource, quantity]) => (resource === GPU || MIG.test(resource)) && count(quantity) > 0
   );
 
-export interface ClusterGpuOptions {
-  /** Loads the client library; the default imports it. */
-  load?: () => Promise<KubernetesClient>;
-  /** The cluster to ask; the default is the pod's own service account (`loadFromCluster`). */
-  kubeConfig?: (client: KubernetesClient) => KubeConfig;
+export interface ClusterGpuOptions extends ClusterAccess {
   /** How long an answer (or a refusal) is reused; the API server is asked at most this often. */
   ttlMs?: number;
   now?: () => number;
-}
-
-/** The status code and message of a failed API call, however the client wrapped it. */
-function apiError(err: unknown): { code?: number; message: string } {
-  const e = err as { code?: unknown; body?: unknown; message?: unknown };
-  const code = typeof e?.code === 'number' ? e.code : undefined;
-  let message = typeof e?.message === 'string' ? e.message.split('\n')[0] : String(err);
-  try {
-    const body = typeof e?.body === 'string' ? JSON.parse(e.body) : e?.body;
-    if (body && typeof body.message === 'string') {
-      message = body.message;
-    }
-  } catch {
-    // Not a Kubernetes Status: keep the client's message.
-  }
-  return { code, message };
 }
 
 /**
@@ -154,14 +135,7 @@ export class ClusterGpuInventory {
   /** The API client, made on first use: the library is loaded and the KubeConfig read only then. */
   private client(): Promise<CoreV1Api> {
     if (!this.api) {
-      const api = (async () => {
-        const k8s = await (this.options.load ?? (() => import('@kubernetes/client-node')))();
-        const kc = this.options.kubeConfig?.(k8s) ?? new k8s.KubeConfig();
-        if (!this.options.kubeConfig) {
-          kc.loadFromCluster();
-        }
-        return kc.makeApiClient(k8s.CoreV1Api);
-      })();
+      const api = connect(this.options).then(({ k8s, kc }) => kc.makeApiClient(k8s.CoreV1Api));
       this.api = api;
       // A failure to set up is reported like any other; the next call tries again.
       api.catch(() => {

@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { GpuInventory } from '@hotstepper/api';
 import type { GpuReader, Platform, ResourceReader } from '../types';
+import { NAMESPACE_FILE, podNamespace } from './client';
 import { ClusterGpuInventory } from './gpus';
-
-const NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
 /**
  * JupyterHub on Kubernetes: one pod per notebook. The container's own
@@ -24,13 +22,8 @@ export class KubernetesPlatform implements Platform {
   ) {
     this.inCluster = Boolean(env.KUBERNETES_SERVICE_HOST);
     this.podName = env.HOSTNAME ?? '';
-    let namespace = env.POD_NAMESPACE ?? '';
-    try {
-      namespace ||= readFileSync(namespaceFile, 'utf8').trim();
-    } catch {
-      // Outside a pod with a service account: the namespace stays unknown.
-    }
-    this.namespace = namespace;
+    // Outside a pod with a service account the namespace stays unknown ('').
+    this.namespace = podNamespace(env, namespaceFile);
   }
 
   /** The cluster's free / total GPUs per model; the client is set up on the first call, inside a pod only. */
