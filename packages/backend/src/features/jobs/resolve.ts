@@ -4,12 +4,12 @@
  * into an argv. Nothing here creates anything: a refusal leaves no trace.
  */
 import { execFile } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, realpath, stat } from 'node:fs/promises';
-import { basename, delimiter, dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
+import { realpath, stat } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
 import type { JobResources, JobSubmit } from '@hotstepper/api';
 import type { Config } from '../../config';
 import { JobInputError } from '../../platform/jobs';
+import { findProgram, isExecutableFile } from '../../platform/programs';
 import type { JobSpec } from './table';
 
 const GiB = 1024 ** 3;
@@ -86,34 +86,6 @@ export async function confine(rootDir: string, path: string, field: string): Pro
 }
 
 const rel = (rootDir: string, absolute: string) => relative(rootDir, absolute);
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** The program of a command: a path (relative to cwd) or a name found on PATH. */
-export async function findProgram(
-  program: string,
-  cwd: string,
-  path: string
-): Promise<string | undefined> {
-  if (program.includes('/')) {
-    const absolute = isAbsolute(program) ? program : join(cwd, program);
-    return (await isExecutable(absolute)) ? absolute : undefined;
-  }
-  for (const dir of path.split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, program);
-    if (await isExecutable(candidate)) {
-      return candidate;
-    }
-  }
-  return undefined;
-}
 
 /** Whether `python -c "import papermill"` works. */
 export function hasPapermill(python: string, signal?: AbortSignal): Promise<boolean> {
@@ -257,7 +229,7 @@ export async function resolveJob(submit: JobSubmit, context: ResolveContext): Pr
     }
     case 'script': {
       const run = interpreter(file!, context.python);
-      if (!run && !(await isExecutable(file!))) {
+      if (!run && !(await isExecutableFile(file!))) {
         fail(
           `file: "${submit.file}" is not executable and its extension names no interpreter (.py, .sh, .R)`
         );

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
-import { constants } from 'node:fs';
 import { access, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { JobQuota, LimitEnforcement } from '@hotstepper/api';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config';
@@ -19,6 +18,7 @@ import {
   removeJobCgroup,
   type JobCgroupParent
 } from './job-cgroup';
+import { findProgram } from '../programs';
 import { WRAPPER_SOURCE } from './job-wrapper';
 
 export interface LocalJobRunnerOptions {
@@ -81,15 +81,6 @@ async function exists(path: string): Promise<boolean> {
   try {
     await access(path);
     return true;
-  } catch {
-    return false;
-  }
-}
-
-async function isExecutableFile(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return (await stat(path)).isFile();
   } catch {
     return false;
   }
@@ -210,22 +201,14 @@ export class LocalJobRunner implements JobRunner {
 
   /** The program as it will be found: a path (relative to the job's cwd) or a PATH entry. */
   private async findProgram(program: string, cwd: string, path: string): Promise<string> {
-    if (program.includes('/')) {
-      const full = resolve(cwd, program);
-      if (await isExecutableFile(full)) {
-        return full;
-      }
-      throw new JobInputError(
-        `No executable file at '${program}': check the path and that the file is executable`
-      );
-    }
-    for (const dir of path.split(delimiter).filter(Boolean)) {
-      if (await isExecutableFile(join(dir, program))) {
-        return join(dir, program);
-      }
+    const found = await findProgram(program, cwd, path);
+    if (found) {
+      return found;
     }
     throw new JobInputError(
-      `No program named '${program}' on PATH (${path}): give its full path, or install it`
+      program.includes('/')
+        ? `No executable file at '${program}': check the path and that the file is executable`
+        : `No program named '${program}' on PATH (${path}): give its full path, or install it`
     );
   }
 

@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { delimiter, join, resolve as resolvePath } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import type { GpuAvailability, GpuInventory, GpuUsage } from '@hotstepper/api';
+import { findProgram } from '../programs';
 import type { GpuReader } from '../types';
 
 /** One GPU, or one MIG instance, with what the inventory needs beside its usage. */
@@ -290,15 +288,6 @@ export class NvidiaSmiReader implements GpuReader {
   }
 }
 
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The nvidia-smi to run: `HOTSTEPPER_NVIDIA_SMI` (a path, or a name looked up on PATH),
  * else `nvidia-smi` on PATH; undefined when there is none, and the GPU features disappear.
@@ -306,16 +295,5 @@ async function isExecutable(path: string): Promise<boolean> {
 export async function detectNvidiaSmi(
   env: NodeJS.ProcessEnv = process.env
 ): Promise<string | undefined> {
-  const wanted = env.HOTSTEPPER_NVIDIA_SMI || 'nvidia-smi';
-  if (wanted.includes('/')) {
-    const path = resolvePath(wanted);
-    return (await isExecutable(path)) ? path : undefined;
-  }
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, wanted);
-    if (await isExecutable(candidate)) {
-      return candidate;
-    }
-  }
-  return undefined;
+  return findProgram(env.HOTSTEPPER_NVIDIA_SMI || 'nvidia-smi', process.cwd(), env.PATH ?? '');
 }
