@@ -12,27 +12,11 @@ import {
   JobsInfo
 } from '@hotstepper/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Config } from '../../config';
-import type { JobRunner, Platform } from '../../platform';
-import type { Store } from '../../store';
 import { LogFollower, logFile, parseOffsets } from './logs';
-import { JobHttpError, JobService, isFinished } from './service';
+import { JobHttpError, JobService, type JobServiceOptions, isFinished } from './service';
 
-/** What the jobs feature is given. */
-export interface JobsDeps {
-  config: Config;
-  platform: Platform;
-  store: Store;
-  runner: JobRunner;
-  /** Absolute: job files live in `<dataDir>/jobs/<id>/`. */
-  dataDir: string;
-  /** Absolute: the Jupyter server's root; job paths are relative to it and confined to it. */
-  rootDir: string;
-  /** Default: process.env (HOTSTEPPER_PYTHON, PATH). */
-  env?: NodeJS.ProcessEnv;
-  /** How often active jobs are asked about; default 1 s. */
-  monitorMs?: number;
-}
+/** What the jobs feature is given (its log is the app's). */
+export type JobsDeps = Omit<JobServiceOptions, 'log'>;
 
 /** A comment line on an event stream this often keeps proxies from closing it. */
 export const KEEP_ALIVE_MS = 15_000;

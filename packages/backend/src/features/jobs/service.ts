@@ -59,7 +59,9 @@ export interface JobServiceOptions {
   platform: Platform;
   store: Store;
   runner: JobRunner;
+  /** Absolute: job files live in `<dataDir>/jobs/<id>/`. */
   dataDir: string;
+  /** Absolute: the Jupyter server's root; job paths are relative to it and confined to it. */
   rootDir: string;
   /** HOTSTEPPER_PYTHON and PATH are read from here; default: process.env. */
   env?: NodeJS.ProcessEnv;
