@@ -104,7 +104,8 @@ case "${1:-}" in
   bench)
     apt_install chromium:chromium
     setup
-    exec node scripts/bench.mjs
+    shift
+    exec node scripts/bench.mjs "$@"
     ;;
   *)
     echo "usage: scripts/run.sh lab|test|bench|setup" >&2
