@@ -40,6 +40,7 @@ const suites = [
   }
 ];
 
+const SUITE_TIMEOUT_MS = 25 * 60_000;
 const only = process.argv.slice(2);
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const lines = [];
@@ -49,8 +50,16 @@ for (const suite of suites.filter(s => !only.length || only.some(o => s.name.sta
   const run = spawnSync(suite.cmd[0], suite.cmd.slice(1), {
     cwd: suite.cwd,
     stdio: 'inherit',
-    env: { ...process.env, CI: process.env.CI ?? '1', FORCE_COLOR: '0' }
+    env: { ...process.env, CI: process.env.CI ?? '1', FORCE_COLOR: '0' },
+    // A runner kept alive by a leaked handle must fail the run, not hang it.
+    timeout: SUITE_TIMEOUT_MS,
+    killSignal: 'SIGKILL'
   });
+  if (run.error?.code === 'ETIMEDOUT') {
+    process.stderr.write(
+      `\n${suite.name}: still running after ${SUITE_TIMEOUT_MS / 60_000} min: stopped\n`
+    );
+  }
   let counts;
   if (existsSync(suite.report)) {
     counts = suite.count(JSON.parse(readFileSync(suite.report, 'utf8')));

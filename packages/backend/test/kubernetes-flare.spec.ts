@@ -520,7 +520,7 @@ describe('the flare routes on Kubernetes', () => {
   const XSRF = '2|abc|';
   const headers = { cookie: `_xsrf=${XSRF}`, 'x-xsrftoken': XSRF };
   let dir: string;
-  let app: ChildProcess | undefined;
+  const apps: ChildProcess[] = [];
   const backends: Array<() => Promise<void>> = [];
 
   beforeAll(() => {
@@ -532,13 +532,13 @@ describe('the flare routes on Kubernetes', () => {
     }
   });
   afterAll(() => {
-    app?.kill('SIGKILL');
+    apps.forEach(app => app.kill('SIGKILL'));
     rmSync(dir, { recursive: true, force: true });
   });
 
   /** The user's app: another process (the backend leaves its own sockets out of the ports). */
   async function startApp(): Promise<number> {
-    app = spawn(
+    const app = spawn(
       process.execPath,
       [
         '-e',
@@ -546,9 +546,10 @@ describe('the flare routes on Kubernetes', () => {
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] }
     );
+    apps.push(app);
     const line = await new Promise<string>((resolve, reject) => {
-      app!.stdout!.once('data', (d: Buffer) => resolve(d.toString()));
-      app!.once('exit', code => reject(new Error(`the app exited (${code})`)));
+      app.stdout!.once('data', (d: Buffer) => resolve(d.toString()));
+      app.once('exit', code => reject(new Error(`the app exited (${code})`)));
     });
     return Number(line.trim());
   }
