@@ -123,10 +123,14 @@ test.describe('jobs', () => {
     await expect(output).toHaveText(new RegExp(`^${tmpPath}/small.+\\.ipynb$`));
     const outputPath = (await output.textContent())!;
 
-    // It is in the file browser, beside the input.
+    // It is in the file browser, beside the input. (Straight to the folder: galata's
+    // openDirectory waits a fixed time for the folder to be listed first, which a busy
+    // machine can miss.)
     await page.sidebar.openTab('filebrowser');
-    await page.filebrowser.openDirectory(tmpPath);
-    await page.filebrowser.refresh();
+    await page.evaluate(
+      dir => window.jupyterapp.commands.execute('filebrowser:go-to-path', { path: dir }),
+      tmpPath
+    );
     await expect(
       page.locator('.jp-DirListing-item', { hasText: path.posix.basename(outputPath) })
     ).toBeVisible({ timeout: 20_000 });
