@@ -185,7 +185,10 @@ test.describe('jobs', () => {
   }) => {
     await page.contents.uploadContent('echo hello\n', 'text', `${tmpPath}/hello.sh`);
     await page.contents.uploadContent('print(1)\n', 'text', `${tmpPath}/train.py`);
-    await page.filebrowser.openDirectory(tmpPath);
+    await page.evaluate(
+      dir => window.jupyterapp.commands.execute('filebrowser:go-to-path', { path: dir }),
+      tmpPath
+    );
     for (const name of ['hello.sh', 'train.py']) {
       await page.locator('.jp-DirListing-item', { hasText: name }).click({ button: 'right' });
       await page.getByRole('menuitem', { name: 'Run as Job…' }).click();
