@@ -148,3 +148,17 @@ export async function expectFinished(
   }
   return job;
 }
+
+/** Cancels whatever is still active, so nothing outlives the suite, then stops the server. */
+export async function stopJobsServer(server: TestServer): Promise<void> {
+  const list = (
+    await httpRequest(server.socket, {
+      method: 'GET',
+      path: '/api/v1/jobs/?status=queued,starting,running'
+    })
+  ).json() as { jobs: Array<{ id: string }> };
+  for (const job of list.jobs) {
+    await post(server, `/api/v1/jobs/${job.id}/cancel`);
+  }
+  await server.close();
+}

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job, JobList, JobsInfo } from '@hotstepper/api';
 import { httpRequest, startTestServer, type TestServer } from './helpers';
-import { VENV_PYTHON, finished, jobDirs, post, submit, waitFor } from './jobs-helpers';
+import { VENV_PYTHON, finished, jobDirs, stopJobsServer, submit, waitFor } from './jobs-helpers';
 
 const GiB = 1024 ** 3;
 // Made now: the table of cases below names paths in it.
@@ -31,16 +31,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   for (const server of servers) {
-    const list: JobList = (
-      await httpRequest(server.socket, {
-        method: 'GET',
-        path: '/api/v1/jobs/?status=queued,starting,running'
-      })
-    ).json();
-    for (const job of list.jobs) {
-      await post(server, `/api/v1/jobs/${job.id}/cancel`);
-    }
-    await server.close();
+    await stopJobsServer(server);
   }
   rmSync(base, { recursive: true, force: true });
   if (savedPython === undefined) {

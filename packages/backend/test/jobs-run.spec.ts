@@ -19,7 +19,8 @@ import {
   post,
   readEvents,
   submit,
-  waitFor
+  waitFor,
+  stopJobsServer
 } from './jobs-helpers';
 
 const GiB = 1024 ** 3;
@@ -37,17 +38,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  // Nothing may outlive the suite: cancel whatever is still active.
-  const list: JobList = (
-    await httpRequest(server.socket, {
-      method: 'GET',
-      path: '/api/v1/jobs/?status=queued,starting,running'
-    })
-  ).json();
-  for (const job of list.jobs) {
-    await post(server, `/api/v1/jobs/${job.id}/cancel`);
-  }
-  await server.close();
+  await stopJobsServer(server);
   rmSync(root, { recursive: true, force: true });
   if (savedPython === undefined) {
     delete process.env.HOTSTEPPER_PYTHON;
