@@ -7,6 +7,7 @@ import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { addCommands } from './commands';
 import { FlarePanel } from './components/FlarePanel';
 import { FlareStatusItem } from './components/FlareStatus';
 import { EXPIRY_CHOICES } from './format';
@@ -49,23 +50,7 @@ function activatePanel(
   app.shell.add(panel, 'right', { rank: 600 });
   restorer?.add(panel, 'hotstepper-flare-panel');
 
-  app.commands.addCommand(CommandIDs.open, {
-    label: trans.__('Open Flare Panel'),
-    caption: trans.__('Listening ports and the web apps exposed at public addresses'),
-    icon: args => (args.isPalette ? undefined : flareIcon),
-    execute: () => app.shell.activateById(panel.id)
-  });
-  app.commands.addCommand(CommandIDs.expose, {
-    label: args =>
-      typeof args.port === 'number'
-        ? trans.__('Expose Port %1…', args.port)
-        : trans.__('Expose a Web App…'),
-    caption: trans.__('Give a web app running here a public address'),
-    execute: args => {
-      app.shell.activateById(panel.id);
-      model.openForm(typeof args.port === 'number' ? args.port : undefined);
-    }
-  });
+  addCommands(app, { model, panel, trans });
   const category = trans.__('Hotstepper');
   palette?.addItem({ command: CommandIDs.open, category });
   palette?.addItem({ command: CommandIDs.expose, category });
