@@ -6,7 +6,7 @@
  * No DOM.
  */
 import type { Job, JobDeleted, JobList, JobStatus, JobSubmit, JobsInfo } from '@hotstepper/api';
-import { requestBackend, streamEvents } from '@hotstepper/core';
+import { followEvents, requestBackend } from '@hotstepper/core';
 import type { ServerConnection } from '@jupyterlab/services';
 import { Poll } from '@lumino/polling';
 import { type ISignal, Signal } from '@lumino/signaling';
@@ -77,7 +77,7 @@ export class JobsModel {
     });
     if (options.live !== false) {
       this._controller = new AbortController();
-      void this._follow(this._controller.signal);
+      this._follow(this._controller.signal);
     }
   }
 
@@ -345,38 +345,36 @@ export class JobsModel {
     this._changed.emit();
   }
 
-  /** Follows the event stream until disposed, reconnecting with backoff. */
-  private async _follow(signal: AbortSignal): Promise<void> {
-    const min = this._reconnectDelay;
-    let delay = min;
-    let lastEventId: string | undefined;
-    while (!signal.aborted) {
-      const started = Date.now();
-      // Counted as live from the attempt: a refused stream throws at once and polling resumes.
-      this._setLive(true);
-      try {
-        lastEventId = await streamEvents(EVENTS_PATH, this.serverSettings, {
-          lastEventId,
-          signal,
-          onEvent: e => this.handle(e)
-        });
-      } catch (err) {
-        if (signal.aborted) {
-          return;
+  /** Follows the event stream until disposed; the poll fills in while it is down. */
+  private _follow(signal: AbortSignal): void {
+    let opened = false;
+    const down = () => {
+      this._setLive(false);
+      // Whatever happened while the stream was down is in the list, not in the events.
+      void this._poll.refresh();
+    };
+    void followEvents(EVENTS_PATH, {
+      serverSettings: this.serverSettings,
+      signal,
+      minDelay: this._reconnectDelay,
+      maxDelay: MAX_INTERVAL,
+      onEvent: e => this.handle(e),
+      onOpen: () => {
+        this._setLive(true);
+        if (opened) {
+          void this._poll.refresh();
         }
+        opened = true;
+      },
+      onRetry: (err, delay) => {
         console.warn(
           `@hotstepper/jobs: the jobs event stream failed; retrying in ${delay} ms`,
           err
         );
-      }
-      this._setLive(false);
-      // Whatever happened while the stream was down is in the list, not in the events.
-      void this._poll.refresh();
-      // A stream that stayed up a while was healthy: start the backoff afresh.
-      delay = Date.now() - started > 30_000 ? min : delay;
-      await new Promise(resolve => setTimeout(resolve, delay));
-      delay = Math.min(MAX_INTERVAL, delay * 2);
-    }
+        down();
+      },
+      onDrop: down
+    });
   }
 
   private _filter: JobFilter;
