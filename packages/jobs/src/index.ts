@@ -1,3 +1,4 @@
+import { loadSettings } from '@hotstepper/core';
 import {
   ILayoutRestorer,
   type JupyterFrontEnd,
@@ -55,26 +56,15 @@ function activatePanel(
   palette?.addItem({ command: CommandIDs.open, category });
   palette?.addItem({ command: CommandIDs.submit, category });
 
-  // Not awaited: activation must not wait on the settings or the network.
-  let settings = DEFAULT_PANEL_SETTINGS;
-  settingRegistry
-    ?.load(PANEL_PLUGIN_ID)
-    .then(loaded => {
-      const apply = () => {
-        const get = <K extends keyof IPanelSettings>(key: K) =>
-          (loaded.get(key).composite as IPanelSettings[K] | undefined) ??
-          DEFAULT_PANEL_SETTINGS[key];
-        const before = settings;
-        settings = { defaultFilter: get('defaultFilter'), followLog: get('followLog') };
-        views.followLog = settings.followLog;
-        if (settings.defaultFilter !== before.defaultFilter || before === DEFAULT_PANEL_SETTINGS) {
-          model.filter = settings.defaultFilter;
-        }
-      };
-      apply();
-      loaded.changed.connect(apply);
-    })
-    .catch(reason => console.error(`${PANEL_PLUGIN_ID}: settings could not be loaded`, reason));
+  let defaultFilter: JobFilter | undefined;
+  loadSettings(settingRegistry, PANEL_PLUGIN_ID, DEFAULT_PANEL_SETTINGS, settings => {
+    views.followLog = settings.followLog;
+    // Only a change of this setting changes the filter: the user's own choice otherwise stays.
+    if (settings.defaultFilter !== defaultFilter) {
+      defaultFilter = settings.defaultFilter;
+      model.filter = settings.defaultFilter;
+    }
+  });
 }
 
 function activateRunAsJob(

@@ -258,6 +258,12 @@ export class JobsModel {
     }
   }
 
+  /**
+   * Set by the panel. The list stays live while the panel is hidden: open job views and the
+   * submit form go by its events and its info.
+   */
+  visible = false;
+
   get isDisposed(): boolean {
     return this._isDisposed;
   }

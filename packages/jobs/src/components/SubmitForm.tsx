@@ -1,4 +1,5 @@
 import type { Job, JobKind, JobsInfo } from '@hotstepper/api';
+import { LoadingView } from '@hotstepper/core';
 import { ReactWidget } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { UUID } from '@lumino/coreutils';
@@ -338,6 +339,7 @@ export function SubmitFormView(
 export class SubmitForm extends ReactWidget {
   constructor(private readonly props: ISubmitFormProps) {
     super();
+    this.addClass('hs-Panel');
     this.addClass('hs-Jobs-formWidget');
     this.title.label = props.trans.__('New job');
     props.model.changed.connect(this._onModel, this);
@@ -346,11 +348,8 @@ export class SubmitForm extends ReactWidget {
   protected render(): JSX.Element {
     const info = this.props.model.info;
     if (!info && !this.props.model.error) {
-      return (
-        <p className="hs-Jobs-loading" role="status">
-          {this.props.trans.__('Loading presets and limits…')}
-        </p>
-      );
+      const { trans } = this.props;
+      return <LoadingView label={trans.__('Loading presets and limits…')} trans={trans} />;
     }
     // Keyed on whether the info has come: the values are initialised once, from the info.
     return <SubmitFormView key={info ? 'info' : 'none'} {...this.props} info={info} />;
