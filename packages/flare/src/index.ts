@@ -1,3 +1,4 @@
+import { loadSettings } from '@hotstepper/core';
 import {
   ILayoutRestorer,
   type JupyterFrontEnd,
@@ -12,7 +13,7 @@ import { FlarePanel } from './components/FlarePanel';
 import { FlareStatusItem } from './components/FlareStatus';
 import { EXPIRY_CHOICES } from './format';
 import { flareIcon } from './icons';
-import { DEFAULT_SETTINGS, FlareModel, type IFlareSettings } from './model';
+import { DEFAULT_SETTINGS, FlareModel } from './model';
 import { CommandIDs, IFlareModel } from './tokens';
 
 export { FlareModel } from './model';
@@ -20,17 +21,6 @@ export { CommandIDs, IFlareModel } from './tokens';
 
 const PANEL_PLUGIN_ID = '@hotstepper/flare:panel';
 const STATUS_PLUGIN_ID = '@hotstepper/flare:status-item';
-
-function readSettings(settings: ISettingRegistry.ISettings): IFlareSettings {
-  const get = <K extends keyof IFlareSettings>(key: K) =>
-    (settings.get(key).composite as IFlareSettings[K] | undefined) ?? DEFAULT_SETTINGS[key];
-  const expiry = get('defaultExpiry');
-  return {
-    refreshRate: get('refreshRate'),
-    defaultProtection: get('defaultProtection'),
-    defaultExpiry: EXPIRY_CHOICES.includes(expiry) ? expiry : DEFAULT_SETTINGS.defaultExpiry
-  };
-}
 
 function activatePanel(
   app: JupyterFrontEnd,
@@ -64,14 +54,12 @@ function activatePanel(
     }
   });
 
-  // Not awaited: activation must not wait on the settings or the network.
-  settingRegistry
-    ?.load(PANEL_PLUGIN_ID)
-    .then(settings => {
-      model.settings = readSettings(settings);
-      settings.changed.connect(() => (model.settings = readSettings(settings)));
-    })
-    .catch(reason => console.error(`${PANEL_PLUGIN_ID}: settings could not be loaded`, reason));
+  loadSettings(settingRegistry, PANEL_PLUGIN_ID, DEFAULT_SETTINGS, settings => {
+    const known = EXPIRY_CHOICES.includes(settings.defaultExpiry);
+    model.settings = known
+      ? settings
+      : { ...settings, defaultExpiry: DEFAULT_SETTINGS.defaultExpiry };
+  });
   return model;
 }
 

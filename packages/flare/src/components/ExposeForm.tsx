@@ -31,8 +31,8 @@ function protectionHelp(protection: FlareProtection, trans: TranslationBundle): 
  * refusal is shown in place without losing the input; on success, the URL to share.
  */
 export function ExposeForm({ model, trans, port: initialPort }: IExposeFormProps): JSX.Element {
-  const ports = model.ports.data?.ports ?? [];
-  const info = model.info.data;
+  const ports = model.ports.value?.ports ?? [];
+  const info = model.info.value;
   const commandOf = (p: number) => ports.find(row => row.port === p)?.command ?? '';
   const [port, setPort] = useState(initialPort);
   const [name, setName] = useState(() =>
@@ -52,8 +52,11 @@ export function ExposeForm({ model, trans, port: initialPort }: IExposeFormProps
 
   if (result) {
     return (
-      <section className="hs-FlareForm hs-FlareForm-done" aria-labelledby="hs-FlareForm-title">
-        <h3 className="hs-FlareSection-title" id="hs-FlareForm-title">
+      <section
+        className="hs-Panel-section hs-FlareForm hs-FlareForm-done"
+        aria-labelledby="hs-FlareForm-title"
+      >
+        <h3 className="hs-Panel-cardTitle" id="hs-FlareForm-title">
           {trans.__('Port %1 is exposed as "%2"', result.port, result.name)}
         </h3>
         <ExposureUrl exposure={result} trans={trans} />
@@ -136,12 +139,12 @@ export function ExposeForm({ model, trans, port: initialPort }: IExposeFormProps
 
   return (
     <form
-      className="hs-FlareForm"
+      className="hs-Panel-section hs-FlareForm"
       aria-labelledby="hs-FlareForm-title"
       onSubmit={event => void submit(event)}
       noValidate
     >
-      <h3 className="hs-FlareSection-title" id="hs-FlareForm-title">
+      <h3 className="hs-Panel-cardTitle" id="hs-FlareForm-title">
         {trans.__('Expose a port')}
       </h3>
       <label className="hs-FlareForm-field">

@@ -1,8 +1,9 @@
 import type { Exposure } from '@hotstepper/api';
+import { ErrorView, type IResourceState, LoadingView, StaleNote } from '@hotstepper/core';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useState } from 'react';
 import { formatExpiry, formatTraffic, protectionLabel, shortenCommand } from '../format';
-import type { FlareModel, IResourceState } from '../model';
+import type { FlareModel } from '../model';
 import { ExposureUrl } from './ExposureUrl';
 
 export interface ISectionProps {
@@ -14,42 +15,33 @@ export interface ISectionProps {
   now: number;
 }
 
-/** Loading, a failure with the backend's message, or an out-of-date note above `children`. */
+/** Loading, a failure with the backend's message, or a note that what is shown is out of date. */
 function StateNote<T>(props: {
   state: IResourceState<T>;
   trans: TranslationBundle;
 }): JSX.Element | null {
   const { state, trans } = props;
-  if (state.error) {
-    return (
-      <p className="hs-FlareSection-error" role="alert">
-        {state.data === undefined
-          ? trans.__('Could not load: %1', state.error)
-          : trans.__('Not up to date: %1', state.error)}
-      </p>
+  if (state.value === undefined) {
+    return state.error ? (
+      <ErrorView message={trans.__('Could not load: %1', state.error)} trans={trans} />
+    ) : (
+      <LoadingView trans={trans} />
     );
   }
-  if (state.data === undefined) {
-    return (
-      <p className="hs-FlareSection-note" role="status">
-        {trans.__('Loading…')}
-      </p>
-    );
-  }
-  return null;
+  return <StaleNote error={state.error} updatedAt={state.updatedAt} trans={trans} />;
 }
 
 /** The ports the user's processes listen on, each with "Expose…" and the login-protected links. */
 export function PortsSection({ model, trans }: ISectionProps): JSX.Element {
   const rows = model.portRows;
-  const unavailable = model.info.data?.unavailable;
+  const unavailable = model.info.value?.unavailable;
   return (
-    <section className="hs-FlareSection hs-FlarePorts" aria-labelledby="hs-FlarePorts-title">
-      <h3 className="hs-FlareSection-title" id="hs-FlarePorts-title">
+    <section className="hs-Panel-section hs-FlarePorts" aria-labelledby="hs-FlarePorts-title">
+      <h3 className="hs-Panel-cardTitle" id="hs-FlarePorts-title">
         {trans.__('Listening ports')}
       </h3>
       <StateNote state={model.ports} trans={trans} />
-      {model.ports.data && rows.length === 0 && (
+      {model.ports.value !== undefined && rows.length === 0 && (
         <p className="hs-FlareSection-empty">
           {trans.__('Start a web app — e.g. ')}
           <code>python -m http.server 8000</code>
@@ -179,17 +171,17 @@ function ExposureItem(props: ISectionProps & { exposure: Exposure }): JSX.Elemen
 /** The exposures there are, including those whose app has stopped ("no listener"). */
 export function ExposuresSection(props: ISectionProps): JSX.Element {
   const { model, trans } = props;
-  const exposures = model.exposures.data?.exposures ?? [];
+  const exposures = model.exposures.value?.exposures ?? [];
   return (
     <section
-      className="hs-FlareSection hs-FlareExposures"
+      className="hs-Panel-section hs-FlareExposures"
       aria-labelledby="hs-FlareExposures-title"
     >
-      <h3 className="hs-FlareSection-title" id="hs-FlareExposures-title">
+      <h3 className="hs-Panel-cardTitle" id="hs-FlareExposures-title">
         {trans.__('Exposures')}
       </h3>
       <StateNote state={model.exposures} trans={trans} />
-      {model.exposures.data && exposures.length === 0 && (
+      {model.exposures.value !== undefined && exposures.length === 0 && (
         <p className="hs-FlareSection-empty">
           {trans.__(
             'Nothing is exposed. Choose "Expose…" beside a listening port to get a public address for it.'
