@@ -61,12 +61,12 @@ export function ExposeForm({ model, trans, port: initialPort }: IExposeFormProps
         </h3>
         <ExposureUrl exposure={result} trans={trans} />
         {result.username && (
-          <p className="hs-FlareForm-note">
+          <p className="hs-Panel-note hs-FlareForm-note">
             {trans.__('User name: %1 (and the password you chose)', result.username)}
           </p>
         )}
         {result.protection === 'secret-link' && (
-          <p className="hs-FlareForm-note">
+          <p className="hs-Panel-note hs-FlareForm-note">
             {trans.__('The address is the key: share it only with those who may open the app.')}
           </p>
         )}
@@ -188,7 +188,7 @@ export function ExposeForm({ model, trans, port: initialPort }: IExposeFormProps
       </label>
       <p
         id="hs-FlareForm-name-help"
-        className={showNameError ? 'hs-FlareForm-error' : 'hs-FlareForm-help'}
+        className={showNameError ? 'hs-FlareForm-error' : 'hs-Panel-note hs-FlareForm-help'}
         role={showNameError ? 'alert' : undefined}
       >
         {showNameError ||
@@ -217,7 +217,7 @@ export function ExposeForm({ model, trans, port: initialPort }: IExposeFormProps
                 : trans.__('Secret link')}
           </label>
         ))}
-        <p className="hs-FlareForm-help">{protectionHelp(protection, trans)}</p>
+        <p className="hs-Panel-note hs-FlareForm-help">{protectionHelp(protection, trans)}</p>
         {protection === 'password' && (
           <>
             <div className="hs-FlareForm-password">
@@ -248,7 +248,9 @@ export function ExposeForm({ model, trans, port: initialPort }: IExposeFormProps
             </div>
             <p
               id="hs-FlareForm-password-help"
-              className={showPasswordError ? 'hs-FlareForm-error' : 'hs-FlareForm-help'}
+              className={
+                showPasswordError ? 'hs-FlareForm-error' : 'hs-Panel-note hs-FlareForm-help'
+              }
               role={showPasswordError ? 'alert' : undefined}
             >
               {showPasswordError || trans.__('At least %1 characters.', minLength)}

@@ -22,7 +22,7 @@ export function FlarePanelView(props: IFlarePanelViewProps): JSX.Element {
   return (
     <div className="hs-Panel-content">
       <h2 className="hs-Panel-title">{trans.__('Flare')}</h2>
-      <p className="hs-FlarePanel-intro">
+      <p className="hs-Panel-note hs-FlarePanel-intro">
         {trans.__(
           'Share a web app running here — Dash, Streamlit, Shiny, FastAPI… — at a public address.'
         )}

@@ -42,7 +42,7 @@ export function PortsSection({ model, trans }: ISectionProps): JSX.Element {
       </h3>
       <StateNote state={model.ports} trans={trans} />
       {model.ports.value !== undefined && rows.length === 0 && (
-        <p className="hs-FlareSection-empty">
+        <p className="hs-Panel-note hs-FlareSection-empty">
           {trans.__('Start a web app — e.g. ')}
           <code>python -m http.server 8000</code>
           {trans.__(' in a terminal — and its port appears here.')}
@@ -71,12 +71,12 @@ export function PortsSection({ model, trans }: ISectionProps): JSX.Element {
                   {shortenCommand(row.command)}
                 </code>
                 {row.exposed.length > 0 && (
-                  <p className="hs-FlarePort-exposed">
+                  <p className="hs-Panel-note hs-FlarePort-exposed">
                     {trans.__('Exposed as %1', row.exposed.map(e => e.name).join(', '))}
                   </p>
                 )}
                 {links && (
-                  <p className="hs-FlarePort-proxy">
+                  <p className="hs-Panel-note hs-FlarePort-proxy">
                     {trans.__('With your Jupyter login: ')}
                     <a href={links.relative} target="_blank" rel="noopener noreferrer">
                       {trans.__('proxy/%1/', row.port)}
@@ -149,7 +149,7 @@ function ExposureItem(props: ISectionProps & { exposure: Exposure }): JSX.Elemen
         </button>
       </div>
       <ExposureUrl exposure={exposure} trans={trans} />
-      <p className="hs-FlareExposure-meta">
+      <p className="hs-Panel-note hs-FlareExposure-meta">
         {[
           trans.__('Port %1', exposure.port),
           exposure.username ? trans.__('user name "%1"', exposure.username) : undefined,
@@ -158,7 +158,9 @@ function ExposureItem(props: ISectionProps & { exposure: Exposure }): JSX.Elemen
           .filter(Boolean)
           .join(' · ')}
       </p>
-      <p className="hs-FlareExposure-traffic">{formatTraffic(exposure, trans, now)}</p>
+      <p className="hs-Panel-note hs-FlareExposure-traffic">
+        {formatTraffic(exposure, trans, now)}
+      </p>
       {error && (
         <p className="hs-FlareSection-error" role="alert">
           {error}
@@ -182,7 +184,7 @@ export function ExposuresSection(props: ISectionProps): JSX.Element {
       </h3>
       <StateNote state={model.exposures} trans={trans} />
       {model.exposures.value !== undefined && exposures.length === 0 && (
-        <p className="hs-FlareSection-empty">
+        <p className="hs-Panel-note hs-FlareSection-empty">
           {trans.__(
             'Nothing is exposed. Choose "Expose…" beside a listening port to get a public address for it.'
           )}

@@ -47,7 +47,7 @@ function JobRow({
           <span className="hs-Jobs-itemName">{job.name}</span>
           <StatusBadge status={job.status} trans={trans} />
         </span>
-        <span className="hs-Jobs-itemMeta">
+        <span className="hs-Panel-note hs-Jobs-itemMeta">
           <span className="hs-Jobs-itemRunner">{job.runner}</span>
           <span className="hs-Jobs-itemAge" title={new Date(job.createdAt).toLocaleString()}>
             {formatAge(job.createdAt, now)}

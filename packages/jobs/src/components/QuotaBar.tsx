@@ -78,14 +78,14 @@ export function QuotaBar({ quota, trans }: IQuotaBarProps): JSX.Element {
         );
       })}
       {unlimited.length > 0 && (
-        <p className="hs-Jobs-quotaUnlimited">
+        <p className="hs-Panel-note hs-Jobs-quotaUnlimited">
           {trans.__(
             'In use without a limit: %1',
             unlimited.map(a => `${a.label} ${a.format(a.amount.used)}`).join(', ')
           )}
         </p>
       )}
-      <p className="hs-Jobs-quotaSource">
+      <p className="hs-Panel-note hs-Jobs-quotaSource">
         {sourceText(quota, trans)}
         {quota.note ? ` — ${quota.note}` : ''}
       </p>

@@ -45,7 +45,7 @@ function Field({ field, label, error, hint, children }: IFieldProps): JSX.Elemen
       <label htmlFor={id}>{label}</label>
       {children({ id, 'aria-invalid': !!error, 'aria-describedby': described || undefined })}
       {hint && (
-        <div className="hs-Jobs-hint" id={`${id}-hint`}>
+        <div className="hs-Panel-note hs-Jobs-hint" id={`${id}-hint`}>
           {hint}
         </div>
       )}
@@ -134,7 +134,7 @@ export function SubmitFormView(
     <form className="hs-Jobs-form" onSubmit={onSubmit} noValidate aria-label={trans.__('New job')}>
       <h2 className="hs-Jobs-formTitle">{trans.__('New job')}</h2>
       {!info && (
-        <p className="hs-Jobs-hint" role="status">
+        <p className="hs-Panel-note hs-Jobs-hint" role="status">
           {props.model.error
             ? trans.__('The jobs service did not answer: %1', props.model.error)
             : trans.__('Loading presets and limits…')}
@@ -306,7 +306,7 @@ export function SubmitFormView(
             {input('image', { placeholder: info.defaults.image, spellCheck: false })}
           </Field>
         )}
-        {info && <p className="hs-Jobs-hint">{info.enforcementNote}</p>}
+        {info && <p className="hs-Panel-note hs-Jobs-hint">{info.enforcementNote}</p>}
       </fieldset>
       {serverError && (
         <p className="hs-Jobs-formError" role="alert">
