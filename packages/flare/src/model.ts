@@ -7,6 +7,7 @@ import type {
   ListeningPort,
   ListeningPorts
 } from '@hotstepper/api';
+import { FLARE_PATHS } from '@hotstepper/api/constants';
 import { type IResourceState, ResourcePolls, requestBackend } from '@hotstepper/core';
 import type { ServerConnection } from '@jupyterlab/services';
 import { type ISignal, Signal } from '@lumino/signaling';
@@ -52,11 +53,6 @@ type Resources = {
   exposures: ExposureList;
   info: FlareInfo;
 };
-const PATHS: Record<keyof Resources, string> = {
-  ports: 'api/v1/flare/ports',
-  exposures: 'api/v1/flare/exposures',
-  info: 'api/v1/flare/info'
-};
 
 /**
  * Flare's state: the listening ports (polled while the panel is shown), the exposures
@@ -73,7 +69,7 @@ export class FlareModel {
     const get =
       <K extends keyof Resources>(key: K) =>
       () =>
-        requestBackend<Resources[K]>(PATHS[key], this._serverSettings);
+        requestBackend<Resources[K]>(FLARE_PATHS[key], this._serverSettings);
     const rate = this._settings.refreshRate;
     this._polls = new ResourcePolls<Resources>(
       {
@@ -203,7 +199,7 @@ export class FlareModel {
 
   /** Creates an exposure; rejects with the backend's BackendError (4xx: the message says why). */
   async expose(request: ExposeRequest): Promise<Exposure> {
-    const exposure = await requestBackend<Exposure>(PATHS.exposures, this._serverSettings, {
+    const exposure = await requestBackend<Exposure>(FLARE_PATHS.exposures, this._serverSettings, {
       method: 'POST',
       body: JSON.stringify(request)
     });
@@ -212,11 +208,9 @@ export class FlareModel {
   }
 
   async unexpose(name: string): Promise<void> {
-    await requestBackend<void>(
-      `${PATHS.exposures}/${encodeURIComponent(name)}`,
-      this._serverSettings,
-      { method: 'DELETE' }
-    );
+    await requestBackend<void>(FLARE_PATHS.exposure(name), this._serverSettings, {
+      method: 'DELETE'
+    });
     this.refresh();
   }
 

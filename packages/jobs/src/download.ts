@@ -1,7 +1,7 @@
 import type { Job, JobLogStream } from '@hotstepper/api';
+import { JOBS_PATHS } from '@hotstepper/api/constants';
 import { fetchBackend, saveBlob } from '@hotstepper/core';
 import type { ServerConnection } from '@jupyterlab/services';
-import { JOBS_PATH } from './model';
 
 /** Downloads one stream of a job's log as a file. */
 export async function downloadLog(
@@ -9,10 +9,7 @@ export async function downloadLog(
   job: Pick<Job, 'id' | 'name'>,
   stream: JobLogStream
 ): Promise<void> {
-  const response = await fetchBackend(
-    `${JOBS_PATH}/${job.id}/log?stream=${stream}`,
-    serverSettings
-  );
+  const response = await fetchBackend(`${JOBS_PATHS.log(job.id)}?stream=${stream}`, serverSettings);
   const name = job.name.replace(/[^A-Za-z0-9._-]+/g, '_') || job.id;
   saveBlob(await response.blob(), `${name}-${job.id}.${stream}.log`);
 }

@@ -6,10 +6,10 @@
  * output. No DOM.
  */
 import type { Job, JobLogChunk, JobLogStream } from '@hotstepper/api';
+import { JOBS_PATHS } from '@hotstepper/api/constants';
 import { followEvents } from '@hotstepper/core';
 import type { ServerConnection } from '@jupyterlab/services';
 import { type ISignal, Signal } from '@lumino/signaling';
-import { JOBS_PATH } from './model';
 
 export interface ILogEntry {
   stream: JobLogStream;
@@ -169,7 +169,7 @@ export class JobLogModel {
       this._error = err.message;
       this._changed.emit();
     };
-    void followEvents(`${JOBS_PATH}/${this.jobId}/log`, {
+    void followEvents(JOBS_PATHS.log(this.jobId), {
       serverSettings: this.serverSettings,
       signal,
       minDelay: this._reconnectDelay,

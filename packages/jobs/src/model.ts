@@ -6,30 +6,17 @@
  * No DOM.
  */
 import type { Job, JobDeleted, JobList, JobStatus, JobSubmit, JobsInfo } from '@hotstepper/api';
+import { ACTIVE_JOB_STATUSES, JOBS_PATHS, JOB_STATUSES } from '@hotstepper/api/constants';
 import { followEvents, requestBackend } from '@hotstepper/core';
 import type { ServerConnection } from '@jupyterlab/services';
 import { Poll } from '@lumino/polling';
 import { type ISignal, Signal } from '@lumino/signaling';
 
-export const JOBS_PATH = 'api/v1/jobs';
-export const EVENTS_PATH = 'api/v1/jobs/events';
-
-export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'starting', 'running'];
-export const ALL_STATUSES: readonly JobStatus[] = [
-  'queued',
-  'starting',
-  'running',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'timed-out'
-];
-
 /** What the list shows: everything, the active jobs, or one status. */
 export type JobFilter = 'all' | 'active' | JobStatus;
 
 export function isActive(status: JobStatus): boolean {
-  return ACTIVE_STATUSES.includes(status);
+  return ACTIVE_JOB_STATUSES.includes(status);
 }
 
 export function matchesFilter(status: JobStatus, filter: JobFilter): boolean {
@@ -104,7 +91,7 @@ export class JobsModel {
 
   count(filter: JobFilter): number {
     const statuses =
-      filter === 'all' ? ALL_STATUSES : filter === 'active' ? ACTIVE_STATUSES : [filter];
+      filter === 'all' ? JOB_STATUSES : filter === 'active' ? ACTIVE_JOB_STATUSES : [filter];
     return statuses.reduce((sum, s) => sum + (this._counts[s] ?? 0), 0);
   }
 
@@ -162,30 +149,33 @@ export class JobsModel {
 
   /** A job from the loaded page, or fetched. */
   async get(id: string): Promise<Job> {
-    return this._jobs.find(j => j.id === id) ?? this._request<Job>(`${JOBS_PATH}/${id}`);
+    return this._jobs.find(j => j.id === id) ?? this._request<Job>(JOBS_PATHS.job(id));
   }
 
   async submit(spec: JobSubmit): Promise<Job> {
-    const job = await this._request<Job>(JOBS_PATH, { method: 'POST', body: JSON.stringify(spec) });
+    const job = await this._request<Job>(JOBS_PATHS.list, {
+      method: 'POST',
+      body: JSON.stringify(spec)
+    });
     this.applyJob(job);
     return job;
   }
 
   async cancel(id: string): Promise<Job> {
-    const job = await this._request<Job>(`${JOBS_PATH}/${id}/cancel`, { method: 'POST' });
+    const job = await this._request<Job>(JOBS_PATHS.cancel(id), { method: 'POST' });
     this.applyJob(job);
     return job;
   }
 
   /** A new job with the same spec. */
   async rerun(id: string): Promise<Job> {
-    const job = await this._request<Job>(`${JOBS_PATH}/${id}/rerun`, { method: 'POST' });
+    const job = await this._request<Job>(JOBS_PATHS.rerun(id), { method: 'POST' });
     this.applyJob(job);
     return job;
   }
 
   async remove(id: string): Promise<void> {
-    await this._request<unknown>(`${JOBS_PATH}/${id}`, { method: 'DELETE' });
+    await this._request<unknown>(JOBS_PATHS.job(id), { method: 'DELETE' });
     this.applyDeleted(id);
   }
 
@@ -300,12 +290,12 @@ export class JobsModel {
     const filter = this._filter;
     const params = new URLSearchParams({ limit: String(this._limit), offset: '0' });
     if (filter !== 'all') {
-      params.set('status', filter === 'active' ? ACTIVE_STATUSES.join(',') : filter);
+      params.set('status', filter === 'active' ? ACTIVE_JOB_STATUSES.join(',') : filter);
     }
     try {
       const [list, info] = await Promise.all([
-        this._request<JobList>(`${JOBS_PATH}?${params}`),
-        this._request<JobsInfo>(`${JOBS_PATH}/info`).catch(err => {
+        this._request<JobList>(`${JOBS_PATHS.list}?${params}`),
+        this._request<JobsInfo>(JOBS_PATHS.info).catch(err => {
           // The list is still worth showing; the form says the info is missing.
           console.warn('@hotstepper/jobs: the jobs info could not be loaded', err);
           return this._info;
@@ -359,7 +349,7 @@ export class JobsModel {
       // Whatever happened while the stream was down is in the list, not in the events.
       void this._poll.refresh();
     };
-    void followEvents(EVENTS_PATH, {
+    void followEvents(JOBS_PATHS.events, {
       serverSettings: this.serverSettings,
       signal,
       minDelay: this._reconnectDelay,

@@ -1,10 +1,11 @@
 import type { Job } from '@hotstepper/api';
+import { JOB_STATUSES } from '@hotstepper/api/constants';
 import { ErrorView, LoadingView, ModelPanel, StaleNote } from '@hotstepper/core';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { addIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 import { filterLabel, formatAge, formatJobDuration } from '../format';
-import { ACTIVE_STATUSES, ALL_STATUSES, type JobFilter, type JobsModel, isActive } from '../model';
+import { type JobFilter, type JobsModel, isActive } from '../model';
 import { QuotaBar } from './QuotaBar';
 import { StatusBadge } from './StatusBadge';
 import { useNow } from './useNow';
@@ -21,7 +22,7 @@ export interface IJobsPanelProps {
 export const FILTERS: readonly JobFilter[] = [
   'all',
   'active',
-  ...ALL_STATUSES.filter(s => s !== 'starting')
+  ...JOB_STATUSES.filter(s => s !== 'starting')
 ];
 
 function JobRow({
@@ -66,7 +67,7 @@ function JobRow({
 }
 
 export function JobsPanelView({ model, trans, onOpen, onNew }: IJobsPanelProps): JSX.Element {
-  const anyActive = model.jobs.some(j => ACTIVE_STATUSES.includes(j.status));
+  const anyActive = model.jobs.some(j => isActive(j.status));
   const now = useNow(true, anyActive ? 1000 : 30_000);
   let body: React.ReactNode;
   if (model.loading && !model.jobs.length) {
