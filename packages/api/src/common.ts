@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { literals } from './literals';
 
 /** The body of every 4xx/5xx answer: fastify's own error shape. */
 export const ErrorResponse = Type.Object(
@@ -11,7 +12,7 @@ export const ErrorResponse = Type.Object(
 );
 export type ErrorResponse = Static<typeof ErrorResponse>;
 
-export const PlatformName = Type.Union([Type.Literal('local'), Type.Literal('kubernetes')]);
+export const PlatformName = literals('local', 'kubernetes');
 export type PlatformName = Static<typeof PlatformName>;
 
 /** `GET /` — the readiness probe jupyter-server-proxy waits for. */

@@ -1,4 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { PlatformName } from './common';
+import { FLARE_NAME_MAX_LENGTH, FLARE_NAME_PATTERN } from './constants';
+import { literals } from './literals';
 
 /** A TCP port one of the user's own processes listens on. */
 export const ListeningPort = Type.Object({
@@ -17,21 +20,18 @@ export const ListeningPorts = Type.Object(
 );
 export type ListeningPorts = Static<typeof ListeningPorts>;
 
-export const FlareProtection = Type.Union([
-  Type.Literal('none'),
-  Type.Literal('password'),
-  Type.Literal('secret-link')
-]);
+export const FlareProtection = literals('none', 'password', 'secret-link');
 export type FlareProtection = Static<typeof FlareProtection>;
-
-/** A DNS label: lowercase letters, digits and hyphens, 1–30 characters, no hyphen at either end. */
-export const FLARE_NAME_PATTERN = '^[a-z0-9]([a-z0-9-]{0,28}[a-z0-9])?$';
 
 /** `POST /flare/exposures` */
 export const ExposeRequest = Type.Object(
   {
     port: Type.Integer({ minimum: 1, maximum: 65535 }),
-    name: Type.String({ pattern: FLARE_NAME_PATTERN, minLength: 1, maxLength: 30 }),
+    name: Type.String({
+      pattern: FLARE_NAME_PATTERN,
+      minLength: 1,
+      maxLength: FLARE_NAME_MAX_LENGTH
+    }),
     protection: FlareProtection,
     password: Type.Optional(
       Type.String({ description: 'protection "password": at least the admin’s minimum length' })
@@ -79,7 +79,7 @@ export type ExposureList = Static<typeof ExposureList>;
 /** `GET /flare/info` — where exposures appear and the login-protected alternatives. */
 export const FlareInfo = Type.Object(
   {
-    platform: Type.Union([Type.Literal('local'), Type.Literal('kubernetes')]),
+    platform: PlatformName,
     /** e.g. "http://{name}.flare.localhost:8787/" or "https://{name}.flare.example.org/" */
     urlTemplate: Type.String(),
     passwordMinLength: Type.Integer({ minimum: 1 }),

@@ -7,6 +7,5 @@ export * from './common';
 export * from './usage';
 export * from './jobs';
 export * from './flare';
-
-/** Every route lives under this prefix on the backend. */
-export const API_PREFIX = '/api/v1';
+export * from './constants';
+export { literals } from './literals';

@@ -1,42 +1,17 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { CloneType, Type, type Static } from '@sinclair/typebox';
+import { ENV_NAME_PATTERN, JOB_NAME_MAX_LENGTH, JOB_STATUSES } from './constants';
+import { literals } from './literals';
 
 /** Every state a job can be in, whichever runner runs it. */
-export const JobStatus = Type.Union(
-  [
-    Type.Literal('queued'),
-    Type.Literal('starting'),
-    Type.Literal('running'),
-    Type.Literal('succeeded'),
-    Type.Literal('failed'),
-    Type.Literal('cancelled'),
-    Type.Literal('timed-out')
-  ],
-  { $id: 'JobStatus' }
-);
+export const JobStatus = CloneType(literals(...JOB_STATUSES), { $id: 'JobStatus' });
 export type JobStatus = Static<typeof JobStatus>;
 
-/** The statuses a job never leaves. */
-export const FINISHED_JOB_STATUSES: readonly JobStatus[] = [
-  'succeeded',
-  'failed',
-  'cancelled',
-  'timed-out'
-];
-
 /** What runs the jobs: this machine, a Slurm cluster, or Kubernetes Jobs in the user's namespace. */
-export const JobRunnerName = Type.Union([
-  Type.Literal('local'),
-  Type.Literal('slurm'),
-  Type.Literal('kubernetes')
-]);
+export const JobRunnerName = literals('local', 'slurm', 'kubernetes');
 export type JobRunnerName = Static<typeof JobRunnerName>;
 
 /** What to run: an argv command, a script file, or a notebook executed headless. */
-export const JobKind = Type.Union([
-  Type.Literal('command'),
-  Type.Literal('script'),
-  Type.Literal('notebook')
-]);
+export const JobKind = literals('command', 'script', 'notebook');
 export type JobKind = Static<typeof JobKind>;
 
 export const JobGpu = Type.Object(
@@ -63,7 +38,7 @@ export type JobResources = Static<typeof JobResources>;
 /** `POST /jobs/` — a new job. Paths are relative to the Jupyter server's root directory. */
 export const JobSubmit = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 100 }),
+    name: Type.String({ minLength: 1, maxLength: JOB_NAME_MAX_LENGTH }),
     kind: JobKind,
     command: Type.Optional(
       Type.Array(Type.String(), {
@@ -86,9 +61,7 @@ export const JobSubmit = Type.Object(
     cwd: Type.Optional(
       Type.String({ description: 'Working directory relative to the root; default: the file’s' })
     ),
-    env: Type.Optional(
-      Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String())
-    ),
+    env: Type.Optional(Type.Record(Type.String({ pattern: ENV_NAME_PATTERN }), Type.String())),
     preset: Type.Optional(Type.String({ minLength: 1, description: 'An admin preset’s name' })),
     resources: Type.Optional(Type.Partial(JobResources)),
     timeLimitSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -108,12 +81,7 @@ export const JobSubmit = Type.Object(
 export type JobSubmit = Static<typeof JobSubmit>;
 
 /** How a job's limits are held: by a cgroup, by rlimits, by the scheduler, or not at all. */
-export const LimitEnforcement = Type.Union([
-  Type.Literal('cgroup'),
-  Type.Literal('rlimit'),
-  Type.Literal('scheduler'),
-  Type.Literal('none')
-]);
+export const LimitEnforcement = literals('cgroup', 'rlimit', 'scheduler', 'none');
 export type LimitEnforcement = Static<typeof LimitEnforcement>;
 
 const Timestamp = Type.String({ format: 'date-time' });
@@ -190,15 +158,9 @@ const QuotaAmount = Type.Object({
 /** What the user's running jobs take against what they may take. */
 export const JobQuota = Type.Object(
   {
-    source: Type.Union(
-      [
-        Type.Literal('local'),
-        Type.Literal('resourcequota'),
-        Type.Literal('slurm'),
-        Type.Literal('none')
-      ],
-      { description: 'local: the admin’s quota on this machine; resourcequota: the namespace’s' }
-    ),
+    source: CloneType(literals('local', 'resourcequota', 'slurm', 'none'), {
+      description: 'local: the admin’s quota on this machine; resourcequota: the namespace’s'
+    }),
     cpu: QuotaAmount,
     memory: QuotaAmount,
     gpu: Type.Optional(QuotaAmount),
@@ -239,7 +201,7 @@ export const JobsInfo = Type.Object(
 );
 export type JobsInfo = Static<typeof JobsInfo>;
 
-export const JobLogStream = Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]);
+export const JobLogStream = literals('stdout', 'stderr');
 export type JobLogStream = Static<typeof JobLogStream>;
 
 /**

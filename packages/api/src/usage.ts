@@ -1,19 +1,12 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { CloneType, Type, type Static } from '@sinclair/typebox';
+import { literals } from './literals';
 
 /** Where a limit came from: the container's cgroup, KubeSpawner's env vars, or the whole host. */
-export const LimitSource = Type.Union([
-  Type.Literal('cgroup'),
-  Type.Literal('env'),
-  Type.Literal('host')
-]);
+export const LimitSource = literals('cgroup', 'env', 'host');
 export type LimitSource = Static<typeof LimitSource>;
 
 /** How usage was measured. */
-export const UsageSource = Type.Union([
-  Type.Literal('cgroup2'),
-  Type.Literal('cgroup1'),
-  Type.Literal('proc')
-]);
+export const UsageSource = literals('cgroup2', 'cgroup1', 'proc');
 export type UsageSource = Static<typeof UsageSource>;
 
 /** One GPU (or MIG instance) as nvidia-smi reports it. */
@@ -61,13 +54,10 @@ export const UsageSnapshot = Type.Object(
 );
 export type UsageSnapshot = Static<typeof UsageSnapshot>;
 
-export const HistoryRange = Type.Union(
-  [Type.Literal('hour'), Type.Literal('day'), Type.Literal('week'), Type.Literal('quarter')],
-  {
-    description:
-      'hour: raw samples; day: 5-minute rollups; week: 30-minute; quarter (90 days): 6-hour'
-  }
-);
+export const HistoryRange = CloneType(literals('hour', 'day', 'week', 'quarter'), {
+  description:
+    'hour: raw samples; day: 5-minute rollups; week: 30-minute; quarter (90 days): 6-hour'
+});
 export type HistoryRange = Static<typeof HistoryRange>;
 
 const nullable = (schema: ReturnType<typeof Type.Number>) => Type.Union([schema, Type.Null()]);
@@ -133,11 +123,7 @@ export type GpuAvailability = Static<typeof GpuAvailability>;
 
 export const GpuInventory = Type.Object(
   {
-    source: Type.Union([
-      Type.Literal('kubernetes'),
-      Type.Literal('nvidia-smi'),
-      Type.Literal('none')
-    ]),
+    source: literals('kubernetes', 'nvidia-smi', 'none'),
     models: Type.Array(GpuAvailability),
     /** Why the inventory is empty or partial, for a person to read. */
     reason: Type.Optional(Type.String()),
@@ -147,7 +133,7 @@ export const GpuInventory = Type.Object(
 );
 export type GpuInventory = Static<typeof GpuInventory>;
 
-export const CostBasis = Type.Union([Type.Literal('reserved'), Type.Literal('used')]);
+export const CostBasis = literals('reserved', 'used');
 export type CostBasis = Static<typeof CostBasis>;
 
 export const PriceTable = Type.Object({
@@ -187,14 +173,14 @@ export const UsageCost = Type.Object(
 );
 export type UsageCost = Static<typeof UsageCost>;
 
-export const IdleResource = Type.Union([Type.Literal('cpu'), Type.Literal('gpu')]);
+export const IdleResource = literals('cpu', 'gpu');
 export type IdleResource = Static<typeof IdleResource>;
 
 /** The idle clean-up as the platform applies it, and where this server stands. */
 export const IdleStatus = Type.Object(
   {
     enabled: Type.Boolean(),
-    enforce: Type.Union([Type.Literal('off'), Type.Literal('hub')]),
+    enforce: literals('off', 'hub'),
     /** GPU utilisation counts when the server reserved a GPU, else CPU cores. */
     resource: IdleResource,
     threshold: Type.Number({
@@ -210,7 +196,7 @@ export const IdleStatus = Type.Object(
     ),
     busiest: Type.Union([Type.Number(), Type.Null()]),
     /** Today's verdict so far, from the last 24 h. */
-    verdict: Type.Union([Type.Literal('idle'), Type.Literal('busy'), Type.Literal('unknown')]),
+    verdict: literals('idle', 'busy', 'unknown'),
     /** Consecutive idle days counted at the last daily check. */
     idleDays: Type.Integer({ minimum: 0 }),
     lastCheck: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),

@@ -45,22 +45,19 @@ function explain(status: number, body: string): string {
 /**
  * Calls the backend through the Jupyter server, with the app's own server
  * settings: the token and the XSRF header come from ServerConnection.
- * Resolves with the parsed JSON body; rejects with a BackendError.
+ * Resolves with the raw response of a 2xx answer (for CSV, logs, blobs);
+ * rejects with a BackendError in a person's words otherwise.
  */
-export async function requestBackend<T>(
+export async function fetchBackend(
   path: string,
   serverSettings: ServerConnection.ISettings = ServerConnection.makeSettings(),
   init: RequestInit = {}
-): Promise<T> {
-  const headers = new Headers(init.headers);
-  if (init.body !== undefined && !headers.has('Content-Type')) {
-    headers.set('Content-Type', 'application/json');
-  }
+): Promise<Response> {
   let response: Response;
   try {
     response = await ServerConnection.makeRequest(
       backendUrl(path, serverSettings),
-      { ...init, headers },
+      init,
       serverSettings
     );
   } catch (err) {
@@ -70,10 +67,24 @@ export async function requestBackend<T>(
   if (response.redirected && new URL(response.url).pathname.endsWith('/login')) {
     throw new BackendError(403, explain(403, ''));
   }
-  const body = await response.text();
   if (!response.ok) {
-    throw new BackendError(response.status, explain(response.status, body));
+    throw new BackendError(response.status, explain(response.status, await response.text()));
   }
+  return response;
+}
+
+/** Like fetchBackend, resolving with the parsed JSON body (a JSON `body` gets its header). */
+export async function requestBackend<T>(
+  path: string,
+  serverSettings: ServerConnection.ISettings = ServerConnection.makeSettings(),
+  init: RequestInit = {}
+): Promise<T> {
+  const headers = new Headers(init.headers);
+  if (init.body !== undefined && !headers.has('Content-Type')) {
+    headers.set('Content-Type', 'application/json');
+  }
+  const response = await fetchBackend(path, serverSettings, { ...init, headers });
+  const body = await response.text();
   try {
     return (body ? JSON.parse(body) : undefined) as T;
   } catch {
@@ -82,4 +93,22 @@ export async function requestBackend<T>(
       `The Hotstepper backend answered something that is not JSON`
     );
   }
+}
+
+/**
+ * Has the browser save `blob` as `filename`. Downloads go through fetchBackend
+ * and a Blob because a plain link would carry no token (and `?token=` in a URL
+ * ends up in the history and the logs).
+ */
+export function saveBlob(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  link.style.display = 'none';
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  // Revoked later: some browsers start the download after click() returns.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

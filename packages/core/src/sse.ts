@@ -8,6 +8,8 @@ export interface IEventStreamOptions {
   /** Resume after this event id (sent as Last-Event-ID). */
   lastEventId?: string;
   signal?: AbortSignal;
+  /** Called once the stream is open (the backend answered 2xx), before any event. */
+  onOpen?: () => void;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function streamEvents(
     }
     throw new BackendError(response.status, message);
   }
+  options.onOpen?.();
   const parser = createParser({
     onEvent: event => {
       if (event.id) {

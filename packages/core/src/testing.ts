@@ -1,6 +1,6 @@
 /**
  * Test helpers for the frontends' unit tests: a ServerConnection whose fetch answers by
- * route, and a wait on a model's signal. Kept out of the extension's index, so no bundle
+ * route (JSON, text or an event stream), and a wait on a model's signal. Kept out of the extension's index, so no bundle
  * carries them.
  */
 import { ServerConnection } from '@jupyterlab/services';
@@ -10,6 +10,35 @@ export interface IAnswer {
   body: unknown;
   /** Raw text instead of JSON, e.g. CSV. */
   text?: string;
+  /**
+   * An event stream instead: these chunks of `text/event-stream`, then the end
+   * of the stream. Needs the web streams on globalThis, which jsdom lacks:
+   * `Object.assign(globalThis, { ReadableStream, TextDecoderStream })` from `node:stream/web`.
+   */
+  events?: string[];
+}
+
+/** A 4xx/5xx answer with the backend's error body. */
+export function failing(status: number, message: string): IAnswer {
+  return { status, body: { statusCode: status, error: 'Error', message } };
+}
+
+/** A response whose body streams `chunks` (jsdom's Response cannot stream). */
+function streaming(chunks: string[]): Response {
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      chunks.forEach(c => controller.enqueue(encoder.encode(c)));
+      controller.close();
+    }
+  });
+  return {
+    ok: true,
+    status: 200,
+    redirected: false,
+    body,
+    text: async () => chunks.join('')
+  } as unknown as Response;
 }
 
 /**
@@ -49,6 +78,9 @@ export function settingsRouting(
           }),
           { status: 404 }
         );
+      }
+      if (answer.events && answer.status < 300) {
+        return streaming(answer.events);
       }
       // A 204 carries no body at all.
       const body = answer.status === 204 ? null : (answer.text ?? JSON.stringify(answer.body));

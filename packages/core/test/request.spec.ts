@@ -1,5 +1,5 @@
 import { ServerConnection } from '@jupyterlab/services';
-import { BackendError, backendUrl, requestBackend } from '../src/request';
+import { BackendError, backendUrl, fetchBackend, requestBackend, saveBlob } from '../src/request';
 
 /** Server settings whose fetch answers like the Jupyter server in front of the backend. */
 function settingsAnswering(
@@ -87,5 +87,62 @@ describe('requestBackend', () => {
     expect(backendUrl('api/v1/usage/now', settings)).toBe(
       'http://h/base/hotstepper/api/v1/usage/now'
     );
+  });
+});
+
+describe('fetchBackend', () => {
+  it('resolves with the raw response of a 2xx, e.g. CSV', async () => {
+    const calls: Request[] = [];
+    const response = await fetchBackend(
+      'api/v1/usage/cost.csv',
+      settingsAnswering(200, 'day,cost\n2026-11-25,1.5\n', calls, 'text/csv'),
+      { headers: { Accept: 'text/csv' } }
+    );
+    expect(await response.text()).toBe('day,cost\n2026-11-25,1.5\n');
+    expect(new URL(calls[0].url).pathname).toBe('/user/ada/hotstepper/api/v1/usage/cost.csv');
+    expect(calls[0].headers.get('Accept')).toBe('text/csv');
+  });
+
+  it('maps a failure like requestBackend does', async () => {
+    const err = await failure(
+      fetchBackend(
+        'api/v1/jobs/9/log',
+        settingsAnswering(404, '{"statusCode":404,"error":"x","message":"No job 9"}')
+      )
+    );
+    expect(err).toEqual(new BackendError(404, 'No job 9'));
+    const proxy = await failure(
+      fetchBackend('api/v1/x', settingsAnswering(502, '<html>bad gateway</html>', [], 'text/html'))
+    );
+    expect(proxy.message).toMatch(/did not start or did not answer \(HTTP 502\)/);
+  });
+});
+
+describe('saveBlob', () => {
+  it('has the browser download the blob under the given name, then frees it', () => {
+    jest.useFakeTimers();
+    const created: Blob[] = [];
+    const revoked: string[] = [];
+    Object.assign(URL, {
+      createObjectURL: (blob: Blob) => (created.push(blob), 'blob:http://localhost/1'),
+      revokeObjectURL: (url: string) => revoked.push(url)
+    });
+    const clicked: HTMLAnchorElement[] = [];
+    const click = jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (
+      this: HTMLAnchorElement
+    ) {
+      clicked.push(this);
+    });
+    const blob = new Blob(['a,b\n'], { type: 'text/csv' });
+    saveBlob(blob, 'usage.csv');
+    expect(created).toEqual([blob]);
+    expect(clicked).toHaveLength(1);
+    expect(clicked[0].download).toBe('usage.csv');
+    expect(clicked[0].href).toBe('blob:http://localhost/1');
+    expect(clicked[0].isConnected).toBe(false);
+    jest.runAllTimers();
+    expect(revoked).toEqual(['blob:http://localhost/1']);
+    click.mockRestore();
+    jest.useRealTimers();
   });
 });

@@ -1,3 +1,4 @@
+import { loadSettings } from '@hotstepper/core';
 import {
   ILayoutRestorer,
   type JupyterFrontEnd,
@@ -7,11 +8,12 @@ import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { addCommands } from './commands';
 import { FlarePanel } from './components/FlarePanel';
 import { FlareStatusItem } from './components/FlareStatus';
 import { EXPIRY_CHOICES } from './format';
 import { flareIcon } from './icons';
-import { DEFAULT_SETTINGS, FlareModel, type IFlareSettings } from './model';
+import { DEFAULT_SETTINGS, FlareModel } from './model';
 import { CommandIDs, IFlareModel } from './tokens';
 
 export { FlareModel } from './model';
@@ -19,17 +21,6 @@ export { CommandIDs, IFlareModel } from './tokens';
 
 const PANEL_PLUGIN_ID = '@hotstepper/flare:panel';
 const STATUS_PLUGIN_ID = '@hotstepper/flare:status-item';
-
-function readSettings(settings: ISettingRegistry.ISettings): IFlareSettings {
-  const get = <K extends keyof IFlareSettings>(key: K) =>
-    (settings.get(key).composite as IFlareSettings[K] | undefined) ?? DEFAULT_SETTINGS[key];
-  const expiry = get('defaultExpiry');
-  return {
-    refreshRate: get('refreshRate'),
-    defaultProtection: get('defaultProtection'),
-    defaultExpiry: EXPIRY_CHOICES.includes(expiry) ? expiry : DEFAULT_SETTINGS.defaultExpiry
-  };
-}
 
 function activatePanel(
   app: JupyterFrontEnd,
@@ -49,23 +40,7 @@ function activatePanel(
   app.shell.add(panel, 'right', { rank: 600 });
   restorer?.add(panel, 'hotstepper-flare-panel');
 
-  app.commands.addCommand(CommandIDs.open, {
-    label: trans.__('Open Flare Panel'),
-    caption: trans.__('Listening ports and the web apps exposed at public addresses'),
-    icon: args => (args.isPalette ? undefined : flareIcon),
-    execute: () => app.shell.activateById(panel.id)
-  });
-  app.commands.addCommand(CommandIDs.expose, {
-    label: args =>
-      typeof args.port === 'number'
-        ? trans.__('Expose Port %1…', args.port)
-        : trans.__('Expose a Web App…'),
-    caption: trans.__('Give a web app running here a public address'),
-    execute: args => {
-      app.shell.activateById(panel.id);
-      model.openForm(typeof args.port === 'number' ? args.port : undefined);
-    }
-  });
+  addCommands(app, { model, panel, trans });
   const category = trans.__('Hotstepper');
   palette?.addItem({ command: CommandIDs.open, category });
   palette?.addItem({ command: CommandIDs.expose, category });
@@ -79,14 +54,12 @@ function activatePanel(
     }
   });
 
-  // Not awaited: activation must not wait on the settings or the network.
-  settingRegistry
-    ?.load(PANEL_PLUGIN_ID)
-    .then(settings => {
-      model.settings = readSettings(settings);
-      settings.changed.connect(() => (model.settings = readSettings(settings)));
-    })
-    .catch(reason => console.error(`${PANEL_PLUGIN_ID}: settings could not be loaded`, reason));
+  loadSettings(settingRegistry, PANEL_PLUGIN_ID, DEFAULT_SETTINGS, settings => {
+    const known = EXPIRY_CHOICES.includes(settings.defaultExpiry);
+    model.settings = known
+      ? settings
+      : { ...settings, defaultExpiry: DEFAULT_SETTINGS.defaultExpiry };
+  });
   return model;
 }
 

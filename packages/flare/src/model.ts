@@ -7,9 +7,9 @@ import type {
   ListeningPort,
   ListeningPorts
 } from '@hotstepper/api';
-import { requestBackend } from '@hotstepper/core';
+import { FLARE_PATHS } from '@hotstepper/api/constants';
+import { type IResourceState, ResourcePolls, requestBackend } from '@hotstepper/core';
 import type { ServerConnection } from '@jupyterlab/services';
-import { Poll } from '@lumino/polling';
 import { type ISignal, Signal } from '@lumino/signaling';
 import type { ExpiryChoice } from './format';
 
@@ -28,13 +28,6 @@ export const DEFAULT_SETTINGS: IFlareSettings = {
   defaultExpiry: '8h'
 };
 
-/** One answer of the backend, or why there is none. */
-export interface IResourceState<T> {
-  data?: T;
-  error?: string;
-  loading: boolean;
-}
-
 export type ExpiredExposure = ExposureList['expired'][number];
 
 /** A listening port with the exposures that point at it. */
@@ -51,17 +44,14 @@ export interface IFlareModelOptions {
   storage?: Pick<Storage, 'getItem' | 'setItem'> | null;
 }
 
-/** Backoff tops out at five minutes while the backend is down. */
-const MAX_INTERVAL = 300_000;
 /** The admin's flare settings change only with a restart of the backend. */
 const INFO_INTERVAL = 300_000;
 const SEEN_KEY = '@hotstepper/flare:expired-seen';
 
-type Resource = 'ports' | 'exposures' | 'info';
-const PATHS: Record<Resource, string> = {
-  ports: 'api/v1/flare/ports',
-  exposures: 'api/v1/flare/exposures',
-  info: 'api/v1/flare/info'
+type Resources = {
+  ports: ListeningPorts;
+  exposures: ExposureList;
+  info: FlareInfo;
 };
 
 /**
@@ -74,17 +64,31 @@ export class FlareModel {
   constructor(options: IFlareModelOptions) {
     this._serverSettings = options.serverSettings;
     this._settings = { ...DEFAULT_SETTINGS, ...options.settings };
-    this._visible = options.visible ?? false;
     this._storage = options.storage ?? null;
     this._seen = new Set(this._readSeen());
-    for (const name of Object.keys(PATHS) as Resource[]) {
-      this._polls[name] = new Poll({
-        factory: () => this._fetch(name),
-        frequency: { interval: this._interval(name), backoff: true, max: MAX_INTERVAL },
-        name: `@hotstepper/flare:FlareModel#${name}`,
-        standby: () => (name !== 'ports' || this._visible ? 'when-hidden' : true)
-      });
-    }
+    const get =
+      <K extends keyof Resources>(key: K) =>
+      () =>
+        requestBackend<Resources[K]>(FLARE_PATHS[key], this._serverSettings);
+    const rate = this._settings.refreshRate;
+    this._polls = new ResourcePolls<Resources>(
+      {
+        // Only while the panel is shown: the status item needs none of it.
+        ports: { factory: get('ports'), interval: rate },
+        exposures: {
+          factory: async () => {
+            const list = await get('exposures')();
+            this._announceExpired(list.expired);
+            return list;
+          },
+          interval: rate,
+          standby: 'when-hidden'
+        },
+        info: { factory: get('info'), interval: INFO_INTERVAL, standby: 'when-hidden' }
+      },
+      { name: '@hotstepper/flare:FlareModel', visible: options.visible }
+    );
+    this._polls.changed.connect(() => this._changed.emit());
   }
 
   /** Emitted on every answer and every change of settings or form. */
@@ -98,21 +102,21 @@ export class FlareModel {
   }
 
   get ports(): IResourceState<ListeningPorts> {
-    return this._states.ports as IResourceState<ListeningPorts>;
+    return this._polls.state('ports');
   }
 
   get exposures(): IResourceState<ExposureList> {
-    return this._states.exposures as IResourceState<ExposureList>;
+    return this._polls.state('exposures');
   }
 
   get info(): IResourceState<FlareInfo> {
-    return this._states.info as IResourceState<FlareInfo>;
+    return this._polls.state('info');
   }
 
   /** The listening ports, each with its exposures (by the port's names and by port number). */
   get portRows(): IPortRow[] {
-    const exposures = this.exposures.data?.exposures ?? [];
-    return (this.ports.data?.ports ?? []).map(port => ({
+    const exposures = this.exposures.value?.exposures ?? [];
+    return (this.ports.value?.ports ?? []).map(port => ({
       ...port,
       exposed: exposures.filter(e => e.port === port.port || port.exposures.includes(e.name))
     }));
@@ -120,18 +124,18 @@ export class FlareModel {
 
   /** The names exposures have now: a new one must differ. */
   get takenNames(): string[] {
-    return (this.exposures.data?.exposures ?? []).map(e => e.name);
+    return (this.exposures.value?.exposures ?? []).map(e => e.name);
   }
 
   /** Exposures there are, and how many of them have nothing listening behind them. */
   get counts(): { exposures: number; noListener: number } {
-    const list = this.exposures.data?.exposures ?? [];
+    const list = this.exposures.value?.exposures ?? [];
     return { exposures: list.length, noListener: list.filter(e => !e.listening).length };
   }
 
   /** The login-protected addresses of a port under this Jupyter server, or none before info. */
   proxyLinks(port: number): { relative: string; absolute: string } | undefined {
-    const templates = this.info.data?.proxyTemplates;
+    const templates = this.info.value?.proxyTemplates;
     if (!templates) {
       return undefined;
     }
@@ -149,31 +153,19 @@ export class FlareModel {
     const changedRate = value.refreshRate !== this._settings.refreshRate;
     this._settings = value;
     if (changedRate) {
-      for (const name of ['ports', 'exposures'] as Resource[]) {
-        this._polls[name].frequency = {
-          interval: this._interval(name),
-          backoff: true,
-          max: MAX_INTERVAL
-        };
-      }
-      this.refresh();
+      this._polls.setInterval('ports', value.refreshRate);
+      this._polls.setInterval('exposures', value.refreshRate);
     }
     this._changed.emit();
   }
 
   get visible(): boolean {
-    return this._visible;
+    return this._polls.visible;
   }
 
   /** Set by the panel when it is shown or hidden: the ports are not polled while hidden. */
   set visible(value: boolean) {
-    if (value === this._visible) {
-      return;
-    }
-    this._visible = value;
-    if (value) {
-      void this._polls.ports.refresh();
-    }
+    this._polls.visible = value;
   }
 
   /** The port the expose form is open for; null while it is closed. */
@@ -191,7 +183,7 @@ export class FlareModel {
    * the form stays closed (the panel's empty state says how to get one).
    */
   openForm(port?: number): void {
-    const chosen = port ?? this._formPort ?? this.ports.data?.ports[0]?.port;
+    const chosen = port ?? this._formPort ?? this.ports.value?.ports[0]?.port;
     if (chosen === undefined) {
       return;
     }
@@ -207,7 +199,7 @@ export class FlareModel {
 
   /** Creates an exposure; rejects with the backend's BackendError (4xx: the message says why). */
   async expose(request: ExposeRequest): Promise<Exposure> {
-    const exposure = await requestBackend<Exposure>(PATHS.exposures, this._serverSettings, {
+    const exposure = await requestBackend<Exposure>(FLARE_PATHS.exposures, this._serverSettings, {
       method: 'POST',
       body: JSON.stringify(request)
     });
@@ -216,54 +208,24 @@ export class FlareModel {
   }
 
   async unexpose(name: string): Promise<void> {
-    await requestBackend<void>(
-      `${PATHS.exposures}/${encodeURIComponent(name)}`,
-      this._serverSettings,
-      { method: 'DELETE' }
-    );
+    await requestBackend<void>(FLARE_PATHS.exposure(name), this._serverSettings, {
+      method: 'DELETE'
+    });
     this.refresh();
   }
 
-  /** Asks again now rather than at the next tick. */
+  /** Asks again now rather than at the next tick (the ports only while the panel is shown). */
   refresh(): void {
-    for (const name of Object.keys(this._polls) as Resource[]) {
-      if (name !== 'ports' || this._visible) {
-        void this._polls[name].refresh();
-      }
-    }
+    this._polls.refresh();
   }
 
   get isDisposed(): boolean {
-    return this._polls.exposures.isDisposed;
+    return this._polls.isDisposed;
   }
 
   dispose(): void {
-    for (const poll of Object.values(this._polls)) {
-      poll.dispose();
-    }
+    this._polls.dispose();
     Signal.clearData(this);
-  }
-
-  private _interval(name: Resource): number {
-    return name === 'info' ? INFO_INTERVAL : this._settings.refreshRate;
-  }
-
-  private async _fetch(name: Resource): Promise<void> {
-    const state = this._states[name];
-    try {
-      const data = await requestBackend<unknown>(PATHS[name], this._serverSettings);
-      this._states[name] = { data, loading: false };
-      if (name === 'exposures') {
-        this._announceExpired((data as ExposureList).expired);
-      }
-    } catch (err) {
-      // The last answer stays, marked out of date by the error.
-      this._states[name] = { data: state.data, error: (err as Error).message, loading: false };
-      // Rethrow so the poll backs off while the backend is down.
-      throw err;
-    } finally {
-      this._changed.emit();
-    }
   }
 
   /** Each expiry is announced once, even across page loads: keyed by name and time. */
@@ -297,17 +259,11 @@ export class FlareModel {
 
   private readonly _serverSettings: ServerConnection.ISettings;
   private _settings: IFlareSettings;
-  private _visible: boolean;
   private readonly _storage: Pick<Storage, 'getItem' | 'setItem'> | null;
   private _seen: Set<string>;
   private _formPort: number | null = null;
   private _formGeneration = 0;
-  private readonly _states: Record<Resource, IResourceState<unknown>> = {
-    ports: { loading: true },
-    exposures: { loading: true },
-    info: { loading: true }
-  };
-  private readonly _polls = {} as Record<Resource, Poll<void, Error, 'standby'>>;
+  private readonly _polls: ResourcePolls<Resources>;
   private readonly _changed = new Signal<this, void>(this);
   private readonly _expired = new Signal<this, ExpiredExposure[]>(this);
 }

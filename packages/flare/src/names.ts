@@ -2,15 +2,13 @@
  * Exposure names: a DNS label, because the name becomes the host name of the
  * public URL. Pure functions, tested on their own.
  */
+import {
+  FLARE_NAME_MAX_LENGTH as NAME_MAX_LENGTH,
+  FLARE_NAME_PATTERN
+} from '@hotstepper/api/constants';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-/**
- * FLARE_NAME_PATTERN of @hotstepper/api, copied rather than imported: importing it would
- * bundle TypeBox into the extension. A unit test keeps the two equal.
- */
-export const NAME_PATTERN = '^[a-z0-9]([a-z0-9-]{0,28}[a-z0-9])?$';
-export const NAME_MAX_LENGTH = 30;
-const NAME_RE = new RegExp(NAME_PATTERN);
+const NAME_RE = new RegExp(FLARE_NAME_PATTERN);
 
 /** Interpreters and launchers: the app's name is what they run. */
 const LAUNCHERS = new Set([

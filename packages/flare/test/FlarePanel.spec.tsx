@@ -120,7 +120,7 @@ describe('FlarePanelView', () => {
     dispose = () => r.model.dispose();
     await act(async () => {
       fireEvent.click(screen.getByRole('button', { name: 'Unexpose dash' }));
-      await until(r.model.changed, () => r.model.exposures.data?.exposures.length === 0);
+      await until(r.model.changed, () => r.model.exposures.value?.exposures.length === 0);
     });
     expect(r.seen.filter(q => q.method === 'DELETE')).toHaveLength(1);
     expect(r.container.querySelector('.hs-FlareExposure')).toBeNull();
@@ -188,7 +188,7 @@ describe('FlarePanel', () => {
     expect(panel.id).toBe('hs-flare-panel');
     panel.hide();
     Widget.attach(panel, document.body);
-    await until(model.changed, () => !!model.exposures.data && !!model.info.data);
+    await until(model.changed, () => !!model.exposures.value && !!model.info.value);
     const askedForPorts = () =>
       seen.some(r => new URL(r.url).pathname === '/hotstepper/api/v1/flare/ports');
     expect(model.visible).toBe(false);
@@ -196,7 +196,7 @@ describe('FlarePanel', () => {
 
     await act(async () => {
       panel.show();
-      await until(model.changed, () => !!model.ports.data);
+      await until(model.changed, () => !!model.ports.value);
       panel.update();
       await panel.renderPromise;
     });

@@ -25,7 +25,7 @@ describe('FlareStatus', () => {
     const before = render(<FlareStatus model={model} trans={trans} />);
     expect(before.container.textContent).toBe('Expose');
     before.unmount();
-    await until(model.changed, () => !!model!.exposures.data);
+    await until(model.changed, () => !!model!.exposures.value);
     const { container } = render(<FlareStatus model={model} trans={trans} />);
     expect(container.textContent).toBe('Expose2');
     const item = container.querySelector('.hs-FlareStatus')!;

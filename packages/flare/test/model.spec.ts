@@ -31,7 +31,7 @@ describe('FlareModel', () => {
         )
       })
     });
-    await until(model.changed, () => !!model!.ports.data && !!model!.exposures.data);
+    await until(model.changed, () => !!model!.ports.value && !!model!.exposures.value);
     const rows = model.portRows;
     expect(rows.map(r => [r.port, r.exposed.map(e => e.name)])).toEqual([
       [8050, ['dash', 'dash-2']],
@@ -49,7 +49,7 @@ describe('FlareModel', () => {
       })
     });
     expect(model.proxyLinks(8050)).toBeUndefined();
-    await until(model.changed, () => !!model!.info.data);
+    await until(model.changed, () => !!model!.info.value);
     expect(model.proxyLinks(8050)).toEqual({
       relative: 'http://localhost:8888/proxy/8050/',
       absolute: 'http://localhost:8888/proxy/absolute/8050/'
@@ -68,11 +68,11 @@ describe('FlareModel', () => {
         seen
       )
     });
-    await until(model.changed, () => !!model!.exposures.data && !!model!.info.data);
+    await until(model.changed, () => !!model!.exposures.value && !!model!.info.value);
     const paths = () => seen.map(r => new URL(r.url).pathname);
     expect(paths()).not.toContain('/hotstepper/api/v1/flare/ports');
     model.visible = true;
-    await until(model.changed, () => !!model!.ports.data);
+    await until(model.changed, () => !!model!.ports.value);
     expect(paths()).toContain('/hotstepper/api/v1/flare/ports');
   });
 
@@ -104,7 +104,7 @@ describe('FlareModel', () => {
     const again: string[][] = [];
     model = new FlareModel({ serverSettings: settingsRouting(routes), storage });
     model.expired.connect((_, list) => again.push(list.map(e => e.name)));
-    await until(model.changed, () => !!model!.exposures.data);
+    await until(model.changed, () => !!model!.exposures.value);
     expect(again).toEqual([]);
 
     // The same name expiring again later is news.
@@ -153,7 +153,7 @@ describe('FlareModel', () => {
         'api/v1/flare/exposures': ok(exposures([]))
       })
     });
-    await until(model.changed, () => !!model!.ports.data);
+    await until(model.changed, () => !!model!.ports.value);
     model.openForm();
     expect(model.formPort).toBeNull();
     model.openForm(8050);
@@ -161,7 +161,7 @@ describe('FlareModel', () => {
     model.closeForm();
     list = ports([8501, 'streamlit run a.py'], [8050, 'python app.py']);
     model.refresh();
-    await until(model.changed, () => model!.ports.data?.ports.length === 2);
+    await until(model.changed, () => model!.ports.value?.ports.length === 2);
     const generation = model.formGeneration;
     model.openForm();
     expect(model.formPort).toBe(8501);
@@ -179,11 +179,11 @@ describe('FlareModel', () => {
             : ok(exposures([exposure({ name: 'dash', port: 8050 })]))
       })
     });
-    await until(model.changed, () => !!model!.exposures.data);
+    await until(model.changed, () => !!model!.exposures.value);
     failing = true;
     model.refresh();
     await until(model.changed, () => !!model!.exposures.error);
     expect(model.exposures.error).toBe('The flare gateway stopped');
-    expect(model.exposures.data?.exposures).toHaveLength(1);
+    expect(model.exposures.value?.exposures).toHaveLength(1);
   });
 });

@@ -1,18 +1,17 @@
-import { FLARE_NAME_PATTERN } from '@hotstepper/api';
+import { FLARE_NAME_PATTERN } from '@hotstepper/api/constants';
 import { nullTranslator } from '@jupyterlab/translation';
-import {
-  nameFromCommand,
-  NAME_PATTERN,
-  sanitizeName,
-  suggestName,
-  validateName
-} from '../src/names';
+import { nameFromCommand, sanitizeName, suggestName, validateName } from '../src/names';
 
 const trans = nullTranslator.load('hotstepper');
 
 describe('exposure names', () => {
-  it('follow the wire contract’s pattern', () => {
-    expect(NAME_PATTERN).toBe(FLARE_NAME_PATTERN);
+  it('are DNS labels of 1–30 lowercase letters, digits and hyphens, no hyphen at either end', () => {
+    for (const name of ['a', '0', 'my-app-2', 'a--b', 'x'.repeat(30)]) {
+      expect(validateName(name, trans)).toBeUndefined();
+    }
+    for (const name of ['', 'x'.repeat(31), '-a', 'a-', 'My-app', 'my_app', 'my.app', 'ü']) {
+      expect(validateName(name, trans)).toBeDefined();
+    }
   });
 
   it('are suggested from the command line', () => {

@@ -1,14 +1,15 @@
 /**
  * One job followed live: its latest state and its log, stdout and stderr interleaved in the
  * order they arrive. Follows `GET api/v1/jobs/:id/log` (events `log`, `status`, `end`),
- * reconnecting with Last-Event-ID ("<stdout offset>:<stderr offset>") until `end`, and drops
- * any byte it already has, so a resumed stream neither loses nor repeats output. No DOM.
+ * reconnecting with Last-Event-ID (the last chunk's "<stdout offset>:<stderr offset>") until
+ * `end`, and drops any byte it already has, so a resumed stream neither loses nor repeats
+ * output. No DOM.
  */
 import type { Job, JobLogChunk, JobLogStream } from '@hotstepper/api';
-import { BackendError, streamEvents } from '@hotstepper/core';
+import { JOBS_PATHS } from '@hotstepper/api/constants';
+import { followEvents } from '@hotstepper/core';
 import type { ServerConnection } from '@jupyterlab/services';
 import { type ISignal, Signal } from '@lumino/signaling';
-import { JOBS_PATH } from './model';
 
 export interface ILogEntry {
   stream: JobLogStream;
@@ -36,7 +37,7 @@ export class JobLogModel {
     this._reconnectDelay = options.reconnectDelay ?? 1000;
     this._maxChars = options.maxChars ?? 2_000_000;
     if (options.follow !== false) {
-      void this._follow(this._controller.signal);
+      this._follow(this._controller.signal);
     }
   }
 
@@ -94,6 +95,8 @@ export class JobLogModel {
         this.job = JSON.parse(event.data) as Job;
       } else if (event.event === 'end') {
         this._ended = true;
+        // Every byte has arrived: nothing to reconnect for.
+        this._controller.abort();
         this._changed.emit();
       }
     } catch (err) {
@@ -160,40 +163,28 @@ export class JobLogModel {
     }
   }
 
-  private async _follow(signal: AbortSignal): Promise<void> {
-    const min = this._reconnectDelay;
-    let delay = min;
-    while (!signal.aborted && !this._ended) {
-      const started = Date.now();
-      try {
-        await streamEvents(`${JOBS_PATH}/${this.jobId}/log`, this.serverSettings, {
-          // Our own position, not the stream's last id: a chunk already shown is never asked for.
-          lastEventId: this._next.stdout || this._next.stderr ? this.position : undefined,
-          signal,
-          onEvent: e => this.handle(e)
-        });
+  /** Follows the log until its `end` event (which aborts the follow) or disposal. */
+  private _follow(signal: AbortSignal): void {
+    const failed = (err: Error) => {
+      this._error = err.message;
+      this._changed.emit();
+    };
+    void followEvents(JOBS_PATHS.log(this.jobId), {
+      serverSettings: this.serverSettings,
+      signal,
+      minDelay: this._reconnectDelay,
+      maxDelay: 30_000,
+      onEvent: e => this.handle(e),
+      onOpen: () => {
         if (this._error) {
           this._error = undefined;
           this._changed.emit();
         }
-      } catch (err) {
-        if (signal.aborted) {
-          return;
-        }
-        this._error = (err as Error).message;
-        this._changed.emit();
-        // A job that is gone will not come back.
-        if (err instanceof BackendError && err.status === 404) {
-          return;
-        }
-      }
-      if (this._ended || signal.aborted) {
-        return;
-      }
-      delay = Date.now() - started > 30_000 ? min : delay;
-      await new Promise(resolve => setTimeout(resolve, delay));
-      delay = Math.min(30_000, delay * 2);
-    }
+      },
+      onRetry: failed,
+      // A job that is gone will not come back.
+      onDrop: failed
+    });
   }
 
   private _job: Job | undefined;

@@ -1,35 +1,21 @@
 /**
  * The jobs list as the panel shows it: one page of jobs for the chosen filter, the counts per
  * status, and what the submit form needs (presets, limits, the quota). Kept live by the
- * backend's event stream (`GET api/v1/jobs/events`, reconnecting with Last-Event-ID); a Poll
- * that backs off and stands by while the page is hidden catches up when the stream is down.
- * No DOM.
+ * backend's event stream (`GET api/v1/jobs/events`, reconnecting with Last-Event-ID); polls
+ * that back off and stand by while the page is hidden catch up when the stream is down, and
+ * reconcile what events cannot say (the quota) while it is up. No DOM.
  */
 import type { Job, JobDeleted, JobList, JobStatus, JobSubmit, JobsInfo } from '@hotstepper/api';
-import { requestBackend, streamEvents } from '@hotstepper/core';
+import { ACTIVE_JOB_STATUSES, JOBS_PATHS, JOB_STATUSES } from '@hotstepper/api/constants';
+import { ResourcePolls, followEvents, requestBackend } from '@hotstepper/core';
 import type { ServerConnection } from '@jupyterlab/services';
-import { Poll } from '@lumino/polling';
 import { type ISignal, Signal } from '@lumino/signaling';
-
-export const JOBS_PATH = 'api/v1/jobs';
-export const EVENTS_PATH = 'api/v1/jobs/events';
-
-export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'starting', 'running'];
-export const ALL_STATUSES: readonly JobStatus[] = [
-  'queued',
-  'starting',
-  'running',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'timed-out'
-];
 
 /** What the list shows: everything, the active jobs, or one status. */
 export type JobFilter = 'all' | 'active' | JobStatus;
 
 export function isActive(status: JobStatus): boolean {
-  return ACTIVE_STATUSES.includes(status);
+  return ACTIVE_JOB_STATUSES.includes(status);
 }
 
 export function matchesFilter(status: JobStatus, filter: JobFilter): boolean {
@@ -54,6 +40,8 @@ export interface IJobsModelOptions {
   live?: boolean;
 }
 
+type Resources = { list: JobList; info: JobsInfo };
+
 /** Backoff tops out at five minutes while the backend is down. */
 const MAX_INTERVAL = 300_000;
 /** While the stream is up the poll only reconciles what events cannot say (the quota). */
@@ -69,15 +57,28 @@ export class JobsModel {
     this._limit = this._pageSize;
     this._pollInterval = options.pollInterval ?? 5000;
     this._reconnectDelay = options.reconnectDelay ?? 1000;
-    this._poll = new Poll<void, Error, 'stand-by'>({
-      factory: () => this._load(),
-      frequency: { interval: this._pollInterval, backoff: true, max: MAX_INTERVAL },
-      name: '@hotstepper/jobs:JobsModel#poll',
-      standby: 'when-hidden'
-    });
+    // Polled while the page is shown, whether the panel is or not: open job views and the
+    // submit form go by the list's events and the info.
+    this._polls = new ResourcePolls<Resources>(
+      {
+        list: {
+          factory: () => this._request<JobList>(`${JOBS_PATHS.list}?${this._query()}`),
+          interval: this._pollInterval,
+          standby: 'when-hidden'
+        },
+        // The quota changes as jobs start and end: asked for with the list.
+        info: {
+          factory: () => this._request<JobsInfo>(JOBS_PATHS.info),
+          interval: this._pollInterval,
+          standby: 'when-hidden'
+        }
+      },
+      { name: '@hotstepper/jobs:JobsModel' }
+    );
+    this._polls.changed.connect(this._onAnswer, this);
     if (options.live !== false) {
       this._controller = new AbortController();
-      void this._follow(this._controller.signal);
+      this._follow(this._controller.signal);
     }
   }
 
@@ -104,22 +105,23 @@ export class JobsModel {
 
   count(filter: JobFilter): number {
     const statuses =
-      filter === 'all' ? ALL_STATUSES : filter === 'active' ? ACTIVE_STATUSES : [filter];
+      filter === 'all' ? JOB_STATUSES : filter === 'active' ? ACTIVE_JOB_STATUSES : [filter];
     return statuses.reduce((sum, s) => sum + (this._counts[s] ?? 0), 0);
   }
 
+  /** Presets, defaults, limits and the quota; the last known while the backend fails. */
   get info(): JobsInfo | undefined {
-    return this._info;
+    return this._polls.state('info').value;
   }
 
-  /** True until the first list has arrived (or failed). */
+  /** True until the list and the info have first answered (or failed). */
   get loading(): boolean {
-    return this._loading;
+    return this._polls.state('list').loading || this._polls.state('info').loading;
   }
 
   /** Why the list could not be loaded, in the backend's words; undefined when it could. */
   get error(): string | undefined {
-    return this._error;
+    return this._polls.state('list').error;
   }
 
   /** Whether the event stream is followed (the list is then live; the poll only reconciles). */
@@ -143,9 +145,7 @@ export class JobsModel {
     this._limit = this._pageSize;
     // The old filter's jobs are not this one's: show loading, not stale rows.
     this._jobs = [];
-    this._loading = true;
-    this._changed.emit();
-    void this.refresh();
+    this._polls.reset('list');
   }
 
   /** Loads one more page. */
@@ -156,36 +156,40 @@ export class JobsModel {
 
   /** Asks for the list now rather than at the next tick; resolves when it has arrived. */
   async refresh(): Promise<void> {
-    await this._poll.refresh();
-    await this._poll.tick;
+    const answered = this._polls.answered('list');
+    this._polls.refresh();
+    await answered;
   }
 
   /** A job from the loaded page, or fetched. */
   async get(id: string): Promise<Job> {
-    return this._jobs.find(j => j.id === id) ?? this._request<Job>(`${JOBS_PATH}/${id}`);
+    return this._jobs.find(j => j.id === id) ?? this._request<Job>(JOBS_PATHS.job(id));
   }
 
   async submit(spec: JobSubmit): Promise<Job> {
-    const job = await this._request<Job>(JOBS_PATH, { method: 'POST', body: JSON.stringify(spec) });
+    const job = await this._request<Job>(JOBS_PATHS.list, {
+      method: 'POST',
+      body: JSON.stringify(spec)
+    });
     this.applyJob(job);
     return job;
   }
 
   async cancel(id: string): Promise<Job> {
-    const job = await this._request<Job>(`${JOBS_PATH}/${id}/cancel`, { method: 'POST' });
+    const job = await this._request<Job>(JOBS_PATHS.cancel(id), { method: 'POST' });
     this.applyJob(job);
     return job;
   }
 
   /** A new job with the same spec. */
   async rerun(id: string): Promise<Job> {
-    const job = await this._request<Job>(`${JOBS_PATH}/${id}/rerun`, { method: 'POST' });
+    const job = await this._request<Job>(JOBS_PATHS.rerun(id), { method: 'POST' });
     this.applyJob(job);
     return job;
   }
 
   async remove(id: string): Promise<void> {
-    await this._request<unknown>(`${JOBS_PATH}/${id}`, { method: 'DELETE' });
+    await this._request<unknown>(JOBS_PATHS.job(id), { method: 'DELETE' });
     this.applyDeleted(id);
   }
 
@@ -258,6 +262,12 @@ export class JobsModel {
     }
   }
 
+  /**
+   * Set by the panel. The list stays live while the panel is hidden: open job views and the
+   * submit form go by its events and its info.
+   */
+  visible = false;
+
   get isDisposed(): boolean {
     return this._isDisposed;
   }
@@ -269,7 +279,7 @@ export class JobsModel {
     this._isDisposed = true;
     this._controller?.abort();
     clearTimeout(this._settleTimer);
-    this._poll.dispose();
+    this._polls.dispose();
     Signal.clearData(this);
   }
 
@@ -284,52 +294,33 @@ export class JobsModel {
   private _settle(): void {
     clearTimeout(this._settleTimer);
     this._settleTimer = setTimeout(() => {
-      if (!this._isDisposed) {
-        void this._poll.refresh();
-      }
+      this._polls.refresh();
     }, SETTLE_MS);
   }
 
-  private async _load(): Promise<void> {
-    const filter = this._filter;
+  /** The list's query: the page asked for, and the statuses of the filter. */
+  private _query(): URLSearchParams {
     const params = new URLSearchParams({ limit: String(this._limit), offset: '0' });
-    if (filter !== 'all') {
-      params.set('status', filter === 'active' ? ACTIVE_STATUSES.join(',') : filter);
+    if (this._filter !== 'all') {
+      const active = ACTIVE_JOB_STATUSES.join(',');
+      params.set('status', this._filter === 'active' ? active : this._filter);
     }
-    try {
-      const [list, info] = await Promise.all([
-        this._request<JobList>(`${JOBS_PATH}?${params}`),
-        this._request<JobsInfo>(`${JOBS_PATH}/info`).catch(err => {
-          // The list is still worth showing; the form says the info is missing.
-          console.warn('@hotstepper/jobs: the jobs info could not be loaded', err);
-          return this._info;
-        })
-      ]);
-      if (this._isDisposed || filter !== this._filter) {
-        return;
-      }
+    return params;
+  }
+
+  private _onAnswer(_: unknown, key: keyof Resources): void {
+    const list = this._polls.state('list').value;
+    // A new list replaces what the events had built; a failure leaves it as it is.
+    if (key === 'list' && list && list !== this._list) {
+      this._list = list;
       this._jobs = [...list.jobs].sort(newestFirst);
       this._total = list.total;
       this._counts = { ...list.counts };
       for (const job of list.jobs) {
         this._known.set(job.id, job.status);
       }
-      this._info = info;
-      this._error = undefined;
-    } catch (err) {
-      if (filter === this._filter) {
-        this._error = (err as Error).message;
-      }
-      // Rethrow so the poll backs off while the backend is down.
-      throw err;
-    } finally {
-      if (filter === this._filter) {
-        this._loading = false;
-      }
-      if (!this._isDisposed) {
-        this._changed.emit();
-      }
     }
+    this._changed.emit();
   }
 
   private _setLive(live: boolean): void {
@@ -337,46 +328,36 @@ export class JobsModel {
       return;
     }
     this._live = live;
-    this._poll.frequency = {
-      interval: live ? LIVE_INTERVAL : this._pollInterval,
-      backoff: true,
-      max: MAX_INTERVAL
-    };
+    // Asks at once too: whatever happened while the stream was down is in the list only.
+    this._polls.setInterval('list', live ? LIVE_INTERVAL : this._pollInterval);
+    this._polls.setInterval('info', live ? LIVE_INTERVAL : this._pollInterval);
     this._changed.emit();
   }
 
-  /** Follows the event stream until disposed, reconnecting with backoff. */
-  private async _follow(signal: AbortSignal): Promise<void> {
-    const min = this._reconnectDelay;
-    let delay = min;
-    let lastEventId: string | undefined;
-    while (!signal.aborted) {
-      const started = Date.now();
-      // Counted as live from the attempt: a refused stream throws at once and polling resumes.
-      this._setLive(true);
-      try {
-        lastEventId = await streamEvents(EVENTS_PATH, this.serverSettings, {
-          lastEventId,
-          signal,
-          onEvent: e => this.handle(e)
-        });
-      } catch (err) {
-        if (signal.aborted) {
-          return;
+  /** Follows the event stream until disposed; the poll fills in while it is down. */
+  private _follow(signal: AbortSignal): void {
+    void followEvents(JOBS_PATHS.events, {
+      serverSettings: this.serverSettings,
+      signal,
+      minDelay: this._reconnectDelay,
+      maxDelay: MAX_INTERVAL,
+      onEvent: e => this.handle(e),
+      onOpen: () => {
+        // Reopened after the stream ended: catch up on what may have happened in between.
+        if (this._live) {
+          this._polls.refresh();
         }
+        this._setLive(true);
+      },
+      onRetry: (err, delay) => {
         console.warn(
           `@hotstepper/jobs: the jobs event stream failed; retrying in ${delay} ms`,
           err
         );
-      }
-      this._setLive(false);
-      // Whatever happened while the stream was down is in the list, not in the events.
-      void this._poll.refresh();
-      // A stream that stayed up a while was healthy: start the backoff afresh.
-      delay = Date.now() - started > 30_000 ? min : delay;
-      await new Promise(resolve => setTimeout(resolve, delay));
-      delay = Math.min(MAX_INTERVAL, delay * 2);
-    }
+        this._setLive(false);
+      },
+      onDrop: () => this._setLive(false)
+    });
   }
 
   private _filter: JobFilter;
@@ -389,14 +370,13 @@ export class JobsModel {
   private _counts: Record<string, number> = {};
   /** The last status seen of every job, so an event moves the counts. */
   private readonly _known = new Map<string, JobStatus>();
-  private _info: JobsInfo | undefined;
-  private _loading = true;
-  private _error: string | undefined;
+  /** The last list answered, so a failed poll does not undo the events applied since. */
+  private _list: JobList | undefined;
   private _live = false;
   private _isDisposed = false;
   private _settleTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly _controller: AbortController | undefined;
-  private readonly _poll: Poll<void, Error, 'stand-by'>;
+  private readonly _polls: ResourcePolls<Resources>;
   private readonly _changed = new Signal<this, void>(this);
   private readonly _jobChanged = new Signal<this, Job>(this);
   private readonly _deleted = new Signal<this, string>(this);

@@ -59,9 +59,9 @@ describe('QuotaBar', () => {
         quota={{ source: 'local', cpu: { used: 4, limit: 4 }, memory: { used: 0, limit: 8 * GIB } }}
       />
     );
-    expect(container.querySelector('.hs-Jobs-quota-cpu .hs-Jobs-quotaFill')?.className).toContain(
-      'hs-mod-full'
-    );
+    expect(
+      container.querySelector('.hs-Meter-cpu .hs-Meter-fill')?.getAttribute('data-level')
+    ).toBe('danger');
   });
 });
 

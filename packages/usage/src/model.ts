@@ -1,13 +1,28 @@
-import type { UsageSnapshot } from '@hotstepper/api';
-import { requestBackend } from '@hotstepper/core';
+import type {
+  GpuInventory,
+  HistoryRange,
+  IdleStatus,
+  KernelUsageList,
+  UsageCost,
+  UsageHistory,
+  UsageSnapshot
+} from '@hotstepper/api';
+import { USAGE_PATHS } from '@hotstepper/api/constants';
+import {
+  type IResourceState,
+  type IThresholds,
+  levelOf,
+  type MeterLevel,
+  requestBackend,
+  ResourcePolls
+} from '@hotstepper/core';
 import type { ServerConnection } from '@jupyterlab/services';
-import { PromiseDelegate } from '@lumino/coreutils';
-import { Poll } from '@lumino/polling';
 import { type ISignal, Signal } from '@lumino/signaling';
 
-/** How full a resource is, for colouring. */
-export type UsageLevel = 'ok' | 'warn' | 'danger';
+export type { IResourceState } from '@hotstepper/core';
+export type UsageLevel = MeterLevel;
 
+/** The status item's settings (schema/status-item.json). */
 export interface IUsageSettings {
   /** Milliseconds between polls. */
   refreshRate: number;
@@ -17,139 +32,410 @@ export interface IUsageSettings {
   dangerThreshold: number;
 }
 
+/** The status item's defaults (schema/status-item.json). */
 export const DEFAULT_SETTINGS: IUsageSettings = {
   refreshRate: 5000,
   warnThreshold: 0.7,
   dangerThreshold: 0.9
 };
 
-/** Backoff tops out at five minutes while the backend is down. */
-const MAX_INTERVAL = 300_000;
+/** The cards of the panel, in the order they are shown. */
+export const CARDS = ['now', 'history', 'kernels', 'gpus', 'cost', 'idle'] as const;
+export type CardName = (typeof CARDS)[number];
+
+/** The ranges the history card offers. */
+export const RANGES: readonly HistoryRange[] = ['hour', 'day', 'week'];
+
+/** The panel's settings (schema/panel.json). */
+export interface IUsagePanelSettings {
+  /** Milliseconds between polls of the current figures and the kernels. */
+  refreshRate: number;
+  /** Which cards show; a hidden card is not refreshed. */
+  cards: Record<CardName, boolean>;
+  warnThreshold: number;
+  dangerThreshold: number;
+  /** Whether to warn with a notification while the server counts down to its removal. */
+  idleNotifications: boolean;
+}
+
+export const DEFAULT_PANEL_SETTINGS: IUsagePanelSettings = {
+  refreshRate: 5000,
+  cards: { now: true, history: true, kernels: true, gpus: true, cost: true, idle: true },
+  warnThreshold: 0.7,
+  dangerThreshold: 0.9,
+  idleNotifications: true
+};
+
+/** What each endpoint answers. */
+export interface IResources extends Record<string, unknown> {
+  now: UsageSnapshot;
+  history: UsageHistory;
+  kernels: KernelUsageList;
+  gpus: GpuInventory;
+  cost: UsageCost;
+  idle: IdleStatus;
+}
+export type ResourceName = keyof IResources & string;
+
+/** A kernel with the notebook (or console) it belongs to. */
+export interface IKernelRow {
+  kernelId: string;
+  /** The session's path, or undefined when no session in this JupyterLab holds the kernel. */
+  path?: string;
+  memory: number;
+  cpu: number;
+}
+
+/** Where kernel ids are mapped to notebook paths: JupyterLab's session manager, or a test's stand-in. */
+export interface ISessionSource {
+  running(): Iterable<{ path: string; name?: string; kernel?: { id: string } | null }>;
+  readonly runningChanged?: ISignal<unknown, unknown>;
+}
+
+/** Fixed intervals for what changes slowly. */
+export const INTERVALS = {
+  history: 10_000,
+  gpus: 30_000,
+  idle: 60_000,
+  cost: 300_000
+} as const;
+
+export interface IUsageModelOptions {
+  serverSettings: ServerConnection.ISettings;
+  settings?: Partial<IUsagePanelSettings>;
+  /** The status item's settings; none without a status item. */
+  statusSettings?: IUsageSettings | null;
+  sessions?: ISessionSource;
+  /** Whether the panel starts out visible; it stands by (except idle) while not. */
+  visible?: boolean;
+  range?: HistoryRange;
+}
 
 /**
- * The notebook's usage as the status bar shows it: the latest snapshot or
- * the reason there is none, refreshed by a Poll that backs off on errors
- * and stands by while the page is hidden.
+ * The notebook's usage, for the status item and the usage panel: one poll
+ * per endpoint, each backing off while the backend fails and standing by
+ * while the page is hidden. The current figures are polled while the status
+ * item or the panel shows them; the idle status always (it drives the idle
+ * warning); the rest while the panel and its card are shown.
  */
 export class UsageModel {
-  constructor(
-    private readonly serverSettings: ServerConnection.ISettings,
-    settings: Partial<IUsageSettings> = {}
-  ) {
-    this._settings = { ...DEFAULT_SETTINGS, ...settings };
-    this._poll = new Poll<UsageSnapshot, Error, 'stand-by'>({
-      factory: () => this.fetch('api/v1/usage/now'),
-      frequency: { interval: this._settings.refreshRate, backoff: true, max: MAX_INTERVAL },
-      name: '@hotstepper/usage:UsageModel#poll',
-      standby: 'when-hidden'
+  constructor(options: IUsageModelOptions) {
+    this._serverSettings = options.serverSettings;
+    this._settings = { ...DEFAULT_PANEL_SETTINGS, ...options.settings };
+    this._statusSettings = options.statusSettings ?? null;
+    this._range = options.range ?? 'hour';
+    this._sessions = options.sessions;
+    this._sessions?.runningChanged?.connect(this._onSessions, this);
+
+    const get =
+      <T>(path: string) =>
+      () =>
+        requestBackend<T>(path, this._serverSettings);
+    const poll = <K extends ResourceName>(name: K, factory: () => Promise<IResources[K]>) => ({
+      factory,
+      interval: this._interval(name, options.visible ?? false),
+      standby: () => (this._needed(name) ? ('when-hidden' as const) : true)
     });
+    this._polls = new ResourcePolls<IResources>(
+      {
+        now: poll('now', get(USAGE_PATHS.now)),
+        history: poll('history', () =>
+          requestBackend<UsageHistory>(
+            `${USAGE_PATHS.history}?range=${encodeURIComponent(this._range)}`,
+            this._serverSettings
+          )
+        ),
+        kernels: poll('kernels', get(USAGE_PATHS.kernels)),
+        gpus: poll('gpus', get(USAGE_PATHS.gpus)),
+        cost: poll('cost', get(USAGE_PATHS.cost)),
+        idle: poll('idle', get(USAGE_PATHS.idle))
+      },
+      { name: '@hotstepper/usage:UsageModel', visible: options.visible }
+    );
+    this._polls.changed.connect(this._onPolled, this);
   }
 
+  /** Emitted whenever any state, the range, the settings or the sessions change. */
   get changed(): ISignal<this, void> {
     return this._changed;
   }
 
-  get snapshot(): UsageSnapshot | undefined {
-    return this._snapshot;
+  /** Emitted after each successful idle answer (the idle warning listens). */
+  get idleChanged(): ISignal<this, IdleStatus> {
+    return this._idleChanged;
   }
 
-  /** Why there is no current figure, or undefined when there is one. */
-  get error(): string | undefined {
-    return this._error;
+  get now(): IResourceState<UsageSnapshot> {
+    return this._polls.state('now');
+  }
+  get history(): IResourceState<UsageHistory> {
+    return this._polls.state('history');
+  }
+  get kernels(): IResourceState<KernelUsageList> {
+    return this._polls.state('kernels');
+  }
+  get gpus(): IResourceState<GpuInventory> {
+    return this._polls.state('gpus');
+  }
+  get cost(): IResourceState<UsageCost> {
+    return this._polls.state('cost');
+  }
+  get idle(): IResourceState<IdleStatus> {
+    return this._polls.state('idle');
   }
 
-  get settings(): IUsageSettings {
+  state<K extends ResourceName>(name: K): IResourceState<IResources[K]> {
+    return this._polls.state(name);
+  }
+
+  get serverSettings(): ServerConnection.ISettings {
+    return this._serverSettings;
+  }
+
+  /** Fraction of the CPU limit in use now. */
+  get cpuFraction(): number | undefined {
+    const s = this.now.value;
+    return s ? s.cpu.used / s.cpu.limit : undefined;
+  }
+
+  /** Fraction of the memory limit in use now. */
+  get memoryFraction(): number | undefined {
+    const s = this.now.value;
+    return s ? s.memory.used / s.memory.limit : undefined;
+  }
+
+  /** The history card's range. */
+  get range(): HistoryRange {
+    return this._range;
+  }
+
+  set range(value: HistoryRange) {
+    if (value === this._range) {
+      return;
+    }
+    this._range = value;
+    // The old range's points are not this range's: show loading, not stale data.
+    this._polls.reset('history');
+  }
+
+  get visible(): boolean {
+    return this._polls.visible;
+  }
+
+  /** Set by the panel when it is shown or hidden: a hidden panel does not poll. */
+  set visible(value: boolean) {
+    this._polls.visible = value;
+    this._updateIntervals();
+  }
+
+  /** The panel's settings. */
+  get settings(): IUsagePanelSettings {
     return this._settings;
   }
 
-  set settings(value: IUsageSettings) {
-    const changedRate = value.refreshRate !== this._settings.refreshRate;
+  set settings(value: IUsagePanelSettings) {
+    const before = this._settings;
     this._settings = value;
-    if (changedRate) {
-      this._poll.frequency = { interval: value.refreshRate, backoff: true, max: MAX_INTERVAL };
-      // Otherwise the new rate waits for the tick already scheduled at the old one.
-      void this._poll.refresh();
+    this._updateIntervals();
+    for (const name of Object.keys(CARD_OF).concat('now') as ResourceName[]) {
+      // A card switched back on should not wait for the tick already scheduled.
+      if (this._needed(name) && !this._needed(name, before)) {
+        this._polls.refresh(name);
+      }
     }
     this._changed.emit();
   }
 
-  /** Fraction of the CPU limit in use. */
-  get cpuFraction(): number | undefined {
-    const s = this._snapshot;
-    return s ? s.cpu.used / s.cpu.limit : undefined;
+  get statusSettings(): IUsageSettings | null {
+    return this._statusSettings;
   }
 
-  /** Fraction of the memory limit in use. */
-  get memoryFraction(): number | undefined {
-    const s = this._snapshot;
-    return s ? s.memory.used / s.memory.limit : undefined;
-  }
-
-  level(fraction: number | undefined): UsageLevel {
-    if (fraction === undefined) {
-      return 'ok';
+  /** Set by the status item: the current figures are then polled at its rate too. */
+  set statusSettings(value: IUsageSettings | null) {
+    const before = this._needed('now');
+    this._statusSettings = value;
+    this._updateIntervals();
+    if (this._needed('now') && !before) {
+      this._polls.refresh('now');
     }
-    return fraction >= this._settings.dangerThreshold
-      ? 'danger'
-      : fraction >= this._settings.warnThreshold
-        ? 'warn'
-        : 'ok';
+    this._changed.emit();
   }
 
-  /** Resolves once the first answer (figures or an error) has arrived. */
-  get ready(): Promise<void> {
-    return this._firstAnswer.promise;
+  /**
+   * The thresholds both views colour by: the status item's where set there
+   * (not its default), else the panel's.
+   */
+  get thresholds(): IThresholds {
+    const pick = (key: keyof IThresholds) => {
+      const own = this._statusSettings?.[key];
+      return own !== undefined && own !== DEFAULT_SETTINGS[key] ? own : this._settings[key];
+    };
+    return { warnThreshold: pick('warnThreshold'), dangerThreshold: pick('dangerThreshold') };
+  }
+
+  /** Colour level of a fraction of a limit, by the thresholds (inclusive). */
+  level(fraction: number | undefined | null): MeterLevel {
+    return levelOf(fraction, this.thresholds);
+  }
+
+  /** Whether a card is switched on in the settings (missing means on). */
+  isCardShown(card: CardName): boolean {
+    return this._settings.cards[card] !== false;
+  }
+
+  /** Kernels with their notebook paths, largest memory first; ties by path. */
+  get kernelRows(): IKernelRow[] {
+    const list = this.kernels.value;
+    if (!list) {
+      return [];
+    }
+    const paths = new Map<string, string>();
+    for (const session of this._sessions?.running() ?? []) {
+      if (session.kernel?.id) {
+        paths.set(session.kernel.id, session.path || session.name || '');
+      }
+    }
+    return list.kernels
+      .map(k => ({
+        kernelId: k.kernelId,
+        path: paths.get(k.kernelId),
+        memory: k.memory,
+        cpu: k.cpu
+      }))
+      .sort(
+        (a, b) => b.memory - a.memory || (a.path ?? a.kernelId).localeCompare(b.path ?? b.kernelId)
+      );
+  }
+
+  /**
+   * Whether the notebook has GPUs at all, as far as is known: the inventory
+   * found some, or the snapshot reports the notebook's own. Undefined while
+   * neither has answered.
+   */
+  get hasGpus(): boolean | undefined {
+    const own = this.now.value?.gpus?.length ?? 0;
+    if (own > 0) {
+      return true;
+    }
+    const inventory = this.gpus.value;
+    if (inventory) {
+      return inventory.source !== 'none';
+    }
+    return undefined;
+  }
+
+  /** Asks every needed endpoint (or one) now rather than at its next tick. */
+  refresh(name?: ResourceName): void {
+    this._polls.refresh(name);
   }
 
   /**
    * Asks the backend to take a reading now rather than at its next interval.
    * A failure leaves the figures as they were: the poll reports outages.
    */
-  async refresh(): Promise<void> {
+  async sample(): Promise<void> {
     try {
-      this._snapshot = await requestBackend<UsageSnapshot>(
-        'api/v1/usage/sample',
-        this.serverSettings,
-        {
-          method: 'POST'
-        }
+      const snapshot = await requestBackend<UsageSnapshot>(
+        USAGE_PATHS.sample,
+        this._serverSettings,
+        { method: 'POST' }
       );
-      this._error = undefined;
-      this._changed.emit();
+      if (!this.isDisposed) {
+        this._polls.set('now', snapshot);
+      }
     } catch (err) {
       console.warn('@hotstepper/usage: a fresh reading failed', err);
     }
   }
 
+  /** Resolves after the named endpoint's next answer (for tests and commands). */
+  answered(name: ResourceName): Promise<void> {
+    return this._polls.answered(name);
+  }
+
   get isDisposed(): boolean {
-    return this._poll.isDisposed;
+    return this._polls.isDisposed;
   }
 
   dispose(): void {
-    this._poll.dispose();
+    if (this.isDisposed) {
+      return;
+    }
+    this._polls.dispose();
     Signal.clearData(this);
   }
 
-  private async fetch(path: string, init?: RequestInit): Promise<UsageSnapshot> {
-    try {
-      this._snapshot = await requestBackend<UsageSnapshot>(path, this.serverSettings, init);
-      this._error = undefined;
-      return this._snapshot;
-    } catch (err) {
-      this._snapshot = undefined;
-      this._error = (err as Error).message;
-      // Rethrow so the poll backs off while the backend is down.
-      throw err;
-    } finally {
-      this._firstAnswer.resolve();
+  private _needed(name: ResourceName, settings = this._settings): boolean {
+    const shown = (card: CardName) => settings.cards[card] !== false;
+    if (name === 'idle' && settings.idleNotifications) {
+      // Drives the idle warning even while the panel is closed.
+      return true;
+    }
+    if (name === 'now' && this._statusSettings) {
+      return true;
+    }
+    if (!this._polls.visible) {
+      return false;
+    }
+    if (name === 'now') {
+      // The kernels' bars and the GPU card read the snapshot too.
+      return CARDS.some(c => c !== 'cost' && c !== 'idle' && shown(c));
+    }
+    const card = CARD_OF[name];
+    return card ? shown(card) : true;
+  }
+
+  private _interval(name: ResourceName, visible = this._polls.visible): number {
+    const { refreshRate } = this._settings;
+    switch (name) {
+      case 'now':
+        // The faster of the status item's rate and, while it is shown, the panel's.
+        return Math.min(
+          this._statusSettings?.refreshRate ?? Infinity,
+          visible || !this._statusSettings ? refreshRate : Infinity
+        );
+      case 'kernels':
+        return refreshRate;
+      default:
+        return Math.max(refreshRate, INTERVALS[name as keyof typeof INTERVALS]);
+    }
+  }
+
+  private _updateIntervals(): void {
+    for (const name of Object.keys(CARD_OF).concat('now') as ResourceName[]) {
+      this._polls.setInterval(name, this._interval(name));
+    }
+  }
+
+  private _onPolled(_: unknown, name: keyof IResources): void {
+    const state = this._polls.state(name);
+    if (name === 'idle' && state.value && !state.error && !state.loading) {
+      this._idleChanged.emit(state.value as IdleStatus);
+    }
+    this._changed.emit();
+  }
+
+  private _onSessions(): void {
+    if (this.kernels.value) {
       this._changed.emit();
     }
   }
 
-  private _settings: IUsageSettings;
-  private _snapshot: UsageSnapshot | undefined;
-  private _error: string | undefined;
-  private readonly _poll: Poll<UsageSnapshot, Error, 'stand-by'>;
+  private readonly _serverSettings: ServerConnection.ISettings;
+  private readonly _sessions?: ISessionSource;
+  private _settings: IUsagePanelSettings;
+  private _statusSettings: IUsageSettings | null;
+  private _range: HistoryRange;
+  private readonly _polls: ResourcePolls<IResources>;
   private readonly _changed = new Signal<this, void>(this);
-  private readonly _firstAnswer = new PromiseDelegate<void>();
+  private readonly _idleChanged = new Signal<this, IdleStatus>(this);
 }
+
+/** The card each endpoint feeds (the snapshot feeds several). */
+const CARD_OF: Partial<Record<ResourceName, CardName>> = {
+  history: 'history',
+  kernels: 'kernels',
+  gpus: 'gpus',
+  cost: 'cost',
+  idle: 'idle'
+};

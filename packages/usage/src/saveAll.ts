@@ -5,7 +5,8 @@
  * and, on each such event, saves and reports back with
  * `POST api/v1/usage/idle/saved`.
  */
-import { requestBackend, streamEvents } from '@hotstepper/core';
+import { USAGE_PATHS } from '@hotstepper/api/constants';
+import { followEvents, requestBackend } from '@hotstepper/core';
 import type { ServerConnection } from '@jupyterlab/services';
 
 export interface ISaveAllRequest {
@@ -25,15 +26,12 @@ export interface ISaveAllListenerOptions {
   save: (request: ISaveAllRequest) => Promise<ISaveResult>;
   /** Told after each save-all, e.g. to show a notification. */
   onSaved?: (request: ISaveAllRequest, result: ISaveResult) => void;
-  /** Milliseconds before reconnecting after a failure; doubles up to `maxDelay`. */
+  /** Milliseconds before reconnecting after a failure; doubles up to `maxDelay` (5 minutes). */
   minDelay?: number;
   maxDelay?: number;
 }
 
-export const EVENTS_PATH = 'api/v1/usage/events';
-export const SAVED_PATH = 'api/v1/usage/idle/saved';
-
-/** Follows the usage event stream while started, reconnecting with backoff. */
+/** Follows the usage event stream while started (followEvents reconnects with backoff). */
 export class SaveAllListener {
   constructor(private readonly options: ISaveAllListenerOptions) {}
 
@@ -45,8 +43,21 @@ export class SaveAllListener {
     if (this._controller) {
       return;
     }
-    this._controller = new AbortController();
-    void this._run(this._controller.signal);
+    const controller = new AbortController();
+    this._controller = controller;
+    void followEvents(USAGE_PATHS.events, {
+      serverSettings: this.options.serverSettings,
+      signal: controller.signal,
+      minDelay: this.options.minDelay ?? 1000,
+      maxDelay: this.options.maxDelay ?? 300_000,
+      onEvent: e => void this.handle(e),
+      onDrop: error => {
+        console.warn('@hotstepper/usage: the usage event stream was refused', error);
+        if (this._controller === controller) {
+          this._controller = undefined;
+        }
+      }
+    });
   }
 
   stop(): void {
@@ -67,40 +78,11 @@ export class SaveAllListener {
     }
     const result = await this.options.save(request);
     try {
-      await requestBackend(SAVED_PATH, this.options.serverSettings, { method: 'POST' });
+      await requestBackend(USAGE_PATHS.idleSaved, this.options.serverSettings, { method: 'POST' });
     } catch (err) {
       console.warn('@hotstepper/usage: could not report the save to the backend', err);
     }
     this.options.onSaved?.(request, result);
-  }
-
-  private async _run(signal: AbortSignal): Promise<void> {
-    const min = this.options.minDelay ?? 1000;
-    const max = this.options.maxDelay ?? 300_000;
-    let delay = min;
-    let lastEventId: string | undefined;
-    while (!signal.aborted) {
-      const started = Date.now();
-      try {
-        lastEventId = await streamEvents(EVENTS_PATH, this.options.serverSettings, {
-          lastEventId,
-          signal,
-          onEvent: e => void this.handle(e)
-        });
-      } catch (err) {
-        if (signal.aborted) {
-          return;
-        }
-        console.warn(
-          `@hotstepper/usage: the usage event stream failed; retrying in ${delay} ms`,
-          err
-        );
-      }
-      // A stream that stayed up a while was healthy: start the backoff afresh.
-      delay = Date.now() - started > max ? min : delay;
-      await new Promise(resolve => setTimeout(resolve, delay));
-      delay = Math.min(max, delay * 2);
-    }
   }
 
   private _controller: AbortController | undefined;

@@ -2,7 +2,7 @@ import { nullTranslator } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import { act } from '@testing-library/react';
 import { UsagePanel } from '../src/components/UsagePanel';
-import { UsagePanelModel } from '../src/panelModel';
+import { UsageModel } from '../src/model';
 import { cost, history, idle, inventory, kernels, snapshotWithGpus } from './fixtures';
 import { settingsRouting, until } from './helpers';
 
@@ -19,7 +19,7 @@ const ok = (body: unknown) => ({ status: 200, body });
 describe('UsagePanel', () => {
   it('polls and renders only while shown (the idle status is polled all the same)', async () => {
     const seen: Request[] = [];
-    const model = new UsagePanelModel({
+    const model = new UsageModel({
       serverSettings: settingsRouting(
         {
           'api/v1/usage/now': ok(snapshotWithGpus()),
@@ -37,7 +37,7 @@ describe('UsagePanel', () => {
     expect(panel.title.caption).toBe('Usage');
     panel.hide();
     Widget.attach(panel, document.body);
-    await until(model.changed, () => model.idle.data !== undefined);
+    await until(model.changed, () => model.idle.value !== undefined);
     await act(async () => {
       panel.update();
       await panel.renderPromise;

@@ -2,14 +2,17 @@ import { nullTranslator } from '@jupyterlab/translation';
 import { render, screen } from '@testing-library/react';
 import React from 'react';
 import { UsageStatus } from '../src/components/UsageStatus';
-import { UsageModel } from '../src/model';
+import { DEFAULT_SETTINGS, UsageModel } from '../src/model';
 import { settingsAnswering, snapshot } from './helpers';
 
 const trans = nullTranslator.load('hotstepper');
 
 async function modelWith(status: number, body: unknown): Promise<UsageModel> {
-  const model = new UsageModel(settingsAnswering([{ status, body }]));
-  await model.ready;
+  const model = new UsageModel({
+    serverSettings: settingsAnswering([{ status, body }]),
+    statusSettings: DEFAULT_SETTINGS
+  });
+  await model.answered('now');
   return model;
 }
 

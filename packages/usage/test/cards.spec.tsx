@@ -10,7 +10,7 @@ import { IdleCard } from '../src/components/IdleCard';
 import { KernelsCard } from '../src/components/KernelsCard';
 import { NowCard } from '../src/components/NowCard';
 import { UsagePanelView } from '../src/components/UsagePanel';
-import { type ISessionSource, type ResourceName, UsagePanelModel } from '../src/panelModel';
+import { type ISessionSource, type ResourceName, UsageModel } from '../src/model';
 import {
   A40,
   COUNTING_DOWN,
@@ -59,7 +59,7 @@ function routes(overrides: Record<string, IAnswer> = {}): Record<string, IAnswer
   };
 }
 
-const models: UsagePanelModel[] = [];
+const models: UsageModel[] = [];
 afterEach(() => models.splice(0).forEach(m => m.dispose()));
 
 /** A visible model once the named endpoints have answered. */
@@ -67,8 +67,8 @@ async function loaded(
   answers: Record<string, IAnswer>,
   names: ResourceName[] = ['now', 'history', 'kernels', 'gpus', 'cost', 'idle'],
   sessions?: ISessionSource
-): Promise<UsagePanelModel> {
-  const model = new UsagePanelModel({
+): Promise<UsageModel> {
+  const model = new UsageModel({
     serverSettings: settingsRouting(answers),
     visible: true,
     sessions
@@ -109,7 +109,7 @@ describe('GpuCard', () => {
   });
 
   it('is not there while it is not yet known whether there are GPUs', () => {
-    const model = new UsagePanelModel({ serverSettings: settingsRouting(routes()) });
+    const model = new UsageModel({ serverSettings: settingsRouting(routes()) });
     models.push(model);
     const { container } = render(<GpuCard model={model} trans={trans} />);
     expect(container.innerHTML).toBe('');
@@ -290,7 +290,7 @@ describe('NowCard', () => {
   });
 
   it('shows loading first, then the error when there is no answer', async () => {
-    const model = new UsagePanelModel({
+    const model = new UsageModel({
       serverSettings: settingsRouting(
         routes({
           'api/v1/usage/now': {
@@ -355,7 +355,7 @@ describe('HistoryCard', () => {
     expect(document.activeElement).toBe(buttons[2]);
     fireEvent.click(buttons[2]);
     expect(model.range).toBe('week');
-    await until(model.changed, () => model.history.data?.range === 'week');
+    await until(model.changed, () => model.history.value?.range === 'week');
     rerender(<HistoryCard model={model} trans={trans} />);
     expect(screen.getByTestId('history-gpu')).toBeTruthy();
     expect(screen.getByTestId('history-gpuMemory')).toBeTruthy();

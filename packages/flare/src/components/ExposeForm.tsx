@@ -31,8 +31,8 @@ function protectionHelp(protection: FlareProtection, trans: TranslationBundle): 
  * refusal is shown in place without losing the input; on success, the URL to share.
  */
 export function ExposeForm({ model, trans, port: initialPort }: IExposeFormProps): JSX.Element {
-  const ports = model.ports.data?.ports ?? [];
-  const info = model.info.data;
+  const ports = model.ports.value?.ports ?? [];
+  const info = model.info.value;
   const commandOf = (p: number) => ports.find(row => row.port === p)?.command ?? '';
   const [port, setPort] = useState(initialPort);
   const [name, setName] = useState(() =>
@@ -52,18 +52,21 @@ export function ExposeForm({ model, trans, port: initialPort }: IExposeFormProps
 
   if (result) {
     return (
-      <section className="hs-FlareForm hs-FlareForm-done" aria-labelledby="hs-FlareForm-title">
-        <h3 className="hs-FlareSection-title" id="hs-FlareForm-title">
+      <section
+        className="hs-Panel-section hs-FlareForm hs-FlareForm-done"
+        aria-labelledby="hs-FlareForm-title"
+      >
+        <h3 className="hs-Panel-cardTitle" id="hs-FlareForm-title">
           {trans.__('Port %1 is exposed as "%2"', result.port, result.name)}
         </h3>
         <ExposureUrl exposure={result} trans={trans} />
         {result.username && (
-          <p className="hs-FlareForm-note">
+          <p className="hs-Panel-note hs-FlareForm-note">
             {trans.__('User name: %1 (and the password you chose)', result.username)}
           </p>
         )}
         {result.protection === 'secret-link' && (
-          <p className="hs-FlareForm-note">
+          <p className="hs-Panel-note hs-FlareForm-note">
             {trans.__('The address is the key: share it only with those who may open the app.')}
           </p>
         )}
@@ -136,12 +139,12 @@ export function ExposeForm({ model, trans, port: initialPort }: IExposeFormProps
 
   return (
     <form
-      className="hs-FlareForm"
+      className="hs-Panel-section hs-FlareForm"
       aria-labelledby="hs-FlareForm-title"
       onSubmit={event => void submit(event)}
       noValidate
     >
-      <h3 className="hs-FlareSection-title" id="hs-FlareForm-title">
+      <h3 className="hs-Panel-cardTitle" id="hs-FlareForm-title">
         {trans.__('Expose a port')}
       </h3>
       <label className="hs-FlareForm-field">
@@ -185,7 +188,7 @@ export function ExposeForm({ model, trans, port: initialPort }: IExposeFormProps
       </label>
       <p
         id="hs-FlareForm-name-help"
-        className={showNameError ? 'hs-FlareForm-error' : 'hs-FlareForm-help'}
+        className={showNameError ? 'hs-FlareForm-error' : 'hs-Panel-note hs-FlareForm-help'}
         role={showNameError ? 'alert' : undefined}
       >
         {showNameError ||
@@ -214,7 +217,7 @@ export function ExposeForm({ model, trans, port: initialPort }: IExposeFormProps
                 : trans.__('Secret link')}
           </label>
         ))}
-        <p className="hs-FlareForm-help">{protectionHelp(protection, trans)}</p>
+        <p className="hs-Panel-note hs-FlareForm-help">{protectionHelp(protection, trans)}</p>
         {protection === 'password' && (
           <>
             <div className="hs-FlareForm-password">
@@ -245,7 +248,9 @@ export function ExposeForm({ model, trans, port: initialPort }: IExposeFormProps
             </div>
             <p
               id="hs-FlareForm-password-help"
-              className={showPasswordError ? 'hs-FlareForm-error' : 'hs-FlareForm-help'}
+              className={
+                showPasswordError ? 'hs-FlareForm-error' : 'hs-Panel-note hs-FlareForm-help'
+              }
               role={showPasswordError ? 'alert' : undefined}
             >
               {showPasswordError || trans.__('At least %1 characters.', minLength)}

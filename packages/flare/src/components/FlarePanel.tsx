@@ -1,6 +1,6 @@
-import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
+import { ModelPanel } from '@hotstepper/core';
+import { Dialog, showDialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import type { Message } from '@lumino/messaging';
 import React from 'react';
 import type { FlareModel } from '../model';
 import { ExposeForm } from './ExposeForm';
@@ -17,12 +17,12 @@ export interface IFlarePanelViewProps {
 export function FlarePanelView(props: IFlarePanelViewProps): JSX.Element {
   const { model, trans } = props;
   const sectionProps: ISectionProps = { ...props, now: props.now ?? Date.now() };
-  const unavailable = model.info.data?.unavailable;
+  const unavailable = model.info.value?.unavailable;
   const formPort = model.formPort;
   return (
-    <div className="hs-FlarePanel-content">
-      <h2 className="hs-FlarePanel-title">{trans.__('Flare')}</h2>
-      <p className="hs-FlarePanel-intro">
+    <div className="hs-Panel-content">
+      <h2 className="hs-Panel-title">{trans.__('Flare')}</h2>
+      <p className="hs-Panel-note hs-FlarePanel-intro">
         {trans.__(
           'Share a web app running here — Dash, Streamlit, Shiny, FastAPI… — at a public address.'
         )}
@@ -42,43 +42,23 @@ export function FlarePanelView(props: IFlarePanelViewProps): JSX.Element {
 }
 
 /**
- * The sidebar widget. Tells the model when it is shown or hidden, so the ports are polled
- * only while someone looks, and re-renders on each change.
+ * The sidebar widget; the ports are polled only while it is shown. The model is shared with
+ * the status item (through IFlareModel), so the panel does not dispose it.
  */
-export class FlarePanel extends ReactWidget {
+export class FlarePanel extends ModelPanel<FlareModel> {
   constructor(
-    readonly model: FlareModel,
+    model: FlareModel,
     private readonly trans: TranslationBundle
   ) {
-    super();
+    super(model, { ownsModel: false });
     this.id = 'hs-flare-panel';
+    this.addClass('hs-Panel');
     this.addClass('hs-FlarePanel');
     this.title.caption = trans.__('Flare: expose a web app');
-    model.changed.connect(() => this.update(), this);
   }
 
   protected render(): JSX.Element {
     return <FlarePanelView model={this.model} trans={this.trans} confirm={this._confirm} />;
-  }
-
-  protected onAfterShow(msg: Message): void {
-    super.onAfterShow(msg);
-    this.model.visible = true;
-  }
-
-  protected onAfterHide(msg: Message): void {
-    super.onAfterHide(msg);
-    this.model.visible = false;
-  }
-
-  protected onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    this.model.visible = this.isVisible;
-  }
-
-  protected onBeforeDetach(msg: Message): void {
-    this.model.visible = false;
-    super.onBeforeDetach(msg);
   }
 
   private _confirm = async (title: string, body: string, accept: string): Promise<boolean> => {

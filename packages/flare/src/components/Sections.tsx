@@ -1,8 +1,9 @@
 import type { Exposure } from '@hotstepper/api';
+import { ErrorView, type IResourceState, LoadingView, StaleNote } from '@hotstepper/core';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useState } from 'react';
 import { formatExpiry, formatTraffic, protectionLabel, shortenCommand } from '../format';
-import type { FlareModel, IResourceState } from '../model';
+import type { FlareModel } from '../model';
 import { ExposureUrl } from './ExposureUrl';
 
 export interface ISectionProps {
@@ -14,43 +15,34 @@ export interface ISectionProps {
   now: number;
 }
 
-/** Loading, a failure with the backend's message, or an out-of-date note above `children`. */
+/** Loading, a failure with the backend's message, or a note that what is shown is out of date. */
 function StateNote<T>(props: {
   state: IResourceState<T>;
   trans: TranslationBundle;
 }): JSX.Element | null {
   const { state, trans } = props;
-  if (state.error) {
-    return (
-      <p className="hs-FlareSection-error" role="alert">
-        {state.data === undefined
-          ? trans.__('Could not load: %1', state.error)
-          : trans.__('Not up to date: %1', state.error)}
-      </p>
+  if (state.value === undefined) {
+    return state.error ? (
+      <ErrorView message={trans.__('Could not load: %1', state.error)} trans={trans} />
+    ) : (
+      <LoadingView trans={trans} />
     );
   }
-  if (state.data === undefined) {
-    return (
-      <p className="hs-FlareSection-note" role="status">
-        {trans.__('Loading…')}
-      </p>
-    );
-  }
-  return null;
+  return <StaleNote error={state.error} updatedAt={state.updatedAt} trans={trans} />;
 }
 
 /** The ports the user's processes listen on, each with "Expose…" and the login-protected links. */
 export function PortsSection({ model, trans }: ISectionProps): JSX.Element {
   const rows = model.portRows;
-  const unavailable = model.info.data?.unavailable;
+  const unavailable = model.info.value?.unavailable;
   return (
-    <section className="hs-FlareSection hs-FlarePorts" aria-labelledby="hs-FlarePorts-title">
-      <h3 className="hs-FlareSection-title" id="hs-FlarePorts-title">
+    <section className="hs-Panel-section hs-FlarePorts" aria-labelledby="hs-FlarePorts-title">
+      <h3 className="hs-Panel-cardTitle" id="hs-FlarePorts-title">
         {trans.__('Listening ports')}
       </h3>
       <StateNote state={model.ports} trans={trans} />
-      {model.ports.data && rows.length === 0 && (
-        <p className="hs-FlareSection-empty">
+      {model.ports.value !== undefined && rows.length === 0 && (
+        <p className="hs-Panel-note hs-FlareSection-empty">
           {trans.__('Start a web app — e.g. ')}
           <code>python -m http.server 8000</code>
           {trans.__(' in a terminal — and its port appears here.')}
@@ -79,12 +71,12 @@ export function PortsSection({ model, trans }: ISectionProps): JSX.Element {
                   {shortenCommand(row.command)}
                 </code>
                 {row.exposed.length > 0 && (
-                  <p className="hs-FlarePort-exposed">
+                  <p className="hs-Panel-note hs-FlarePort-exposed">
                     {trans.__('Exposed as %1', row.exposed.map(e => e.name).join(', '))}
                   </p>
                 )}
                 {links && (
-                  <p className="hs-FlarePort-proxy">
+                  <p className="hs-Panel-note hs-FlarePort-proxy">
                     {trans.__('With your Jupyter login: ')}
                     <a href={links.relative} target="_blank" rel="noopener noreferrer">
                       {trans.__('proxy/%1/', row.port)}
@@ -157,7 +149,7 @@ function ExposureItem(props: ISectionProps & { exposure: Exposure }): JSX.Elemen
         </button>
       </div>
       <ExposureUrl exposure={exposure} trans={trans} />
-      <p className="hs-FlareExposure-meta">
+      <p className="hs-Panel-note hs-FlareExposure-meta">
         {[
           trans.__('Port %1', exposure.port),
           exposure.username ? trans.__('user name "%1"', exposure.username) : undefined,
@@ -166,7 +158,9 @@ function ExposureItem(props: ISectionProps & { exposure: Exposure }): JSX.Elemen
           .filter(Boolean)
           .join(' · ')}
       </p>
-      <p className="hs-FlareExposure-traffic">{formatTraffic(exposure, trans, now)}</p>
+      <p className="hs-Panel-note hs-FlareExposure-traffic">
+        {formatTraffic(exposure, trans, now)}
+      </p>
       {error && (
         <p className="hs-FlareSection-error" role="alert">
           {error}
@@ -179,18 +173,18 @@ function ExposureItem(props: ISectionProps & { exposure: Exposure }): JSX.Elemen
 /** The exposures there are, including those whose app has stopped ("no listener"). */
 export function ExposuresSection(props: ISectionProps): JSX.Element {
   const { model, trans } = props;
-  const exposures = model.exposures.data?.exposures ?? [];
+  const exposures = model.exposures.value?.exposures ?? [];
   return (
     <section
-      className="hs-FlareSection hs-FlareExposures"
+      className="hs-Panel-section hs-FlareExposures"
       aria-labelledby="hs-FlareExposures-title"
     >
-      <h3 className="hs-FlareSection-title" id="hs-FlareExposures-title">
+      <h3 className="hs-Panel-cardTitle" id="hs-FlareExposures-title">
         {trans.__('Exposures')}
       </h3>
       <StateNote state={model.exposures} trans={trans} />
-      {model.exposures.data && exposures.length === 0 && (
-        <p className="hs-FlareSection-empty">
+      {model.exposures.value !== undefined && exposures.length === 0 && (
+        <p className="hs-Panel-note hs-FlareSection-empty">
           {trans.__(
             'Nothing is exposed. Choose "Expose…" beside a listening port to get a public address for it.'
           )}

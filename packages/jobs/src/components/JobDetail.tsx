@@ -1,5 +1,5 @@
 import type { Job, JobLogStream } from '@hotstepper/api';
-import { formatMoney } from '@hotstepper/core';
+import { ErrorView, LoadingView, formatMoney } from '@hotstepper/core';
 import { ReactWidget } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useLayoutEffect, useRef, useState } from 'react';
@@ -129,13 +129,9 @@ export function JobDetailView(props: IJobDetailProps): JSX.Element {
     return (
       <div className="hs-Jobs-detail">
         {model.error ? (
-          <p className="hs-Jobs-error" role="alert">
-            {trans.__('Could not load the job: %1', model.error)}
-          </p>
+          <ErrorView message={trans.__('Could not load the job: %1', model.error)} />
         ) : (
-          <p className="hs-Jobs-loading" role="status">
-            {trans.__('Loading the job…')}
-          </p>
+          <LoadingView label={trans.__('Loading the job…')} />
         )}
       </div>
     );
@@ -189,11 +185,7 @@ export function JobDetailView(props: IJobDetailProps): JSX.Element {
           )}
         </div>
       </header>
-      {actionError && (
-        <p className="hs-Jobs-error" role="alert">
-          {actionError}
-        </p>
-      )}
+      {actionError && <ErrorView message={actionError} />}
       {job.reason && <p className="hs-Jobs-reason">{job.reason}</p>}
       {failure && (
         <p className="hs-Jobs-failure" role="alert">
@@ -278,6 +270,7 @@ export function JobDetailView(props: IJobDetailProps): JSX.Element {
 export class JobDetail extends ReactWidget {
   constructor(private readonly props: IJobDetailProps) {
     super();
+    this.addClass('hs-Panel');
     this.addClass('hs-Jobs-detailWidget');
     props.model.changed.connect(this._onChange, this);
     this._onChange();

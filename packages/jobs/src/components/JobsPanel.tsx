@@ -1,10 +1,11 @@
 import type { Job } from '@hotstepper/api';
-import { ReactWidget } from '@jupyterlab/apputils';
+import { JOB_STATUSES } from '@hotstepper/api/constants';
+import { ErrorView, LoadingView, ModelPanel, StaleNote } from '@hotstepper/core';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { addIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 import { filterLabel, formatAge, formatJobDuration } from '../format';
-import { ACTIVE_STATUSES, ALL_STATUSES, type JobFilter, type JobsModel, isActive } from '../model';
+import { type JobFilter, type JobsModel, isActive } from '../model';
 import { QuotaBar } from './QuotaBar';
 import { StatusBadge } from './StatusBadge';
 import { useNow } from './useNow';
@@ -21,7 +22,7 @@ export interface IJobsPanelProps {
 export const FILTERS: readonly JobFilter[] = [
   'all',
   'active',
-  ...ALL_STATUSES.filter(s => s !== 'starting')
+  ...JOB_STATUSES.filter(s => s !== 'starting')
 ];
 
 function JobRow({
@@ -47,7 +48,7 @@ function JobRow({
           <span className="hs-Jobs-itemName">{job.name}</span>
           <StatusBadge status={job.status} trans={trans} />
         </span>
-        <span className="hs-Jobs-itemMeta">
+        <span className="hs-Panel-note hs-Jobs-itemMeta">
           <span className="hs-Jobs-itemRunner">{job.runner}</span>
           <span className="hs-Jobs-itemAge" title={new Date(job.createdAt).toLocaleString()}>
             {formatAge(job.createdAt, now)}
@@ -66,23 +67,18 @@ function JobRow({
 }
 
 export function JobsPanelView({ model, trans, onOpen, onNew }: IJobsPanelProps): JSX.Element {
-  const anyActive = model.jobs.some(j => ACTIVE_STATUSES.includes(j.status));
+  const anyActive = model.jobs.some(j => isActive(j.status));
   const now = useNow(true, anyActive ? 1000 : 30_000);
   let body: React.ReactNode;
   if (model.loading && !model.jobs.length) {
-    body = (
-      <p className="hs-Jobs-loading" role="status">
-        {trans.__('Loading jobs…')}
-      </p>
-    );
+    body = <LoadingView label={trans.__('Loading jobs…')} trans={trans} />;
   } else if (model.error && !model.jobs.length) {
     body = (
-      <div className="hs-Jobs-error" role="alert">
-        <p>{trans.__('Could not load the jobs: %1', model.error)}</p>
-        <button className="jp-mod-styled jp-mod-reject" onClick={() => void model.refresh()}>
-          {trans.__('Retry')}
-        </button>
-      </div>
+      <ErrorView
+        message={trans.__('Could not load the jobs: %1', model.error)}
+        onRetry={() => void model.refresh()}
+        trans={trans}
+      />
     );
   } else if (!model.jobs.length) {
     body =
@@ -100,11 +96,7 @@ export function JobsPanelView({ model, trans, onOpen, onNew }: IJobsPanelProps):
   } else {
     body = (
       <>
-        {model.error && (
-          <p className="hs-Jobs-stale" role="alert">
-            {trans.__('Not up to date: %1', model.error)}
-          </p>
-        )}
+        <StaleNote error={model.error} trans={trans} />
         <ul className="hs-Jobs-list" aria-label={trans.__('Jobs, newest first')}>
           {model.jobs.map(job => (
             <JobRow key={job.id} job={job} trans={trans} now={now} onOpen={onOpen} />
@@ -119,9 +111,9 @@ export function JobsPanelView({ model, trans, onOpen, onNew }: IJobsPanelProps):
     );
   }
   return (
-    <div className="hs-Jobs-content">
-      <header className="hs-Jobs-header">
-        <h2 className="hs-Jobs-title">{trans.__('Jobs')}</h2>
+    <div className="hs-Panel-content">
+      <header className="hs-Panel-header">
+        <h2 className="hs-Panel-title">{trans.__('Jobs')}</h2>
         <button
           className="jp-mod-styled jp-mod-accept hs-Jobs-new"
           onClick={onNew}
@@ -151,29 +143,17 @@ export function JobsPanelView({ model, trans, onOpen, onNew }: IJobsPanelProps):
   );
 }
 
-/** The left-sidebar widget; re-renders on each change of the model. */
-export class JobsPanel extends ReactWidget {
+/** The left-sidebar widget. */
+export class JobsPanel extends ModelPanel<JobsModel> {
   constructor(private readonly props: IJobsPanelProps) {
-    super();
+    super(props.model);
     this.id = 'hs-jobs-panel';
+    this.addClass('hs-Panel');
     this.addClass('hs-Jobs');
     this.title.caption = props.trans.__('Jobs');
-    props.model.changed.connect(() => this.update(), this);
-  }
-
-  get model(): JobsModel {
-    return this.props.model;
   }
 
   protected render(): JSX.Element {
     return <JobsPanelView {...this.props} />;
-  }
-
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this.props.model.dispose();
-    super.dispose();
   }
 }

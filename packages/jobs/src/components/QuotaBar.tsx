@@ -1,5 +1,5 @@
 import type { JobQuota } from '@hotstepper/api';
-import { formatBytes, formatCores } from '@hotstepper/core';
+import { Meter, formatBytes, formatCores, levelOf } from '@hotstepper/core';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
@@ -8,40 +8,8 @@ export interface IQuotaBarProps {
   trans: TranslationBundle;
 }
 
-interface IMeterProps {
-  part: string;
-  label: string;
-  used: number;
-  limit: number;
-  format: (n: number) => string;
-  trans: TranslationBundle;
-}
-
-function QuotaMeter({ part, label, used, limit, format, trans }: IMeterProps): JSX.Element {
-  const fraction = limit > 0 ? used / limit : 1;
-  const percent = Math.round(Math.max(0, Math.min(1, fraction)) * 100);
-  const level = fraction >= 1 ? 'full' : fraction >= 0.8 ? 'high' : 'ok';
-  const text = trans.__('%1 of %2', format(used), format(limit));
-  return (
-    <div className={`hs-Jobs-quotaMeter hs-Jobs-quota-${part}`}>
-      <div className="hs-Jobs-quotaText">
-        <span className="hs-Jobs-quotaLabel">{label}</span>
-        <span className="hs-Jobs-quotaValue">{text}</span>
-      </div>
-      <div
-        className="hs-Jobs-quotaTrack"
-        role="meter"
-        aria-label={trans.__('%1 used by jobs', label)}
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={percent}
-        aria-valuetext={text}
-      >
-        <div className={`hs-Jobs-quotaFill hs-mod-${level}`} style={{ width: `${percent}%` }} />
-      </div>
-    </div>
-  );
-}
+/** Full at the limit, a warning from 80 % of it. */
+const THRESHOLDS = { warnThreshold: 0.8, dangerThreshold: 1 };
 
 function sourceText(quota: JobQuota, trans: TranslationBundle): string {
   switch (quota.source) {
@@ -94,26 +62,30 @@ export function QuotaBar({ quota, trans }: IQuotaBarProps): JSX.Element {
       aria-label={trans.__('Job quota')}
       data-source={quota.source}
     >
-      {limited.map(a => (
-        <QuotaMeter
-          key={a.part}
-          part={a.part}
-          label={a.label}
-          used={a.amount.used}
-          limit={a.amount.limit!}
-          format={a.format}
-          trans={trans}
-        />
-      ))}
+      {limited.map(a => {
+        const limit = a.amount.limit!;
+        const fraction = limit > 0 ? a.amount.used / limit : 1;
+        return (
+          <Meter
+            key={a.part}
+            part={a.part}
+            label={a.label}
+            value={trans.__('%1 of %2', a.format(a.amount.used), a.format(limit))}
+            fraction={fraction}
+            level={levelOf(fraction, THRESHOLDS)}
+            ariaLabel={trans.__('%1 used by jobs', a.label)}
+          />
+        );
+      })}
       {unlimited.length > 0 && (
-        <p className="hs-Jobs-quotaUnlimited">
+        <p className="hs-Panel-note hs-Jobs-quotaUnlimited">
           {trans.__(
             'In use without a limit: %1',
             unlimited.map(a => `${a.label} ${a.format(a.amount.used)}`).join(', ')
           )}
         </p>
       )}
-      <p className="hs-Jobs-quotaSource">
+      <p className="hs-Panel-note hs-Jobs-quotaSource">
         {sourceText(quota, trans)}
         {quota.note ? ` — ${quota.note}` : ''}
       </p>

@@ -1,4 +1,5 @@
 import type { Job, JobKind, JobsInfo } from '@hotstepper/api';
+import { LoadingView } from '@hotstepper/core';
 import { ReactWidget } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { UUID } from '@lumino/coreutils';
@@ -44,7 +45,7 @@ function Field({ field, label, error, hint, children }: IFieldProps): JSX.Elemen
       <label htmlFor={id}>{label}</label>
       {children({ id, 'aria-invalid': !!error, 'aria-describedby': described || undefined })}
       {hint && (
-        <div className="hs-Jobs-hint" id={`${id}-hint`}>
+        <div className="hs-Panel-note hs-Jobs-hint" id={`${id}-hint`}>
           {hint}
         </div>
       )}
@@ -133,7 +134,7 @@ export function SubmitFormView(
     <form className="hs-Jobs-form" onSubmit={onSubmit} noValidate aria-label={trans.__('New job')}>
       <h2 className="hs-Jobs-formTitle">{trans.__('New job')}</h2>
       {!info && (
-        <p className="hs-Jobs-hint" role="status">
+        <p className="hs-Panel-note hs-Jobs-hint" role="status">
           {props.model.error
             ? trans.__('The jobs service did not answer: %1', props.model.error)
             : trans.__('Loading presets and limits…')}
@@ -305,7 +306,7 @@ export function SubmitFormView(
             {input('image', { placeholder: info.defaults.image, spellCheck: false })}
           </Field>
         )}
-        {info && <p className="hs-Jobs-hint">{info.enforcementNote}</p>}
+        {info && <p className="hs-Panel-note hs-Jobs-hint">{info.enforcementNote}</p>}
       </fieldset>
       {serverError && (
         <p className="hs-Jobs-formError" role="alert">
@@ -338,6 +339,7 @@ export function SubmitFormView(
 export class SubmitForm extends ReactWidget {
   constructor(private readonly props: ISubmitFormProps) {
     super();
+    this.addClass('hs-Panel');
     this.addClass('hs-Jobs-formWidget');
     this.title.label = props.trans.__('New job');
     props.model.changed.connect(this._onModel, this);
@@ -346,11 +348,8 @@ export class SubmitForm extends ReactWidget {
   protected render(): JSX.Element {
     const info = this.props.model.info;
     if (!info && !this.props.model.error) {
-      return (
-        <p className="hs-Jobs-loading" role="status">
-          {this.props.trans.__('Loading presets and limits…')}
-        </p>
-      );
+      const { trans } = this.props;
+      return <LoadingView label={trans.__('Loading presets and limits…')} trans={trans} />;
     }
     // Keyed on whether the info has come: the values are initialised once, from the info.
     return <SubmitFormView key={info ? 'info' : 'none'} {...this.props} info={info} />;

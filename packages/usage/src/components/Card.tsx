@@ -1,6 +1,7 @@
+import { ErrorView, type IResourceState, LoadingView, StaleNote } from '@hotstepper/core';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
-import type { CardName, IResourceState } from '../panelModel';
+import type { CardName } from '../model';
 
 export interface ICardProps<T> {
   name: CardName;
@@ -8,14 +9,14 @@ export interface ICardProps<T> {
   state: IResourceState<T>;
   trans: TranslationBundle;
   /** Whether an answer has nothing to show. */
-  isEmpty?: (data: T) => boolean;
+  isEmpty?: (value: T) => boolean;
   /** What the card says when the answer is empty. */
   empty?: string;
   /** Shown beside the title, e.g. the "Estimate" label. */
   badge?: React.ReactNode;
   /** Shown in the header, right-aligned, e.g. the range toggle. */
   tools?: React.ReactNode;
-  children: (data: T) => React.ReactNode;
+  children: (value: T) => React.ReactNode;
 }
 
 /**
@@ -26,54 +27,55 @@ export function Card<T>(props: ICardProps<T>): JSX.Element {
   const { name, title, state, trans } = props;
   const titleId = `hs-UsageCard-${name}-title`;
   let body: React.ReactNode;
-  if (state.data === undefined) {
+  if (state.value === undefined) {
     body = state.error ? (
-      <p className="hs-UsageCard-error" role="alert">
-        {trans.__('Could not load: %1', state.error)}
-      </p>
+      <ErrorView
+        className="hs-Panel-error hs-UsageCard-error"
+        message={trans.__('Could not load: %1', state.error)}
+        trans={trans}
+      />
     ) : (
-      <p className="hs-UsageCard-loading" role="status">
-        {trans.__('Loading…')}
+      <LoadingView className="hs-UsageCard-loading" trans={trans} />
+    );
+  } else if (props.isEmpty?.(state.value)) {
+    body = (
+      <p className="hs-Panel-empty hs-UsageCard-empty">
+        {props.empty ?? trans.__('Nothing to show yet')}
       </p>
     );
-  } else if (props.isEmpty?.(state.data)) {
-    body = <p className="hs-UsageCard-empty">{props.empty ?? trans.__('Nothing to show yet')}</p>;
   } else {
-    body = props.children(state.data);
+    body = props.children(state.value);
   }
   return (
     <section
-      className={`hs-UsageCard hs-UsageCard-${name}`}
+      className={`hs-Panel-card hs-UsageCard hs-UsageCard-${name}`}
       aria-labelledby={titleId}
       data-state={
-        state.data === undefined
+        state.value === undefined
           ? state.error
             ? 'error'
             : 'loading'
-          : state.error
+          : state.stale
             ? 'stale'
             : 'ok'
       }
     >
-      <header className="hs-UsageCard-header">
-        <h3 className="hs-UsageCard-title" id={titleId}>
+      <header className="hs-Panel-cardHeader hs-UsageCard-header">
+        <h3 className="hs-Panel-cardTitle hs-UsageCard-title" id={titleId}>
           {title}
         </h3>
         {props.badge}
-        {props.tools && <div className="hs-UsageCard-tools">{props.tools}</div>}
+        {props.tools && <div className="hs-Panel-cardTools hs-UsageCard-tools">{props.tools}</div>}
       </header>
-      {state.data !== undefined && state.error && (
-        <p className="hs-UsageCard-stale" role="alert">
-          {state.updatedAt
-            ? trans.__(
-                'Not updated since %1: %2',
-                new Date(state.updatedAt).toLocaleTimeString(),
-                state.error
-              )
-            : trans.__('Not updated: %1', state.error)}
-        </p>
+      {state.stale && (
+        <StaleNote
+          className="hs-UsageCard-stale"
+          error={state.error}
+          updatedAt={state.updatedAt}
+          trans={trans}
+        />
       )}
-      <div className="hs-UsageCard-body">{body}</div>
+      <div className="hs-Panel-cardBody hs-UsageCard-body">{body}</div>
     </section>
   );
 }

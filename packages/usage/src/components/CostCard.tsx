@@ -31,7 +31,7 @@ function ExportButton({ model, trans }: ICardViewProps): JSX.Element {
         {state.busy ? trans.__('Exporting…') : trans.__('Export CSV')}
       </button>
       {state.error && (
-        <span className="hs-UsageCard-error" role="alert">
+        <span className="hs-Panel-error hs-UsageCard-error" role="alert">
           {trans.__('Export failed: %1', state.error)}
         </span>
       )}
@@ -95,11 +95,11 @@ export function CostCard({ model, trans }: ICardViewProps): JSX.Element {
                 formatDay={d => formatDay(d)}
               />
             ) : (
-              <p className="hs-UsageCard-empty">
+              <p className="hs-Panel-empty hs-UsageCard-empty">
                 {trans.__('No cost in the last 90 days: the server has not run long enough.')}
               </p>
             )}
-            <p className="hs-UsageCard-note">
+            <p className="hs-Panel-note hs-UsageCard-note">
               {cost.prices.basis === 'reserved'
                 ? trans.__(
                     'An estimate, charged on the resources the server reserved (its limits), not an invoice.'

@@ -26,7 +26,7 @@ export function GpuCard({ model, trans }: ICardViewProps): JSX.Element | null {
       state={model.gpus}
       trans={trans}
       isEmpty={inv => inv.models.length === 0}
-      empty={model.gpus.data?.reason ?? trans.__('No GPU inventory is available here.')}
+      empty={model.gpus.value?.reason ?? trans.__('No GPU inventory is available here.')}
     >
       {inventory => (
         <>
@@ -55,7 +55,7 @@ export function GpuCard({ model, trans }: ICardViewProps): JSX.Element | null {
               );
             })}
           </ul>
-          <p className="hs-UsageCard-note">
+          <p className="hs-Panel-note hs-UsageCard-note">
             {inventory.reason
               ? `${SOURCE[inventory.source]}; ${inventory.reason}`
               : trans.__(

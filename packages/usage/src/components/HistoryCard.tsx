@@ -9,7 +9,7 @@ import {
   timeFormat,
   yMax
 } from '../chartData';
-import { RANGES } from '../panelModel';
+import { RANGES } from '../model';
 import { Card } from './Card';
 import { HistoryChart } from './lazyCharts';
 import type { ICardViewProps } from './NowCard';

@@ -61,9 +61,11 @@ export function IdleCard({ model, trans }: ICardViewProps): JSX.Element {
                 formatValue={formatValue}
               />
             ) : (
-              <p className="hs-UsageCard-empty">{trans.__('No readings in the last 24 h.')}</p>
+              <p className="hs-Panel-empty hs-UsageCard-empty">
+                {trans.__('No readings in the last 24 h.')}
+              </p>
             )}
-            <p className="hs-UsageCard-note">{idleRule(status, trans)}</p>
+            <p className="hs-Panel-note hs-UsageCard-note">{idleRule(status, trans)}</p>
             <dl className="hs-IdleCard-facts">
               <div className="hs-IdleCard-fact" data-fact="counter">
                 <dt>{trans.__('Counter')}</dt>

@@ -21,13 +21,13 @@ export function KernelsCard({ model, trans }: ICardViewProps): JSX.Element {
     >
       {list => {
         const rows = model.kernelRows;
-        const limit = model.now.data?.memory.limit;
+        const limit = model.now.value?.memory.limit;
         const scale = limit ?? Math.max(1, list.other.memory, ...rows.map(r => r.memory));
         const bar = (memory: number) => `${Math.min(100, (memory / scale) * 100)}%`;
         return (
           <>
             {rows.length === 0 ? (
-              <p className="hs-UsageCard-empty">{trans.__('No kernels running.')}</p>
+              <p className="hs-Panel-empty hs-UsageCard-empty">{trans.__('No kernels running.')}</p>
             ) : (
               <ul className="hs-KernelsCard-list" aria-label={trans.__('Memory per kernel')}>
                 {rows.map(row => {
@@ -64,7 +64,7 @@ export function KernelsCard({ model, trans }: ICardViewProps): JSX.Element {
                 })}
               </ul>
             )}
-            <p className="hs-UsageCard-note">
+            <p className="hs-Panel-note hs-UsageCard-note">
               {trans.__(
                 'Everything else (Jupyter server, terminals, Hotstepper): %1',
                 formatBytes(list.other.memory)

@@ -1,13 +1,12 @@
 import type { UsageSnapshot } from '@hotstepper/api';
-import { formatBytes, formatCores, formatPercent } from '@hotstepper/core';
+import { formatBytes, formatCores, formatPercent, Meter } from '@hotstepper/core';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
-import type { UsagePanelModel } from '../panelModel';
+import type { UsageModel } from '../model';
 import { Card } from './Card';
-import { Meter } from './Meter';
 
 export interface ICardViewProps {
-  model: UsagePanelModel;
+  model: UsageModel;
   trans: TranslationBundle;
 }
 
@@ -74,7 +73,7 @@ export function NowCard({ model, trans }: ICardViewProps): JSX.Element {
                 </React.Fragment>
               );
             })}
-            <p className="hs-UsageCard-note">
+            <p className="hs-Panel-note hs-UsageCard-note">
               {trans.__('Measured at %1', new Date(s.sampledAt).toLocaleTimeString())}
             </p>
           </>

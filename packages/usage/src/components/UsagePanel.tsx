@@ -1,8 +1,7 @@
-import { ReactWidget } from '@jupyterlab/apputils';
+import { ModelPanel } from '@hotstepper/core';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import type { Message } from '@lumino/messaging';
 import React from 'react';
-import type { UsagePanelModel } from '../panelModel';
+import type { CardName, UsageModel } from '../model';
 import { CostCard } from './CostCard';
 import { GpuCard } from './GpuCard';
 import { HistoryCard } from './HistoryCard';
@@ -12,7 +11,7 @@ import { type ICardViewProps, NowCard } from './NowCard';
 
 /** The cards the settings switch on, in order. */
 export function UsagePanelView({ model, trans }: ICardViewProps): JSX.Element {
-  const shown = (card: Parameters<UsagePanelModel['isCardShown']>[0]) => model.isCardShown(card);
+  const shown = (card: CardName) => model.isCardShown(card);
   const cards = [
     shown('now') && <NowCard key="now" model={model} trans={trans} />,
     shown('history') && <HistoryCard key="history" model={model} trans={trans} />,
@@ -22,12 +21,12 @@ export function UsagePanelView({ model, trans }: ICardViewProps): JSX.Element {
     shown('idle') && <IdleCard key="idle" model={model} trans={trans} />
   ].filter(Boolean);
   return (
-    <div className="hs-UsagePanel-content">
-      <h2 className="hs-UsagePanel-title">{trans.__('Usage')}</h2>
+    <div className="hs-Panel-content hs-UsagePanel-content">
+      <h2 className="hs-Panel-title hs-UsagePanel-title">{trans.__('Usage')}</h2>
       {cards.length ? (
         cards
       ) : (
-        <p className="hs-UsageCard-empty">
+        <p className="hs-Panel-empty hs-UsageCard-empty">
           {trans.__('All cards are switched off in the settings (Hotstepper: Usage Panel).')}
         </p>
       )}
@@ -36,69 +35,24 @@ export function UsagePanelView({ model, trans }: ICardViewProps): JSX.Element {
 }
 
 /**
- * The left-sidebar widget. Tells the model when it is shown or hidden so
- * the polls stand by while nobody looks, and re-renders on each change.
+ * The left-sidebar widget. Renders only while shown: the idle status changes
+ * while the panel is closed (it drives the warning), and drawing its chart
+ * then would fetch the recharts chunk at JupyterLab's start.
  */
-export class UsagePanel extends ReactWidget {
+export class UsagePanel extends ModelPanel<UsageModel> {
   constructor(
-    readonly model: UsagePanelModel,
-    private readonly trans: TranslationBundle
+    model: UsageModel,
+    private readonly trans: TranslationBundle,
+    options?: ModelPanel.IOptions
   ) {
-    super();
+    super(model, options);
     this.id = 'hs-usage-panel';
+    this.addClass('hs-Panel');
     this.addClass('hs-UsagePanel');
     this.title.caption = trans.__('Usage');
-    model.changed.connect(() => this.update(), this);
   }
 
   protected render(): JSX.Element {
     return <UsagePanelView model={this.model} trans={this.trans} />;
   }
-
-  /**
-   * Renders only while shown: the idle status changes while the panel is
-   * closed (it drives the warning), and drawing its chart then would fetch
-   * the recharts chunk at JupyterLab's start.
-   */
-  protected onUpdateRequest(msg: Message): void {
-    if (!this.isVisible) {
-      this._stale = true;
-      return;
-    }
-    this._stale = false;
-    super.onUpdateRequest(msg);
-  }
-
-  protected onAfterShow(msg: Message): void {
-    super.onAfterShow(msg);
-    this.model.visible = true;
-    if (this._stale) {
-      this.update();
-    }
-  }
-
-  protected onAfterHide(msg: Message): void {
-    super.onAfterHide(msg);
-    this.model.visible = false;
-  }
-
-  protected onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    this.model.visible = this.isVisible;
-  }
-
-  protected onBeforeDetach(msg: Message): void {
-    this.model.visible = false;
-    super.onBeforeDetach(msg);
-  }
-
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this.model.dispose();
-    super.dispose();
-  }
-
-  private _stale = true;
 }

@@ -2,10 +2,11 @@ import { formatBytes, formatCores, formatPercent } from '@hotstepper/core';
 import { ReactWidget } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
-import type { UsageLevel, UsageModel } from '../model';
+import type { MeterLevel } from '@hotstepper/core';
+import type { IUsageModel } from '../tokens';
 
 export interface IUsageStatusProps {
-  model: UsageModel;
+  model: IUsageModel;
   trans: TranslationBundle;
 }
 
@@ -21,7 +22,8 @@ const LIMIT_SOURCE: Record<string, string> = {
   host: 'no limit: the whole machine'
 };
 
-function Meter(props: { label: string; value: string; level: UsageLevel; part: string }) {
+/** One figure, coloured by its level (a badge, see base.css). */
+function Figure(props: { label: string; value: string; level: MeterLevel; part: string }) {
   return (
     <span className={`hs-UsageStatus-${props.part} hs-mod-${props.level}`} data-level={props.level}>
       {props.label} {props.value}
@@ -31,17 +33,18 @@ function Meter(props: { label: string; value: string; level: UsageLevel; part: s
 
 /** The status bar text: "CPU 45 % · Mem 1.2 / 4 GiB", coloured by thresholds. */
 export function UsageStatus({ model, trans }: IUsageStatusProps): JSX.Element {
-  const s = model.snapshot;
-  if (!s) {
-    const reason = model.error ?? trans.__('Waiting for the first reading…');
+  // While the figures are out of date, the item says so rather than show old ones.
+  const { value: s, error } = model.now;
+  if (!s || error) {
+    const reason = error ?? trans.__('Waiting for the first reading…');
     return (
       <span className="hs-UsageStatus hs-UsageStatus-unavailable" title={reason} role="status">
-        {model.error ? trans.__('usage unavailable') : trans.__('usage…')}
+        {error ? trans.__('usage unavailable') : trans.__('usage…')}
       </span>
     );
   }
-  const cpu = model.cpuFraction!;
-  const mem = model.memoryFraction!;
+  const cpu = s.cpu.used / s.cpu.limit;
+  const mem = s.memory.used / s.memory.limit;
   const title = [
     trans.__(
       'CPU: %1 of %2 (%3, %4)',
@@ -65,7 +68,7 @@ export function UsageStatus({ model, trans }: IUsageStatusProps): JSX.Element {
   ].join('\n');
   return (
     <span className="hs-UsageStatus" title={title} role="status" aria-label={title}>
-      <Meter
+      <Figure
         part="cpu"
         label={trans.__('CPU')}
         value={formatPercent(cpu)}
@@ -74,7 +77,7 @@ export function UsageStatus({ model, trans }: IUsageStatusProps): JSX.Element {
       <span className="hs-UsageStatus-separator" aria-hidden="true">
         ·
       </span>
-      <Meter
+      <Figure
         part="memory"
         label={trans.__('Mem')}
         value={`${formatBytes(s.memory.used)} / ${formatBytes(s.memory.limit)}`}
@@ -87,7 +90,7 @@ export function UsageStatus({ model, trans }: IUsageStatusProps): JSX.Element {
 /** The status bar widget: re-renders whenever the model changes. */
 export class UsageStatusItem extends ReactWidget {
   constructor(
-    private readonly model: UsageModel,
+    private readonly model: IUsageModel,
     private readonly trans: TranslationBundle
   ) {
     super();

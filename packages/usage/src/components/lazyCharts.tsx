@@ -39,7 +39,7 @@ class ChartBoundary extends React.Component<IBoundaryProps, { error?: Error }> {
     const { trans, height } = this.props;
     if (this.state.error) {
       return (
-        <p className="hs-UsageChart-error" role="alert">
+        <p className="hs-Panel-error hs-UsageChart-error" role="alert">
           {trans.__('The chart could not be drawn: %1', this.state.error.message)}
         </p>
       );

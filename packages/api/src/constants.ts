@@ -1,0 +1,100 @@
+/**
+ * What the backend and the frontends must agree on besides the schemas:
+ * route paths, job statuses, name rules. Dependency-free (no TypeBox), so a
+ * frontend bundle imports it as `@hotstepper/api/constants` without pulling
+ * the schema library in; the schemas in this package use the same values.
+ */
+
+/** Every route lives under this prefix on the backend. */
+export const API_PREFIX = '/api/v1';
+
+/** Each feature's route prefix, as the backend registers its plugins. */
+export const FEATURE_PREFIX = {
+  usage: `${API_PREFIX}/usage`,
+  jobs: `${API_PREFIX}/jobs`,
+  flare: `${API_PREFIX}/flare`
+} as const;
+
+/** A backend path as the frontends call it: relative to the backend's root, no leading slash. */
+const path = (prefix: string, rest = '') => `${prefix.slice(1)}${rest && `/${rest}`}`;
+
+/** The usage routes, for requestBackend / followEvents. */
+export const USAGE_PATHS = {
+  now: path(FEATURE_PREFIX.usage, 'now'),
+  /** POST: take a reading now. */
+  sample: path(FEATURE_PREFIX.usage, 'sample'),
+  /** `?range=hour|day|week|quarter` */
+  history: path(FEATURE_PREFIX.usage, 'history'),
+  kernels: path(FEATURE_PREFIX.usage, 'kernels'),
+  gpus: path(FEATURE_PREFIX.usage, 'gpus'),
+  cost: path(FEATURE_PREFIX.usage, 'cost'),
+  costCsv: path(FEATURE_PREFIX.usage, 'cost.csv'),
+  idle: path(FEATURE_PREFIX.usage, 'idle'),
+  /** POST: the open documents were saved before an idle stop. */
+  idleSaved: path(FEATURE_PREFIX.usage, 'idle/saved'),
+  /** Event stream: `save-all` before an idle stop. */
+  events: path(FEATURE_PREFIX.usage, 'events')
+} as const;
+
+/** The jobs routes. */
+export const JOBS_PATHS = {
+  /** GET (`?status=&limit=&offset=`) the list, POST a new job. */
+  list: path(FEATURE_PREFIX.jobs),
+  info: path(FEATURE_PREFIX.jobs, 'info'),
+  /** Event stream of changes to the list. */
+  events: path(FEATURE_PREFIX.jobs, 'events'),
+  /** GET or DELETE one job. */
+  job: (id: string) => path(FEATURE_PREFIX.jobs, encodeURIComponent(id)),
+  cancel: (id: string) => path(FEATURE_PREFIX.jobs, `${encodeURIComponent(id)}/cancel`),
+  rerun: (id: string) => path(FEATURE_PREFIX.jobs, `${encodeURIComponent(id)}/rerun`),
+  /** Event stream of the log, or one stream as a file with `?stream=stdout|stderr`. */
+  log: (id: string) => path(FEATURE_PREFIX.jobs, `${encodeURIComponent(id)}/log`)
+} as const;
+
+/** The flare routes. */
+export const FLARE_PATHS = {
+  info: path(FEATURE_PREFIX.flare, 'info'),
+  ports: path(FEATURE_PREFIX.flare, 'ports'),
+  /** GET the list, POST a new exposure. */
+  exposures: path(FEATURE_PREFIX.flare, 'exposures'),
+  /** DELETE: unexpose. */
+  exposure: (name: string) => path(FEATURE_PREFIX.flare, `exposures/${encodeURIComponent(name)}`)
+} as const;
+
+/** Every state a job can be in, whichever runner runs it. */
+export const JOB_STATUSES = [
+  'queued',
+  'starting',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed-out'
+] as const;
+export type JobStatusName = (typeof JOB_STATUSES)[number];
+
+/** The statuses of a job that has not ended yet. */
+export const ACTIVE_JOB_STATUSES: readonly JobStatusName[] = ['queued', 'starting', 'running'];
+
+/** The statuses a job never leaves. */
+export const FINISHED_JOB_STATUSES: readonly JobStatusName[] = [
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed-out'
+];
+
+/** The longest job name. */
+export const JOB_NAME_MAX_LENGTH = 100;
+
+/** An environment variable's name, as a job's `env` keys must be. */
+export const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+
+/** The longest DNS label (RFC 1123): what a host name part, a Service or a label value may be. */
+export const DNS_LABEL_MAX_LENGTH = 63;
+
+/** The longest exposure name: short enough to leave room in the public host name. */
+export const FLARE_NAME_MAX_LENGTH = 30;
+
+/** An exposure name: a DNS label of 1–30 lowercase letters, digits and hyphens, no hyphen at either end. */
+export const FLARE_NAME_PATTERN = `^[a-z0-9]([a-z0-9-]{0,${FLARE_NAME_MAX_LENGTH - 2}}[a-z0-9])?$`;
