@@ -17,7 +17,7 @@ import { KubernetesPlatform } from '../src/platform/kubernetes';
 import { LocalPlatform } from '../src/platform/local';
 import { NvidiaSmiReader } from '../src/platform/resources/nvidia';
 import { ProcTreeReader } from '../src/platform/resources';
-import { createFlareGateway, createJobRunner } from '../src/platform';
+import { createFlareGateway, createJobs } from '../src/platform';
 import { buildServer } from '../src/server';
 import { Store } from '../src/store';
 import { fixture, httpRequest, memoryLogger } from './helpers';
@@ -382,8 +382,8 @@ describe('GET /api/v1/usage/gpus', () => {
       platform,
       store,
       sampler,
-      jobs: createJobRunner(config, platform, {}),
-      flare: createFlareGateway(config, platform, {}),
+      jobs: createJobs(config, { platform, env: {} }),
+      flare: createFlareGateway(config, { platform, env: {} }),
       dataDir: join(dir, 'data'),
       rootDir: dir,
       rootPid: process.pid

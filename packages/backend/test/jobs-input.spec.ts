@@ -100,12 +100,12 @@ describe('refused at submit, with nothing left behind', () => {
     [
       'a command that does not exist',
       { ...command, command: ['no-such-program-hs', '-v'] },
-      /^command: "no-such-program-hs" is not a program on the PATH$/
+      /^command: "no-such-program-hs" is not a program on the PATH; give its full path, or install it$/
     ],
     [
       'a program path that is not executable',
       { ...command, command: ['./work/data.txt'] },
-      /^command: "\.\/work\/data\.txt" is not an executable file$/
+      /^command: "\.\/work\/data\.txt" is not an executable file; check the path and that the file is executable$/
     ],
     [
       'a file that does not exist',

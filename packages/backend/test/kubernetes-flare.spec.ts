@@ -18,7 +18,7 @@ import {
   type FlareManifests
 } from '../src/platform/kubernetes/flare-manifests';
 import { UsageSampler } from '../src/features/usage/service';
-import { createJobRunner } from '../src/platform';
+import { createJobs } from '../src/platform';
 import { KubernetesPlatform } from '../src/platform/kubernetes';
 import { ProcTreeReader } from '../src/platform/resources';
 import { buildServer } from '../src/server';
@@ -573,7 +573,7 @@ describe('the flare routes on Kubernetes', () => {
       platform,
       store,
       sampler,
-      jobs: createJobRunner(config, platform, {}),
+      jobs: createJobs(config, { platform, env: {} }),
       flare: gateway,
       dataDir: join(dir, `${name}-data`),
       rootDir: dir,

@@ -10,24 +10,27 @@ describe('createPlatform', () => {
   it('picks kubernetes inside a pod and local elsewhere when set to auto', async () => {
     const config = parseConfig({ usage: { source: 'proc' } });
     const inPod = await createPlatform(config, {
-      KUBERNETES_SERVICE_HOST: '10.0.0.1',
-      HOSTNAME: 'jupyter-ada'
+      env: { KUBERNETES_SERVICE_HOST: '10.0.0.1', HOSTNAME: 'jupyter-ada' }
     });
     expect(inPod.name).toBe('kubernetes');
     expect(inPod.describe().pod).toBe('jupyter-ada');
-    const onLaptop = await createPlatform(config, {});
+    const onLaptop = await createPlatform(config, { env: {} });
     expect(onLaptop.name).toBe('local');
   });
 
   it('obeys an explicit platform over the environment', async () => {
     const config = parseConfig({ platform: 'local', usage: { source: 'proc' } });
-    const platform = await createPlatform(config, { KUBERNETES_SERVICE_HOST: '10.0.0.1' });
+    const platform = await createPlatform(config, {
+      env: { KUBERNETES_SERVICE_HOST: '10.0.0.1' }
+    });
     expect(platform.name).toBe('local');
   });
 
   it('samples the process tree it is told to', async () => {
     const config = parseConfig({ usage: { source: 'proc' } });
-    const platform = await createPlatform(config, { HOTSTEPPER_ROOT_PID: String(process.pid) });
+    const platform = await createPlatform(config, {
+      env: { HOTSTEPPER_ROOT_PID: String(process.pid) }
+    });
     const counters = await platform.resources.read();
     // This test process alone holds tens of MiB.
     expect(counters.memoryBytes).toBeGreaterThan(10 * 1024 ** 2);

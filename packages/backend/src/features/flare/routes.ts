@@ -12,7 +12,6 @@ import type { FastifyReply, FastifySchemaValidationError } from 'fastify';
 import type { Config } from '../../config';
 import type { FlareGateway, Platform } from '../../platform';
 import type { Store } from '../../store';
-import { scanListeningPorts } from './ports';
 import { FlareError, FlareService } from './service';
 
 /** What the flare feature is given. */
@@ -76,7 +75,7 @@ export const flareRoutes: FastifyPluginAsyncTypebox<FlareDeps> = async (app, dep
     gateway: deps.gateway,
     platform: deps.platform.name,
     // The backend's own sockets (the flare proxy itself) are not the user's apps.
-    scan: () => scanListeningPorts({ excludePids: backend }),
+    scan: () => deps.platform.processes.listeningPorts({ excludePids: backend }),
     log: app.log
   });
   app.addHook('onClose', () => service.stop());

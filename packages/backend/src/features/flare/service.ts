@@ -18,7 +18,7 @@ import type {
 import type { Config } from '../../config';
 import type { ExposureSpec, FlareGateway } from '../../platform/flare';
 import type { Store } from '../../store';
-import type { PortListener } from './ports';
+import type { PortListener } from '../../platform/types';
 
 /** The user name HTTP Basic asks for on both gateways. */
 export const FLARE_USER = 'flare';
@@ -53,7 +53,7 @@ export interface FlareServiceOptions {
   store: Store;
   gateway: FlareGateway;
   platform: FlareInfo['platform'];
-  /** The listening ports of the user's processes (ports.ts's scanListeningPorts). */
+  /** The listening ports of the user's processes (the platform's processes.listeningPorts). */
   scan: () => Promise<PortListener[]>;
   log?: FastifyBaseLogger;
   /** Unix ms; tests may move it. */

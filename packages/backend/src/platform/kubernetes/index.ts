@@ -1,5 +1,6 @@
 import type { GpuInventory } from '@hotstepper/api';
-import type { GpuReader, Platform, ResourceReader } from '../types';
+import { ProcProcesses } from '../local/processes';
+import type { GpuReader, Platform, Processes, ResourceReader } from '../types';
 import { NAMESPACE_FILE, podNamespace } from './client';
 import { ClusterGpuInventory } from './gpus';
 
@@ -9,6 +10,8 @@ import { ClusterGpuInventory } from './gpus';
  */
 export class KubernetesPlatform implements Platform {
   readonly name = 'kubernetes' as const;
+  /** The backend runs in the notebook's pod: its /proc is the notebook's. */
+  readonly processes: Processes = new ProcProcesses();
   readonly namespace: string;
   readonly podName: string;
   private readonly inCluster: boolean;
