@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ConfigError, dataDir, loadConfig } from './config';
 import { UsageSampler } from './features/usage/service';
-import { createFlareGateway, createJobRunner, createPlatform, jupyterRootPid } from './platform';
+import { createAdapters, jupyterRootPid } from './platform';
 import { buildServer, logSerializers } from './server';
 import { Store } from './store';
 
@@ -51,10 +51,8 @@ async function main(): Promise<void> {
 
   const data = dataDir(config);
   const store = new Store({ path: join(data, 'state.db'), nativeBinding });
-  const platform = await createPlatform(config);
   const log = pino({ level: config.logLevel, serializers: logSerializers }, process.stderr);
-  const jobs = createJobRunner(config, platform, process.env, log);
-  const flare = createFlareGateway(config, platform, process.env, log);
+  const { platform, jobs, flare } = await createAdapters(config, process.env, log);
   const sampler = new UsageSampler(platform, store, {
     intervalSeconds: config.usage.sampleIntervalSeconds,
     retentionHours: config.usage.rawRetentionHours,

@@ -7,7 +7,7 @@ import { jobsRoutes } from './features/jobs/routes';
 import { usageRoutes } from './features/usage/routes';
 import type { UsageSampler } from './features/usage/service';
 import type { Config } from './config';
-import type { FlareGateway, JobRunner, Platform } from './platform';
+import type { FlareGateway, JobAdapters, Platform } from './platform';
 import type { Store } from './store';
 import { xsrfGuard } from './xsrf';
 
@@ -17,7 +17,7 @@ export interface ServerDeps {
   platform: Platform;
   store: Store;
   sampler: UsageSampler;
-  jobs: JobRunner;
+  jobs: JobAdapters;
   flare: FlareGateway;
   /** Absolute: where state.db and job files live. */
   dataDir: string;
@@ -112,9 +112,8 @@ export async function buildServer(deps: ServerDeps) {
   await app.register(jobsRoutes, {
     prefix: `${API_PREFIX}/jobs`,
     config: deps.config,
-    platform: deps.platform,
     store: deps.store,
-    runner: deps.jobs,
+    jobs: deps.jobs,
     dataDir: deps.dataDir,
     rootDir: deps.rootDir
   });

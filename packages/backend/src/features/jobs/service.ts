@@ -20,11 +20,17 @@ import {
 } from '@hotstepper/api';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config';
-import type { Platform } from '../../platform';
-import { JobInputError, type JobRef, type JobRunner, type RunnerState } from '../../platform/jobs';
+import {
+  JobInputError,
+  type JobAdapters,
+  type JobAdmission,
+  type JobLaunch,
+  type JobRef,
+  type JobRunner,
+  type RunnerState
+} from '../../platform/jobs';
 import type { Store } from '../../store';
 import { gpuHourPrice } from '../usage/cost';
-import { mustWait, neverFits, quotaBody, usageOf, type LocalQuota } from './admission';
 import { logFile } from './logs';
 import { notebookFailure } from './notebook';
 import { defaultsOf, hasPapermill, presetsOf, resolveJob } from './resolve';
@@ -56,9 +62,8 @@ export function newJobId(now = Date.now()): string {
 
 export interface JobServiceOptions {
   config: Config;
-  platform: Platform;
   store: Store;
-  runner: JobRunner;
+  jobs: JobAdapters;
   /** Absolute: job files live in `<dataDir>/jobs/<id>/`. */
   dataDir: string;
   /** Absolute: the Jupyter server's root; job paths are relative to it and confined to it. */
@@ -81,13 +86,15 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
   private papermill?: Promise<boolean>;
   /** Stops the papermill probe when the backend stops first. */
   private readonly aborts = new AbortController();
-  private quota?: Promise<LocalQuota>;
+  private readonly runner: JobRunner;
+  private readonly admission: JobAdmission;
 
   constructor(private readonly options: JobServiceOptions) {
     super();
     this.setMaxListeners(0);
     this.table = new JobTable(options.store.db);
     this.env = options.env ?? process.env;
+    ({ runner: this.runner, admission: this.admission } = options.jobs);
   }
 
   get python(): string {
@@ -128,21 +135,6 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
 
   hasPapermill(): Promise<boolean> {
     return (this.papermill ??= hasPapermill(this.python, this.aborts.signal));
-  }
-
-  /** What all local jobs together may take: the admin's quota, else the notebook's limits. */
-  private localQuota(): Promise<LocalQuota> {
-    return (this.quota ??= (async () => {
-      const q = this.options.config.jobs.quota;
-      let cpu = q.cpu;
-      let memory = q.memoryGiB === undefined ? undefined : Math.round(q.memoryGiB * GiB);
-      if (cpu === undefined || memory === undefined) {
-        const limits = await this.options.platform.resources.limits();
-        cpu ??= limits.cpu.value;
-        memory ??= limits.memory.value;
-      }
-      return { cpu, memory, ...(q.gpus !== undefined ? { gpus: q.gpus } : {}) };
-    })());
   }
 
   private async rootDir(): Promise<string> {
@@ -236,34 +228,37 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
   }
 
   async info(): Promise<JobsInfo> {
-    const { runner, config } = this.options;
-    const [{ enforcement, note }, gpuModels, papermill, quota, image] = await Promise.all([
+    const { runner, admission } = this;
+    const { config } = this.options;
+    const [{ enforcement, note }, gpuModels, papermill, quota, ceiling, image] = await Promise.all([
       runner.enforcement(),
       runner.gpuModels(),
       this.hasPapermill(),
-      runner.quota(),
+      admission.quota(this.taken()),
+      admission.ceiling(),
       runner.defaultImage?.()
     ]);
-    const used = usageOf(this.taking(this.table.activeJobs()).map(r => r.spec.resources));
     return {
       runner: runner.name,
       enforcement,
       enforcementNote: note,
       presets: presetsOf(config.jobs),
       defaults: {
-        ...defaultsOf(config.jobs, quota ? undefined : await this.localQuota()),
+        ...defaultsOf(config.jobs, ceiling),
         ...(image ? { image } : {})
       },
       maxTimeLimitSeconds: config.jobs.maxTimeLimitMinutes * 60,
       gpuModels,
       papermill,
-      quota: quota ?? quotaBody(await this.localQuota(), used)
+      quota
     };
   }
 
-  /** The active jobs that hold resources: all but those still waiting for the local quota. */
-  private taking(active: JobRow[]): JobRow[] {
-    return active.filter(j => j.externalId !== null || j.status !== 'queued');
+  /** What the active jobs that hold resources take: all but those still waiting to start. */
+  private taken(active = this.table.activeJobs()) {
+    return active
+      .filter(j => j.externalId !== null || j.status !== 'queued')
+      .map(j => j.spec.resources);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -286,19 +281,23 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
   }
 
   private async launch(row: JobRow): Promise<string> {
-    const root = await this.rootDir();
-    const { externalId } = await this.options.runner.start({
-      id: row.id,
-      name: row.name,
-      argv: row.spec.argv,
-      cwd: join(root, row.spec.cwd),
-      env: row.spec.env,
-      resources: row.spec.resources,
-      ...(row.spec.timeLimitSeconds ? { timeLimitSeconds: row.spec.timeLimitSeconds } : {}),
-      logDir: this.logDir(row.id),
-      ...(row.spec.image ? { image: row.spec.image } : {})
-    });
+    const { externalId } = await this.runner.start(await this.launchOf(row.id, row.name, row.spec));
     return externalId;
+  }
+
+  /** What the runner is handed for a job: its spec with absolute paths. */
+  private async launchOf(id: string, name: string, spec: JobRow['spec']): Promise<JobLaunch> {
+    return {
+      id,
+      name,
+      argv: spec.argv,
+      cwd: join(await this.rootDir(), spec.cwd),
+      env: spec.env,
+      resources: spec.resources,
+      ...(spec.timeLimitSeconds ? { timeLimitSeconds: spec.timeLimitSeconds } : {}),
+      logDir: this.logDir(id),
+      ...(spec.image ? { image: spec.image } : {})
+    };
   }
 
   /**
@@ -306,50 +305,41 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
    * first job (`created: false`). A refusal leaves neither a row nor a directory behind.
    */
   async submit(body: JobSubmit): Promise<{ job: Job; created: boolean }> {
-    const { runner } = this.options;
+    const { runner, admission } = this;
     const first = body.idempotencyKey && this.table.byIdempotencyKey(body.idempotencyKey);
     if (first) {
       return { job: this.view(first), created: false };
     }
-    const [papermill, gpuModels, { enforcement }, rootDir, runnerQuota] = await Promise.all([
+    const [papermill, { enforcement }, rootDir, ceiling] = await Promise.all([
       body.kind === 'notebook' ? this.hasPapermill() : Promise.resolve(false),
-      runner.gpuModels(),
       runner.enforcement(),
       this.rootDir(),
-      runner.quota()
+      admission.ceiling()
     ]);
     const resolved = await resolveJob(body, {
-      quota: runnerQuota ? undefined : await this.localQuota(),
+      quota: ceiling,
       config: this.options.config.jobs,
       rootDir,
       python: this.python,
-      path: this.env.PATH ?? '',
-      papermill,
-      gpuModels
+      papermill
     });
     const resources = resolved.spec.resources;
+    const id = newJobId();
+    // What depends on where the job runs, asked of the runner once, before anything is written.
+    await runner.check(await this.launchOf(id, body.name, resolved.spec));
+    await admission.refuse(resources);
 
     return this.exclusive(async () => {
       const again = body.idempotencyKey && this.table.byIdempotencyKey(body.idempotencyKey);
       if (again) {
         return { job: this.view(again), created: false };
       }
-      let reason: string | undefined;
-      if ((await runner.quota()) === undefined) {
-        const quota = await this.localQuota();
-        const never = neverFits(resources, quota);
-        if (never) {
-          throw new JobInputError(never);
-        }
-        const active = this.table.activeJobs();
-        const ahead = active.filter(j => j.status === 'queued' && j.externalId === null).length;
-        const used = usageOf(this.taking(active).map(j => j.spec.resources));
-        reason =
-          mustWait(resources, used, quota) ??
-          (ahead ? `waiting for ${ahead} job${ahead > 1 ? 's' : ''} queued before it` : undefined);
-      }
+      const active = this.table.activeJobs();
+      const ahead = active.filter(j => j.status === 'queued' && j.externalId === null).length;
+      const reason =
+        (await admission.wait(resources, this.taken(active))) ??
+        (ahead ? `waiting for ${ahead} job${ahead > 1 ? 's' : ''} queued before it` : undefined);
 
-      const id = newJobId();
       const logDir = this.logDir(id);
       // One step: the row and its directory exist together or not at all.
       this.options.store.db.transaction(() => {
@@ -412,8 +402,8 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
           finishedAt: Date.now()
         });
       } else {
-        await this.options.runner.cancel(this.ref(row));
-        await this.apply(row, await this.options.runner.state(this.ref(row)));
+        await this.runner.cancel(this.ref(row));
+        await this.apply(row, await this.runner.state(this.ref(row)));
       }
       return this.view(this.table.get(id)!);
     });
@@ -439,7 +429,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     this.table.delete(row.id);
     await rm(this.logDir(row.id), { recursive: true, force: true });
     if (row.externalId !== null) {
-      await this.options.runner
+      await this.runner
         .remove(this.ref(row))
         .catch(err => this.options.log?.warn({ err, job: row.id }, 'the runner kept a job'));
     }
@@ -514,7 +504,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
             continue;
           }
           try {
-            await this.apply(row, await this.options.runner.state(this.ref(row)));
+            await this.apply(row, await this.runner.state(this.ref(row)));
           } catch (err) {
             this.options.log?.warn({ err, job: row.id }, 'could not read a job’s state');
           }
@@ -547,10 +537,9 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     if (!waiting.length || this.stopped) {
       return;
     }
-    const quota = await this.localQuota();
-    const used = usageOf(this.taking(active).map(j => j.spec.resources));
+    const taken = this.taken(active);
     for (const row of waiting) {
-      const wait = mustWait(row.spec.resources, used, quota);
+      const wait = await this.admission.wait(row.spec.resources, taken);
       if (wait) {
         if (wait !== row.reason) {
           this.update(row, { reason: wait });
@@ -562,9 +551,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
         const externalId = await this.launch(row);
         this.update(row, { externalId });
         this.soon();
-        used.cpu += row.spec.resources.cpu;
-        used.memory += row.spec.resources.memory;
-        used.gpus += row.spec.resources.gpu?.count ?? 0;
+        taken.push(row.spec.resources);
       } catch (err) {
         this.update(row, {
           status: 'failed',

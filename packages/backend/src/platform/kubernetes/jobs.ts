@@ -24,6 +24,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config';
 import {
   JobInputError,
+  checkGpu,
   type JobLaunch,
   type JobRef,
   type JobRunner,
@@ -36,6 +37,7 @@ import {
   type ClusterAccess,
   type KubernetesClient
 } from './client';
+import { checkProgram } from '../programs';
 import { ClusterGpuInventory } from './gpus';
 import {
   CONTAINER,
@@ -137,6 +139,18 @@ export class KubernetesJobRunner implements JobRunner {
       enforcement: 'scheduler',
       note: 'Kubernetes holds each job to its requests = limits'
     };
+  }
+
+  /**
+   * A GPU model the cluster's nodes have, and, for a job in the notebook's own image, its
+   * program as the notebook's PATH finds it (another image has programs of its own).
+   */
+  async check(launch: JobLaunch): Promise<void> {
+    if (!launch.image) {
+      const env = { ...process.env, ...this.options.env, ...launch.env };
+      await checkProgram(launch.argv, launch.cwd, env.PATH ?? '');
+    }
+    checkGpu(launch.resources.gpu, launch.resources.gpu ? await this.gpuModels() : []);
   }
 
   async start(launch: JobLaunch): Promise<{ externalId: string }> {
