@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseConfig } from '../src/config';
 import { createPlatform } from '../src/platform';
 import { KubernetesPlatform } from '../src/platform/kubernetes';
+import { KubernetesCluster } from '../src/platform/kubernetes/cluster';
 import { ProcTreeReader } from '../src/platform/resources';
 
 describe('createPlatform', () => {
@@ -42,11 +43,13 @@ describe('KubernetesPlatform', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hs-sa-'));
     try {
       writeFileSync(join(dir, 'namespace'), 'jupyterhub-ada-prod-ns\n');
-      const platform = new KubernetesPlatform(
-        new ProcTreeReader(process.pid),
-        { HOSTNAME: 'jupyter-ada' },
-        join(dir, 'namespace')
-      );
+      const platform = new KubernetesPlatform({
+        resources: new ProcTreeReader(process.pid),
+        cluster: new KubernetesCluster({
+          env: { HOSTNAME: 'jupyter-ada' },
+          namespaceFile: join(dir, 'namespace')
+        })
+      });
       expect(platform.describe()).toEqual({
         resources: 'proc',
         namespace: 'jupyterhub-ada-prod-ns',

@@ -3,6 +3,8 @@ import type { Config } from '../config';
 import type { FlareGateway } from './flare';
 import { SchedulerAdmission, type JobAdapters } from './jobs';
 import { KubernetesPlatform } from './kubernetes';
+import { KubernetesCluster } from './kubernetes/cluster';
+import { ClusterGpuInventory } from './kubernetes/gpus';
 import { KubernetesFlareGateway } from './kubernetes/flare';
 import { KubernetesJobRunner } from './kubernetes/jobs';
 import { LocalPlatform, type LocalGpuInventory } from './local';
@@ -44,15 +46,37 @@ export async function createAdapters(
   const gpus = smi
     ? new NvidiaSmiReader(smi, log ? { onError: err => log.warn(err.message) } : {})
     : undefined;
-  const platform = await createPlatform(config, { env, gpus });
+  // One handle on the cluster, made only when something runs there: one client, one read of
+  // the notebook's pod, one GPU inventory for the platform and the job runner.
+  let cluster: KubernetesCluster | undefined;
+  if (platformName(config, env) === 'kubernetes' || config.jobs.runner === 'kubernetes') {
+    cluster = new KubernetesCluster({ env });
+  }
+  const inventory = cluster && new ClusterGpuInventory(cluster);
+  const platform = await createPlatform(config, { env, gpus, cluster, inventory });
+  const shared = { platform, env, log, cluster, inventory };
   return {
     platform,
-    jobs: createJobs(config, { platform, env, log, gpus }),
-    flare: createFlareGateway(config, { platform, env, log })
+    jobs: createJobs(config, { ...shared, gpus }),
+    flare: createFlareGateway(config, shared)
   };
 }
 
-export interface PlatformOptions {
+/** `auto` is kubernetes inside a pod, else local. */
+function platformName(config: Config, env: NodeJS.ProcessEnv): 'local' | 'kubernetes' {
+  if (config.platform !== 'auto') {
+    return config.platform;
+  }
+  return env.KUBERNETES_SERVICE_HOST ? 'kubernetes' : 'local';
+}
+
+/** What the Kubernetes adapters share; each makes its own when given none (tests). */
+interface ClusterOptions {
+  cluster?: KubernetesCluster;
+  inventory?: ClusterGpuInventory;
+}
+
+export interface PlatformOptions extends ClusterOptions {
   env?: NodeJS.ProcessEnv;
   /** Default: our parent (see jupyterRootPid). */
   rootPid?: number;
@@ -60,17 +84,12 @@ export interface PlatformOptions {
   gpus?: GpuReader & LocalGpuInventory;
 }
 
-/** The platform: `auto` is kubernetes inside a pod, else local. */
+/** The platform the admin chose (see platformName). */
 export async function createPlatform(
   config: Config,
-  { env = process.env, rootPid = process.ppid, gpus }: PlatformOptions = {}
+  { env = process.env, rootPid = process.ppid, gpus, cluster, inventory }: PlatformOptions = {}
 ): Promise<Platform> {
-  const name =
-    config.platform === 'auto'
-      ? env.KUBERNETES_SERVICE_HOST
-        ? 'kubernetes'
-        : 'local'
-      : config.platform;
+  const name = platformName(config, env);
   const resources = await createResourceReader({
     prefer: config.usage.source,
     inContainer: name === 'kubernetes',
@@ -78,11 +97,16 @@ export async function createPlatform(
     env
   });
   return name === 'kubernetes'
-    ? new KubernetesPlatform(resources, env, undefined, gpus)
+    ? new KubernetesPlatform({
+        resources,
+        gpus,
+        cluster: cluster ?? new KubernetesCluster({ env }),
+        inventory
+      })
     : new LocalPlatform(resources, gpus, gpus);
 }
 
-export interface AdapterOptions {
+export interface AdapterOptions extends ClusterOptions {
   platform: Platform;
   env?: NodeJS.ProcessEnv;
   log?: FastifyBaseLogger;
@@ -96,7 +120,7 @@ export interface AdapterOptions {
  */
 export function createJobs(
   config: Config,
-  { platform, env = process.env, log, gpus }: AdapterOptions
+  { platform, env = process.env, log, gpus, cluster, inventory }: AdapterOptions
 ): JobAdapters {
   const options = { config: config.jobs, env, log };
   const runner = config.jobs.runner === 'auto' ? platform.name : config.jobs.runner;
@@ -106,7 +130,12 @@ export function createJobs(
       return { runner: slurm, admission: new SchedulerAdmission(slurm) };
     }
     case 'kubernetes': {
-      const kubernetes = new KubernetesJobRunner(options);
+      const kubernetes = new KubernetesJobRunner({
+        config: config.jobs,
+        log,
+        cluster: cluster ?? new KubernetesCluster({ env }),
+        inventory
+      });
       return { runner: kubernetes, admission: new SchedulerAdmission(kubernetes) };
     }
     default:
@@ -120,10 +149,13 @@ export function createJobs(
 /** Where exposures are served: the backend's own reverse proxy, or Ingresses. */
 export function createFlareGateway(
   config: Config,
-  { platform, env = process.env, log }: AdapterOptions
+  { platform, env = process.env, log, cluster }: AdapterOptions
 ): FlareGateway {
-  const options = { config: config.flare, env, log };
   return platform.name === 'kubernetes'
-    ? new KubernetesFlareGateway(options)
-    : new LocalFlareGateway(options);
+    ? new KubernetesFlareGateway({
+        config: config.flare,
+        log,
+        cluster: cluster ?? new KubernetesCluster({ env })
+      })
+    : new LocalFlareGateway({ config: config.flare, env, log });
 }
