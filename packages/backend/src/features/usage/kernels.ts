@@ -11,7 +11,7 @@ import {
   readStats,
   type ProcStat
 } from '../../platform/resources/proc';
-import type { UsageDeps } from './routes';
+import type { UsageDeps } from './deps';
 
 /** A kernel's connection file, as every kernel is started with it: `-f …/kernel-<id>.json`. */
 const CONNECTION_FILE = /(?:^|[/=])kernel-([\w-]+)\.json$/;
