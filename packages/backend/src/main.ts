@@ -9,7 +9,6 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ConfigError, dataDir, loadConfig } from './config';
-import { UsageSampler } from './features/usage/service';
 import { createAdapters, jupyterRootPid } from './platform';
 import { buildServer, logSerializers } from './server';
 import { Store } from './store';
@@ -53,17 +52,11 @@ async function main(): Promise<void> {
   const store = new Store({ path: join(data, 'state.db'), nativeBinding });
   const log = pino({ level: config.logLevel, serializers: logSerializers }, process.stderr);
   const { platform, jobs, flare } = await createAdapters(config, process.env, log);
-  const sampler = new UsageSampler(platform, store, {
-    intervalSeconds: config.usage.sampleIntervalSeconds,
-    retentionHours: config.usage.rawRetentionHours,
-    log
-  });
   const app = await buildServer({
     version: VERSION,
     config,
     platform,
     store,
-    sampler,
     jobs,
     flare,
     dataDir: data,
@@ -73,7 +66,6 @@ async function main(): Promise<void> {
   });
 
   const shutdown = async () => {
-    sampler.stop();
     // Jobs keep running: the runner only stops watching them.
     await app.close();
     store.close();

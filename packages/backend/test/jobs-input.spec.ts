@@ -66,7 +66,11 @@ describe('refused at submit, with nothing left behind', () => {
       { ...command, preset: 'huge' },
       /^preset: there is no preset "huge"; the presets are small$/
     ],
-    ['no CPU', { ...command, resources: { cpu: 0 } }, /cpu must be > 0/],
+    [
+      'no CPU',
+      { ...command, resources: { cpu: 0 } },
+      /^"resources\.cpu" is 0; it must be a number above 0 and up to 1024$/
+    ],
     [
       'more CPU than the quota',
       { ...command, resources: { cpu: 3 } },

@@ -1,3 +1,4 @@
+import { HttpError } from '../errors';
 import type {
   JobQuota,
   JobResources,
@@ -89,8 +90,10 @@ export interface JobRunner {
 }
 
 /** A job that cannot run as asked: the message says what to change. */
-export class JobInputError extends Error {
-  readonly statusCode = 400;
+export class JobInputError extends HttpError {
+  constructor(message: string) {
+    super(400, message);
+  }
 }
 
 /**

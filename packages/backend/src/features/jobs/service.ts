@@ -29,26 +29,16 @@ import {
   type JobRunner,
   type RunnerState
 } from '../../platform/jobs';
+import { HttpError } from '../../errors';
 import type { Store } from '../../store';
-import { gpuHourPrice } from '../usage/cost';
+import { hourlyRate } from '../../pricing';
 import { logFile } from './logs';
 import { notebookFailure } from './notebook';
 import { defaultsOf, hasPapermill, presetsOf, resolveJob } from './resolve';
 import { JobTable, type JobRow, type JobUpdate } from './table';
 
-const GiB = 1024 ** 3;
 const DAY_MS = 24 * 3600_000;
 const ACTIVE: readonly JobStatus[] = ['queued', 'starting', 'running'];
-
-/** An error with the HTTP status it answers. */
-export class JobHttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string
-  ) {
-    super(message);
-  }
-}
 
 export const isFinished = (status: JobStatus) => FINISHED_JOB_STATUSES.includes(status);
 
@@ -180,11 +170,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     if (row.startedAt !== null) {
       const hours = Math.max(0, (row.finishedAt ?? now) - row.startedAt) / 3600_000;
       const prices = this.options.config.prices;
-      const r = spec.resources;
-      const rate =
-        prices.cpuHour * r.cpu +
-        prices.memoryGiBHour * (r.memory / GiB) +
-        (r.gpu ? gpuHourPrice(prices, r.gpu.model ?? null) * r.gpu.count : 0);
+      const rate = hourlyRate(spec.resources, prices);
       job.cost = { amount: rate * hours, currency: prices.currency, estimate: true };
     }
     return job;
@@ -195,11 +181,16 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     return row && this.view(row);
   }
 
+  /** The job, or a 404 naming the id. */
+  job(id: string): Job {
+    return this.view(this.row(id));
+  }
+
   /** The row, or a 404 naming the id. */
   private row(id: string): JobRow {
     const row = this.table.get(id);
     if (!row) {
-      throw new JobHttpError(404, `There is no job ${id}; it may have been deleted`);
+      throw new HttpError(404, `There is no job ${id}; it may have been deleted`);
     }
     return row;
   }
@@ -211,7 +202,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
       const known = [...ACTIVE, ...FINISHED_JOB_STATUSES];
       const unknown = asked.filter(s => !known.includes(s));
       if (unknown.length) {
-        throw new JobHttpError(
+        throw new HttpError(
           400,
           `status: unknown status ${unknown.join(', ')}; the statuses are ${known.join(', ')}`
         );
@@ -371,7 +362,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
             throw err;
           }
           this.options.log?.error({ err, job: id }, 'the job runner could not start a job');
-          throw new JobHttpError(
+          throw new HttpError(
             500,
             `The job could not be started: ${err instanceof Error ? err.message : String(err)}`
           );
@@ -393,7 +384,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     const job = await this.exclusive(async () => {
       const row = this.row(id);
       if (isFinished(row.status)) {
-        throw new JobHttpError(409, `Job ${id} has already finished (${row.status})`);
+        throw new HttpError(409, `Job ${id} has already finished (${row.status})`);
       }
       if (row.externalId === null) {
         this.update(row, {
@@ -416,7 +407,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     await this.exclusive(async () => {
       const row = this.row(id);
       if (!isFinished(row.status)) {
-        throw new JobHttpError(
+        throw new HttpError(
           409,
           `Job ${id} is ${row.status}; cancel it first, then delete it once it has stopped`
         );

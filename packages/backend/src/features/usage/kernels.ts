@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { jupyterRootPid } from '../../platform';
 import { monotonicSeconds } from '../../platform/resources/files';
 import type { ProcessNode, Processes } from '../../platform/types';
-import type { UsageDeps } from './routes';
+import type { UsageDeps } from './deps';
 
 /** A kernel's connection file, as every kernel is started with it: `-f …/kernel-<id>.json`. */
 const CONNECTION_FILE = /(?:^|[/=])kernel-([\w-]+)\.json$/;

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Config } from '../../config';
+import { HttpError } from '../../errors';
 import type { ExposureSpec, ExposureTraffic, FlareGateway } from '../flare';
 import { apiError, type ClusterClients, type KubernetesCluster } from './cluster';
 import {
@@ -20,12 +21,9 @@ export interface KubernetesFlareGatewayOptions {
 }
 
 /** An error for the person exposing: its statusCode is what the HTTP answer should carry. */
-export class FlareGatewayError extends Error {
-  constructor(
-    message: string,
-    readonly statusCode: number
-  ) {
-    super(message);
+export class FlareGatewayError extends HttpError {
+  constructor(message: string, statusCode: number) {
+    super(statusCode, message);
   }
 }
 
