@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { access, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LimitEnforcement } from '@hotstepper/api';
 import type { FastifyBaseLogger } from 'fastify';
@@ -12,7 +12,8 @@ import {
   type JobRunner,
   type RunnerState
 } from '../jobs';
-import type { LocalGpuInventory } from '.';
+import { exists } from '../resources/files';
+import type { NvidiaSmiReader } from '../resources/nvidia';
 import {
   createJobCgroup,
   findJobCgroupParent,
@@ -32,7 +33,7 @@ export interface LocalJobRunnerOptions {
   /** Where /proc and /sys are looked for when choosing the enforcement (tests). */
   rootfs?: string;
   /** This machine's GPUs (nvidia-smi, found once at start-up); none without it. */
-  gpus?: LocalGpuInventory;
+  gpus?: Pick<NvidiaSmiReader, 'inventory'>;
 }
 
 /** What the watcher records when the job has started (`<logDir>/pid`). */
@@ -78,15 +79,6 @@ async function writeAtomic(path: string, value: unknown): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, JSON.stringify(value) + '\n');
   await rename(tmp, path);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Field 22 of /proc/<pid>/stat (start time in clock ticks); undefined for gone or zombie. */
