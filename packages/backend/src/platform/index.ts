@@ -48,10 +48,10 @@ export async function createAdapters(
     : undefined;
   // One handle on the cluster, made only when something runs there: one client, one read of
   // the notebook's pod, one GPU inventory for the platform and the job runner.
-  let cluster: KubernetesCluster | undefined;
-  if (platformName(config, env) === 'kubernetes' || config.jobs.runner === 'kubernetes') {
-    cluster = new KubernetesCluster({ env });
-  }
+  const cluster =
+    platformName(config, env) === 'kubernetes' || config.jobs.runner === 'kubernetes'
+      ? new KubernetesCluster({ env })
+      : undefined;
   const inventory = cluster && new ClusterGpuInventory(cluster);
   const platform = await createPlatform(config, { env, gpus, cluster, inventory });
   const shared = { platform, env, log, cluster, inventory };
