@@ -115,7 +115,10 @@ describe('an event stream on a response', () => {
     await until(() => opened.length === 1);
     opened[0].end();
     opened[0].end();
+    opened[0].send('late', {});
     await until(ended);
+    expect(text()).toContain('event: hello');
+    expect(text()).not.toContain('event: late');
     expect(closedCalls).toBe(1);
     expect(opened[0].closed).toBe(true);
   });

@@ -6,9 +6,6 @@
  * counter of consecutive idle days goes up; a busy day resets it; a day without samples is
  * unknown and leaves it. When the counter passes the maximum the server is due for removal,
  * and with `idle.enforce: hub` the watch (idle-watch.ts) has it stopped.
- *
- * A check missed while the server was stopped is not made up for: there were no samples, and
- * inventing idle days for a stopped server would remove it the moment it starts again.
  */
 import type { IdleResource, IdleStatus } from '@hotstepper/api';
 import type { Config } from '../../config';
