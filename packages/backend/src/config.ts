@@ -1,14 +1,27 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Type, type Static, type TSchema, Kind } from '@sinclair/typebox';
+import { PriceTable } from '@hotstepper/api';
+import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import { Value, type ValueError } from '@sinclair/typebox/value';
+import { allowed } from './errors';
 
 const literals = <T extends string>(values: readonly T[], def: T) =>
   Type.Union(
     values.map(v => Type.Literal(v)),
     { default: def }
   );
+
+/** A wire schema as a config section: every field defaulted, unknown fields refused. */
+function withDefaults<T extends TObject>(schema: T, defaults: Static<T>): T {
+  const properties = Object.fromEntries(
+    Object.entries(schema.properties).map(([key, field]) => [
+      key,
+      { ...field, default: (defaults as Record<string, unknown>)[key] }
+    ])
+  );
+  return Type.Object(properties, { additionalProperties: false, default: {} }) as unknown as T;
+}
 
 /** The admin configuration: `HOTSTEPPER_CONFIG`, else `hotstepper.json` in the Jupyter config path. */
 export const Config = Type.Object(
@@ -33,19 +46,14 @@ export const Config = Type.Object(
       },
       { additionalProperties: false, default: {} }
     ),
-    /** The price table for cost estimates. */
-    prices: Type.Object(
-      {
-        currency: Type.String({ pattern: '^[A-Z]{3}$', default: 'CZK' }),
-        basis: literals(['reserved', 'used'] as const, 'reserved'),
-        cpuHour: Type.Number({ minimum: 0, default: 0.5 }),
-        memoryGiBHour: Type.Number({ minimum: 0, default: 0.1 }),
-        gpuHour: Type.Record(Type.String({ minLength: 1 }), Type.Number({ minimum: 0 }), {
-          default: { default: 20 }
-        })
-      },
-      { additionalProperties: false, default: {} }
-    ),
+    /** The price table for cost estimates: the wire's PriceTable, with defaults. */
+    prices: withDefaults(PriceTable, {
+      currency: 'CZK',
+      basis: 'reserved',
+      cpuHour: 0.5,
+      memoryGiBHour: 0.1,
+      gpuHour: { default: 20 }
+    }),
     /** The idle clean-up rule, as the platform applies it. */
     idle: Type.Object(
       {
@@ -173,29 +181,6 @@ function schemaAt(schema: TSchema, path: string): TSchema | undefined {
     at = /^\d+$/.test(key) && at?.items ? at.items : at?.properties?.[key];
   }
   return at;
-}
-
-function allowed(schema: TSchema | undefined): string {
-  if (!schema) {
-    return '';
-  }
-  if (schema[Kind] === 'Union' && schema.anyOf.every((s: TSchema) => s.const !== undefined)) {
-    return `one of ${schema.anyOf.map((s: TSchema) => JSON.stringify(s.const)).join(', ')}`;
-  }
-  if (schema.type === 'number' || schema.type === 'integer') {
-    const lo = schema.minimum ?? schema.exclusiveMinimum;
-    const hi = schema.maximum ?? schema.exclusiveMaximum;
-    return `a number${lo !== undefined ? ` from ${lo}` : ''}${hi !== undefined ? ` to ${hi}` : ''}`;
-  }
-  if (schema.type === 'object') {
-    return `an object with the fields ${Object.keys(schema.properties ?? {}).join(', ')}`;
-  }
-  if (schema.type === 'string' && schema.minLength) {
-    return schema.minLength === 1
-      ? 'a non-empty string'
-      : `a string of at least ${schema.minLength} characters`;
-  }
-  return `a ${schema.type}`;
 }
 
 function describe(error: ValueError): string {

@@ -9,8 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ConfigError, dataDir, loadConfig } from './config';
-import { UsageSampler } from './features/usage/service';
-import { createFlareGateway, createJobRunner, createPlatform, jupyterRootPid } from './platform';
+import { createAdapters, jupyterRootPid } from './platform';
 import { buildServer, logSerializers } from './server';
 import { Store } from './store';
 
@@ -51,21 +50,13 @@ async function main(): Promise<void> {
 
   const data = dataDir(config);
   const store = new Store({ path: join(data, 'state.db'), nativeBinding });
-  const platform = await createPlatform(config);
   const log = pino({ level: config.logLevel, serializers: logSerializers }, process.stderr);
-  const jobs = createJobRunner(config, platform, process.env, log);
-  const flare = createFlareGateway(config, platform, process.env, log);
-  const sampler = new UsageSampler(platform, store, {
-    intervalSeconds: config.usage.sampleIntervalSeconds,
-    retentionHours: config.usage.rawRetentionHours,
-    log
-  });
+  const { platform, jobs, flare } = await createAdapters(config, process.env, log);
   const app = await buildServer({
     version: VERSION,
     config,
     platform,
     store,
-    sampler,
     jobs,
     flare,
     dataDir: data,
@@ -75,7 +66,6 @@ async function main(): Promise<void> {
   });
 
   const shutdown = async () => {
-    sampler.stop();
     // Jobs keep running: the runner only stops watching them.
     await app.close();
     store.close();

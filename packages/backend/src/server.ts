@@ -7,8 +7,9 @@ import { jobsRoutes } from './features/jobs/routes';
 import { usageRoutes } from './features/usage/routes';
 import type { UsageSampler } from './features/usage/service';
 import type { Config } from './config';
-import type { FlareGateway, JobRunner, Platform } from './platform';
+import type { FlareGateway, JobAdapters, Platform } from './platform';
 import type { Store } from './store';
+import { HttpError, errorResponse, installErrorHandler, schemaErrorFormatter } from './errors';
 import { xsrfGuard } from './xsrf';
 
 export interface ServerDeps {
@@ -16,8 +17,9 @@ export interface ServerDeps {
   config: Config;
   platform: Platform;
   store: Store;
-  sampler: UsageSampler;
-  jobs: JobRunner;
+  /** Tests: a sampler of their own, theirs to stop; default the usage feature makes one. */
+  sampler?: UsageSampler;
+  jobs: JobAdapters;
   flare: FlareGateway;
   /** Absolute: where state.db and job files live. */
   dataDir: string;
@@ -49,8 +51,11 @@ export async function buildServer(deps: ServerDeps) {
     routerOptions: { ignoreTrailingSlash: true },
     // Every request is a poll: log errors and start-up, not each request.
     logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { removeAdditional: false } }
+    // verbose: a validation error carries the value and its schema, to say what is allowed.
+    ajv: { customOptions: { removeAdditional: false, verbose: true } },
+    schemaErrorFormatter
   }).withTypeProvider<TypeBoxTypeProvider>();
+  installErrorHandler(app);
 
   await app.register(swagger, {
     openapi: {
@@ -79,12 +84,7 @@ export async function buildServer(deps: ServerDeps) {
     (_req, body, done) =>
       body === ''
         ? done(null, undefined)
-        : done(
-            Object.assign(new Error('Send the request body as application/json'), {
-              statusCode: 415
-            }),
-            undefined
-          )
+        : done(new HttpError(415, 'Send the request body as application/json'), undefined)
   );
 
   app.get(
@@ -112,9 +112,8 @@ export async function buildServer(deps: ServerDeps) {
   await app.register(jobsRoutes, {
     prefix: `${API_PREFIX}/jobs`,
     config: deps.config,
-    platform: deps.platform,
     store: deps.store,
-    runner: deps.jobs,
+    jobs: deps.jobs,
     dataDir: deps.dataDir,
     rootDir: deps.rootDir
   });
@@ -128,11 +127,14 @@ export async function buildServer(deps: ServerDeps) {
   });
 
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({
-      statusCode: 404,
-      error: 'Not Found',
-      message: `No route ${req.method} ${redactUrl(req.url)}; the routes are listed at ${API_PREFIX}/openapi.json`
-    })
+    reply
+      .code(404)
+      .send(
+        errorResponse(
+          404,
+          `No route ${req.method} ${redactUrl(req.url)}; the routes are listed at ${API_PREFIX}/openapi.json`
+        )
+      )
   );
   return app;
 }

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import { HttpError } from './errors';
 
 const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -29,18 +30,16 @@ function same(a: string, b: string): boolean {
  * cookie (what JupyterLab's ServerConnection sends). A cross-site form can
  * make the browser send the cookie but cannot read it to set the header.
  */
-export async function xsrfGuard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+export async function xsrfGuard(request: FastifyRequest): Promise<void> {
   if (!MUTATIONS.has(request.method)) {
     return;
   }
   const header = request.headers['x-xsrftoken'];
   const cookie = cookieValue(request.headers.cookie, '_xsrf');
   if (typeof header !== 'string' || !header || !cookie || !same(header, cookie)) {
-    await reply.code(403).send({
-      statusCode: 403,
-      error: 'Forbidden',
-      message:
-        "XSRF check failed: send the '_xsrf' cookie's value in an 'X-XSRFToken' header (JupyterLab's ServerConnection does this)"
-    });
+    throw new HttpError(
+      403,
+      "XSRF check failed: send the '_xsrf' cookie's value in an 'X-XSRFToken' header (JupyterLab's ServerConnection does this)"
+    );
   }
 }

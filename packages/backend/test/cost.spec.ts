@@ -1,14 +1,8 @@
 import { Value } from '@sinclair/typebox/value';
 import { UsageCost, type PriceTable } from '@hotstepper/api';
-import {
-  costCsv,
-  dayBounds,
-  estimateCost,
-  gpuHourPrice,
-  localDate,
-  usageCost
-} from '../src/features/usage/cost';
+import { costCsv, dayBounds, estimateCost, usageCost } from '../src/features/usage/cost';
 import { ROLLUP_MS } from '../src/features/usage/history';
+import { localDate } from '../src/time';
 import { Store } from '../src/store';
 import { GiB } from './helpers';
 
@@ -274,27 +268,6 @@ describe('usageCost', () => {
   it('ignores a day outside the bounds', () => {
     const cost = usageCost([{ day: 2, ...day }], PRICES, bounds, TZ);
     expect(cost.totals.quarter).toBe(0);
-  });
-});
-
-describe('gpuHourPrice', () => {
-  it.each<[string | null, number]>([
-    ['mig-1g.10gb', 5],
-    ['a40', 40],
-    ['A40', 40],
-    ['NVIDIA A40', 40],
-    ['NVIDIA A100-SXM4-80GB', 20],
-    [null, 20]
-  ])('%s costs %d an hour', (model, price) => {
-    expect(gpuHourPrice(PRICES, model)).toBe(price);
-  });
-
-  it('is 0 for an unknown model when the table has no default', () => {
-    expect(gpuHourPrice({ ...PRICES, gpuHour: { a40: 40 } }, 'Tesla T4')).toBe(0);
-  });
-
-  it('does not take a price from the object prototype', () => {
-    expect(gpuHourPrice(PRICES, 'constructor')).toBe(20);
   });
 });
 

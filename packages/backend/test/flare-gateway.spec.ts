@@ -358,7 +358,9 @@ describe('flare on the local platform', () => {
   ])('refuses a name with %s, creating nothing', async (_case, name) => {
     const res = await api('POST', '/exposures', { port: web.port, name, protection: 'none' });
     expect(res.statusCode).toBe(400);
-    expect(res.json().message).toMatch(/^The name must be a DNS label: 1–30 lowercase letters/);
+    expect(res.json().message).toBe(
+      `"name" is ${JSON.stringify(name)}; it must be a DNS label: 1–30 lowercase letters, digits and hyphens, starting and ending with a letter or digit (e.g. "my-dash-app")`
+    );
     expect(await names()).toEqual(['echo', 'hidden', 'secure', 'web']);
   });
 

@@ -14,10 +14,11 @@ import {
   type KubernetesClient
 } from '../src/platform/kubernetes/gpus';
 import { KubernetesPlatform } from '../src/platform/kubernetes';
+import { KubernetesCluster } from '../src/platform/kubernetes/cluster';
 import { LocalPlatform } from '../src/platform/local';
 import { NvidiaSmiReader } from '../src/platform/resources/nvidia';
 import { ProcTreeReader } from '../src/platform/resources';
-import { createFlareGateway, createJobRunner } from '../src/platform';
+import { createFlareGateway, createJobs } from '../src/platform';
 import { buildServer } from '../src/server';
 import { Store } from '../src/store';
 import { fixture, httpRequest, memoryLogger } from './helpers';
@@ -226,20 +227,22 @@ describe('ClusterGpuInventory against a replayed API server', () => {
   }
 
   const inventoryAt = (port: number, options: { now?: () => number } = {}) =>
-    new ClusterGpuInventory({
-      load: nativeClient,
-      kubeConfig: k8s => {
-        const kc = new k8s.KubeConfig();
-        kc.loadFromOptions({
-          clusters: [{ name: 't', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-          users: [{ name: 'u', token: 'x' }],
-          contexts: [{ name: 'c', cluster: 't', user: 'u' }],
-          currentContext: 'c'
-        });
-        return kc;
-      },
-      ...options
-    });
+    new ClusterGpuInventory(
+      new KubernetesCluster({
+        load: nativeClient,
+        kubeConfig: k8s => {
+          const kc = new k8s.KubeConfig();
+          kc.loadFromOptions({
+            clusters: [{ name: 't', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+            users: [{ name: 'u', token: 'x' }],
+            contexts: [{ name: 'c', cluster: 't', user: 'u' }],
+            currentContext: 'c'
+          });
+          return kc;
+        }
+      }),
+      options
+    );
 
   const ok = {
     [NODES_PATH]: { status: 200, body: recorded('nodes') },
@@ -336,19 +339,23 @@ describe('KubernetesPlatform.gpuInventory', () => {
         checkedAt: new Date().toISOString()
       }))
     };
-    const platform = new KubernetesPlatform(
-      reader,
-      { KUBERNETES_SERVICE_HOST: '10.0.0.1' },
-      '/nonexistent',
-      undefined,
-      cluster
-    );
+    const platform = new KubernetesPlatform({
+      resources: reader,
+      cluster: new KubernetesCluster({
+        env: { KUBERNETES_SERVICE_HOST: '10.0.0.1' },
+        namespaceFile: '/nonexistent'
+      }),
+      inventory: cluster
+    });
     expect((await platform.gpuInventory()).models).toEqual(models);
     expect(cluster.read).toHaveBeenCalledTimes(1);
   });
 
   it('outside a pod has no cluster to ask and says so, without loading the client', async () => {
-    const platform = new KubernetesPlatform(reader, {}, '/nonexistent');
+    const platform = new KubernetesPlatform({
+      resources: reader,
+      cluster: new KubernetesCluster({ env: {}, namespaceFile: '/nonexistent' })
+    });
     const inventory = await platform.gpuInventory();
     expect(inventory).toMatchObject({ source: 'none', models: [] });
     expect(inventory.reason).toMatch(/Not running in a Kubernetes pod/);
@@ -382,8 +389,8 @@ describe('GET /api/v1/usage/gpus', () => {
       platform,
       store,
       sampler,
-      jobs: createJobRunner(config, platform, {}),
-      flare: createFlareGateway(config, platform, {}),
+      jobs: createJobs(config, { platform, env: {} }),
+      flare: createFlareGateway(config, { platform, env: {} }),
       dataDir: join(dir, 'data'),
       rootDir: dir,
       rootPid: process.pid

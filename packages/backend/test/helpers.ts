@@ -9,7 +9,7 @@ import { Value } from '@sinclair/typebox/value';
 import { UsageSnapshot } from '@hotstepper/api';
 import { parseConfig } from '../src/config';
 import { UsageSampler } from '../src/features/usage/service';
-import { createFlareGateway, createJobRunner } from '../src/platform';
+import { createFlareGateway, createJobs } from '../src/platform';
 import { LocalPlatform } from '../src/platform/local';
 import { ProcTreeReader } from '../src/platform/resources';
 import { buildServer } from '../src/server';
@@ -142,8 +142,8 @@ export async function startTestServer(
     platform,
     store,
     sampler,
-    jobs: createJobRunner(config, platform, options.env ?? {}),
-    flare: createFlareGateway(config, platform, {}),
+    jobs: createJobs(config, { platform, env: options.env ?? {} }),
+    flare: createFlareGateway(config, { platform, env: {} }),
     dataDir: join(dir, 'data'),
     rootDir: options.rootDir ?? join(dir, 'root'),
     rootPid: process.pid

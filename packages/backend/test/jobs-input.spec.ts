@@ -66,7 +66,11 @@ describe('refused at submit, with nothing left behind', () => {
       { ...command, preset: 'huge' },
       /^preset: there is no preset "huge"; the presets are small$/
     ],
-    ['no CPU', { ...command, resources: { cpu: 0 } }, /cpu must be > 0/],
+    [
+      'no CPU',
+      { ...command, resources: { cpu: 0 } },
+      /^"resources\.cpu" is 0; it must be a number above 0 and up to 1024$/
+    ],
     [
       'more CPU than the quota',
       { ...command, resources: { cpu: 3 } },
@@ -100,12 +104,12 @@ describe('refused at submit, with nothing left behind', () => {
     [
       'a command that does not exist',
       { ...command, command: ['no-such-program-hs', '-v'] },
-      /^command: "no-such-program-hs" is not a program on the PATH$/
+      /^command: "no-such-program-hs" is not a program on the PATH; give its full path, or install it$/
     ],
     [
       'a program path that is not executable',
       { ...command, command: ['./work/data.txt'] },
-      /^command: "\.\/work\/data\.txt" is not an executable file$/
+      /^command: "\.\/work\/data\.txt" is not an executable file; check the path and that the file is executable$/
     ],
     [
       'a file that does not exist',

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mustWait, neverFits } from '../src/features/jobs/admission';
+import { mustWait, neverFits } from '../src/platform/local/admission';
 import { LogFollower, parseOffsets, wholeCharacters } from '../src/features/jobs/logs';
 import { newJobId } from '../src/features/jobs/service';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Job } from '@hotstepper/api';
 import { parseConfig } from '../src/config';
 import { JobService } from '../src/features/jobs/service';
-import { createJobRunner } from '../src/platform';
+import { createJobs } from '../src/platform';
 import { JobInputError } from '../src/platform/jobs';
 import { LocalPlatform } from '../src/platform/local';
 import { ProcTreeReader } from '../src/platform/resources';
@@ -30,9 +30,8 @@ function service(): JobService {
   stores.push(store);
   const s = new JobService({
     config,
-    platform,
     store,
-    runner: createJobRunner(config, platform, {}),
+    jobs: createJobs(config, { platform, env: {} }),
     dataDir,
     rootDir,
     monitorMs: 200
@@ -133,7 +132,8 @@ describe('when the runner refuses at start, nothing is left half-created', () =>
     ],
     ['any other error answers 500', new Error('spawn EAGAIN'), 500]
   ])('%s', async (_case, error, statusCode) => {
-    const runner = createJobRunner(config, platform, {});
+    const jobs = createJobs(config, { platform, env: {} });
+    const { runner } = jobs;
     // The real runner, but its start fails as it would with a full process table.
     runner.start = async () => {
       throw error;
@@ -142,9 +142,8 @@ describe('when the runner refuses at start, nothing is left half-created', () =>
     stores.push(store);
     const s = new JobService({
       config,
-      platform,
       store,
-      runner,
+      jobs,
       dataDir: join(dir, 'refused'),
       rootDir
     });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { KernelUsageList } from '@hotstepper/api';
 import { KernelUsageReader, kernelIdOf } from '../src/features/usage/kernels';
+import { ProcProcesses } from '../src/platform/local/processes';
 import { fixture, httpRequest, startTestServer, type TestServer } from './helpers';
 
 const PAGE = 4096;
@@ -65,7 +66,10 @@ describe('KernelUsageReader over a fixture /proc', () => {
   afterAll(() => dirs.forEach(d => rmSync(d, { recursive: true, force: true })));
 
   it('groups each kernel with its subtree, and the rest of the server tree is other', async () => {
-    const reader = new KernelUsageReader({ rootPid: 100, rootfs: fixture('proc-kernels') });
+    const reader = new KernelUsageReader({
+      rootPid: 100,
+      processes: new ProcProcesses(fixture('proc-kernels'))
+    });
     const usage = await reader.read();
     expect(Value.Errors(KernelUsageList, usage).First()).toBeUndefined();
     expect(usage.kernels).toEqual([
@@ -81,7 +85,11 @@ describe('KernelUsageReader over a fixture /proc', () => {
     const proc = copyOfFixture();
     dirs.push(proc.root);
     let now = 1000;
-    const reader = new KernelUsageReader({ rootPid: 100, rootfs: proc.root, clock: () => now });
+    const reader = new KernelUsageReader({
+      rootPid: 100,
+      processes: new ProcProcesses(proc.root),
+      clock: () => now
+    });
     const first = await reader.read();
     expect(first.kernels.map(k => k.cpu)).toEqual([0, 0]);
     expect(first.other.cpu).toBe(0);
@@ -122,7 +130,10 @@ describe('KernelUsageReader over a fixture /proc', () => {
   });
 
   it('is empty when the Jupyter server is gone', async () => {
-    const reader = new KernelUsageReader({ rootPid: 4242, rootfs: fixture('proc-kernels') });
+    const reader = new KernelUsageReader({
+      rootPid: 4242,
+      processes: new ProcProcesses(fixture('proc-kernels'))
+    });
     expect(await reader.read()).toEqual({ kernels: [], other: { cpu: 0, memory: 0 } });
   });
 });
@@ -170,7 +181,10 @@ describe('KernelUsageReader over the real /proc', () => {
   it('finds a kernel started by this process, with its memory, and counts this process as other', async () => {
     kernel = await fakeKernel();
     const { child, id } = kernel;
-    const usage = await new KernelUsageReader({ rootPid: process.pid }).read();
+    const usage = await new KernelUsageReader({
+      rootPid: process.pid,
+      processes: new ProcProcesses()
+    }).read();
     expect(usage.kernels).toHaveLength(1);
     expect(usage.kernels[0].kernelId).toBe(id);
     expect(usage.kernels[0].pids).toEqual([child.pid]);

@@ -8,7 +8,7 @@ import bcrypt from 'bcryptjs';
 import type { V1Pod } from '@kubernetes/client-node';
 import { parseConfig } from '../src/config';
 import type { ExposureSpec } from '../src/platform/flare';
-import type { KubernetesClient } from '../src/platform/kubernetes/client';
+import { KubernetesCluster, type KubernetesClient } from '../src/platform/kubernetes/cluster';
 import { KubernetesFlareGateway, type FlareGatewayError } from '../src/platform/kubernetes/flare';
 import {
   flareManifests,
@@ -18,7 +18,7 @@ import {
   type FlareManifests
 } from '../src/platform/kubernetes/flare-manifests';
 import { UsageSampler } from '../src/features/usage/service';
-import { createJobRunner } from '../src/platform';
+import { createJobs } from '../src/platform';
 import { KubernetesPlatform } from '../src/platform/kubernetes';
 import { ProcTreeReader } from '../src/platform/resources';
 import { buildServer } from '../src/server';
@@ -317,20 +317,22 @@ async function gatewayWith(names: string[], config = CONFIG) {
   const port = (server.address() as AddressInfo).port;
   const gateway = new KubernetesFlareGateway({
     config,
-    env: POD_ENV,
-    namespaceFile: '/nonexistent',
     now: () => NOW,
-    load: nativeClient,
-    kubeConfig: k8s => {
-      const kc = new k8s.KubeConfig();
-      kc.loadFromOptions({
-        clusters: [{ name: 't', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-        users: [{ name: 'u', token: TOKEN }],
-        contexts: [{ name: 'c', cluster: 't', user: 'u' }],
-        currentContext: 'c'
-      });
-      return kc;
-    }
+    cluster: new KubernetesCluster({
+      env: POD_ENV,
+      namespaceFile: '/nonexistent',
+      load: nativeClient,
+      kubeConfig: k8s => {
+        const kc = new k8s.KubeConfig();
+        kc.loadFromOptions({
+          clusters: [{ name: 't', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+          users: [{ name: 'u', token: TOKEN }],
+          contexts: [{ name: 'c', cluster: 't', user: 'u' }],
+          currentContext: 'c'
+        });
+        return kc;
+      }
+    })
   });
   /** What the gateway sent, against the recorded requests named. */
   const expectCalls = (expected: string[]) => {
@@ -476,7 +478,10 @@ describe('KubernetesFlareGateway against a replayed API server', () => {
 describe('KubernetesFlareGateway without a cluster', () => {
   const load = jest.fn(nativeClient);
   const gateway = (config = CONFIG, env: NodeJS.ProcessEnv = {}) =>
-    new KubernetesFlareGateway({ config, env, namespaceFile: '/nonexistent', load });
+    new KubernetesFlareGateway({
+      config,
+      cluster: new KubernetesCluster({ env, namespaceFile: '/nonexistent', load })
+    });
 
   it('needs a flare domain first, then a pod, its namespace and its name', () => {
     expect(gateway(parseConfig({}).flare, POD_ENV).unavailable()).toBe(
@@ -556,11 +561,10 @@ describe('the flare routes on Kubernetes', () => {
 
   async function backend(gateway: KubernetesFlareGateway, name: string) {
     const store = new Store({ path: ':memory:' });
-    const platform = new KubernetesPlatform(
-      new ProcTreeReader(process.pid, '', {}),
-      POD_ENV,
-      '/nonexistent'
-    );
+    const platform = new KubernetesPlatform({
+      resources: new ProcTreeReader(process.pid, '', {}),
+      cluster: new KubernetesCluster({ env: POD_ENV, namespaceFile: '/nonexistent' })
+    });
     const sampler = new UsageSampler(platform, store, {
       intervalSeconds: 60,
       retentionHours: 48,
@@ -573,7 +577,7 @@ describe('the flare routes on Kubernetes', () => {
       platform,
       store,
       sampler,
-      jobs: createJobRunner(config, platform, {}),
+      jobs: createJobs(config, { platform, env: {} }),
       flare: gateway,
       dataDir: join(dir, `${name}-data`),
       rootDir: dir,

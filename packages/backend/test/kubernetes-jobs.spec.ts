@@ -8,7 +8,7 @@ import { Value } from '@sinclair/typebox/value';
 import { JobQuota } from '@hotstepper/api';
 import { parseConfig } from '../src/config';
 import { JobInputError, type JobLaunch, type JobRef } from '../src/platform/jobs';
-import type { KubernetesClient } from '../src/platform/kubernetes/client';
+import { KubernetesCluster, type KubernetesClient } from '../src/platform/kubernetes/cluster';
 import { KubernetesJobRunner } from '../src/platform/kubernetes/jobs';
 import {
   buildJobManifest,
@@ -383,18 +383,20 @@ describe('KubernetesJobRunner against recorded API answers', () => {
     cleanup.push(() => api.close());
     const runner = new KubernetesJobRunner({
       config,
-      env: { HOSTNAME: 'jupyter-ada', POD_NAMESPACE: NS },
-      load: nativeClient,
-      kubeConfig: k8s => {
-        const kc = new k8s.KubeConfig();
-        kc.loadFromOptions({
-          clusters: [{ name: 't', server: `http://127.0.0.1:${api.port}`, skipTLSVerify: true }],
-          users: [{ name: 'u', token: TOKEN }],
-          contexts: [{ name: 'c', cluster: 't', user: 'u', namespace: NS }],
-          currentContext: 'c'
-        });
-        return kc;
-      },
+      cluster: new KubernetesCluster({
+        env: { HOSTNAME: 'jupyter-ada', POD_NAMESPACE: NS },
+        load: nativeClient,
+        kubeConfig: k8s => {
+          const kc = new k8s.KubeConfig();
+          kc.loadFromOptions({
+            clusters: [{ name: 't', server: `http://127.0.0.1:${api.port}`, skipTLSVerify: true }],
+            users: [{ name: 'u', token: TOKEN }],
+            contexts: [{ name: 'c', cluster: 't', user: 'u', namespace: NS }],
+            currentContext: 'c'
+          });
+          return kc;
+        }
+      }),
       validate: validateWithModels,
       rewatchMs: 60_000,
       ...over

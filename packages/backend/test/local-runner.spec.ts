@@ -241,21 +241,61 @@ describe('LocalJobRunner with real processes', () => {
     expect(readFileSync(join(job.logDir, 'stdout.log'), 'utf8')).toBe('ready\n');
   });
 
-  it('refuses a program that does not exist, and leaves nothing behind', async () => {
+  it("checks the program as the job's own PATH finds it, naming the field", async () => {
     const r = runner();
     const job = launch(['no-such-program-here', '--flag']);
-    const error = await r.start(job).catch(err => err);
+    const error = await r.check(job).catch(err => err);
     expect(error).toBeInstanceOf(JobInputError);
-    expect(error.message).toMatch(/^No program named 'no-such-program-here' on PATH/);
+    expect(error.message).toBe(
+      'command: "no-such-program-here" is not a program on the PATH; give its full path, or install it'
+    );
     expect(existsSync(job.logDir)).toBe(false);
-
-    const missingDir = launch(['true'], { cwd: join(base, 'no-such-dir') });
-    await expect(r.start(missingDir)).rejects.toThrow(/working directory .* does not exist/);
-    expect(existsSync(missingDir.logDir)).toBe(false);
 
     const notExecutable = join(base, 'plain.txt');
     writeFileSync(notExecutable, 'not a program');
-    await expect(r.start(launch([notExecutable]))).rejects.toBeInstanceOf(JobInputError);
+    await expect(r.check(launch([notExecutable]))).rejects.toThrow(
+      `command: "${notExecutable}" is not an executable file; check the path and that the file is executable`
+    );
+    await expect(r.check(launch(['./plain.txt']))).rejects.toBeInstanceOf(JobInputError);
+
+    const bin = join(base, 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'my-tool'), '#!/bin/sh\n', { mode: 0o755 });
+    await expect(r.check(launch(['my-tool']))).rejects.toBeInstanceOf(JobInputError);
+    await expect(r.check(launch(['my-tool'], { env: { PATH: bin } }))).resolves.toBeUndefined();
+    await expect(r.check(launch(['true']))).resolves.toBeUndefined();
+  });
+
+  it('checks a GPU against the GPUs of this machine it is given', async () => {
+    const gpu = (model?: string) =>
+      launch(['true'], { resources: { cpu: 1, memory: 512 * MiB, gpu: { count: 1, model } } });
+    await expect(runner().check(gpu())).rejects.toThrow(
+      'resources.gpu: jobs cannot have GPUs here; ask without a GPU'
+    );
+    const a40 = new LocalJobRunner({
+      config,
+      gpus: {
+        inventory: async () => ({
+          source: 'nvidia-smi',
+          models: [{ model: 'NVIDIA A40', free: 1, total: 2 }],
+          checkedAt: new Date().toISOString()
+        })
+      }
+    });
+    await expect(a40.check(gpu('NVIDIA H100'))).rejects.toThrow(
+      'resources.gpu.model: no GPU model "NVIDIA H100" here; the models are NVIDIA A40'
+    );
+    await expect(a40.check(gpu('NVIDIA A40'))).resolves.toBeUndefined();
+    await expect(a40.check(gpu())).resolves.toBeUndefined();
+  });
+
+  it('refuses at start a working directory that is gone, and leaves nothing behind', async () => {
+    const r = runner();
+    const missingDir = launch(['true'], { cwd: join(base, 'no-such-dir') });
+    await expect(r.start(missingDir)).rejects.toThrow(
+      /^cwd: the working directory .* does not exist$/
+    );
+    expect(existsSync(missingDir.logDir)).toBe(false);
   });
 
   it('holds the time limit itself when the watcher was killed, and reports the outcome', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { GpuInventory, GpuUsage } from '@hotstepper/api';
 import { parseConfig } from '../src/config';
-import { createPlatform } from '../src/platform';
+import { createAdapters } from '../src/platform';
 import {
   NvidiaSmiReader,
   detectNvidiaSmi,
@@ -335,7 +335,7 @@ describe('detectNvidiaSmi', () => {
   });
 });
 
-describe('createPlatform and the GPU', () => {
+describe('createAdapters and the GPU', () => {
   const config = parseConfig({ platform: 'local', usage: { source: 'proc' } });
   let dir: string;
   beforeAll(() => {
@@ -344,7 +344,7 @@ describe('createPlatform and the GPU', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('has no GPU reader and an empty inventory with a reason where there is no nvidia-smi', async () => {
-    const platform = await createPlatform(config, { PATH: join(dir) }, process.pid);
+    const { platform } = await createAdapters(config, { PATH: join(dir) });
     expect(platform.gpus).toBeUndefined();
     const inventory = await platform.gpuInventory();
     expect(inventory).toMatchObject({
@@ -360,20 +360,22 @@ describe('createPlatform and the GPU', () => {
     writeFileSync(smi, `#!/bin/sh\nexec cat '${fixture('nvidia-smi/a40-busy.xml')}'\n`);
     chmodSync(smi, 0o755);
     for (const env of [{ PATH: dir }, { HOTSTEPPER_NVIDIA_SMI: smi }]) {
-      const platform = await createPlatform(config, env, process.pid);
+      const { platform, jobs } = await createAdapters(config, env);
       expect((await platform.gpus!.read()).map(g => [g.model, g.utilization])).toEqual([
         ['NVIDIA A40', 0.87]
       ]);
       expect((await platform.gpuInventory()).models).toEqual([
         { model: 'NVIDIA A40', free: 0, total: 1 }
       ]);
+      // The same nvidia-smi, found once, is the local runner's.
+      expect(await jobs.runner.gpuModels()).toEqual(['NVIDIA A40']);
     }
     // Inside a pod, nvidia-smi gives the notebook's own GPUs too.
-    const inPod = await createPlatform(
+    const inPod = await createAdapters(
       parseConfig({ platform: 'kubernetes', usage: { source: 'proc' } }),
-      { HOTSTEPPER_NVIDIA_SMI: smi },
-      process.pid
+      { HOTSTEPPER_NVIDIA_SMI: smi }
     );
-    expect((await inPod.gpus!.read()).map(g => g.model)).toEqual(['NVIDIA A40']);
+    expect((await inPod.platform.gpus!.read()).map(g => g.model)).toEqual(['NVIDIA A40']);
+    await inPod.jobs.runner.close();
   });
 });

@@ -1,5 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../src/config';
 import { UsageSampler } from '../src/features/usage/service';
-import { logSerializers, redactUrl } from '../src/server';
+import { createFlareGateway, createJobs } from '../src/platform';
+import { LocalPlatform } from '../src/platform/local';
+import { ProcTreeReader } from '../src/platform/resources';
+import { buildServer, logSerializers, redactUrl } from '../src/server';
 import { Store } from '../src/store';
 import { cookieValue } from '../src/xsrf';
 import {
@@ -258,4 +265,41 @@ describe('logSerializers', () => {
       statusCode: 204
     });
   });
+});
+
+describe('the usage feature without a sampler given', () => {
+  it('samples on its own from the config, and stops with the app', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hotstepper-own-sampler-'));
+    const store = new Store({ path: ':memory:' });
+    const platform = new LocalPlatform(new ProcTreeReader(process.pid, '', {}));
+    const config = parseConfig({});
+    const app = await buildServer({
+      version: '0.0.0',
+      config,
+      platform,
+      store,
+      jobs: createJobs(config, { platform, env: {} }),
+      flare: createFlareGateway(config, { platform, env: {} }),
+      dataDir: join(dir, 'data'),
+      rootDir: join(dir, 'root'),
+      rootPid: process.pid
+    });
+    const socket = join(dir, 'backend.sock');
+    await app.listen({ path: socket });
+    try {
+      const res = await httpRequest(socket, { method: 'GET', path: '/api/v1/usage/now' });
+      expect(res.statusCode).toBe(200);
+      expect(snapshotErrors(res.json())).toEqual([]);
+    } finally {
+      await app.close();
+      const rows = () =>
+        (store.db.prepare('SELECT count(*) AS n FROM usage_sample').get() as { n: number }).n;
+      const after = rows();
+      // Stopped: no reading lands after the close (the interval is 5 s; wait past one).
+      await new Promise(resolve => setTimeout(resolve, 5_500));
+      expect(rows()).toBe(after);
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 20_000);
 });

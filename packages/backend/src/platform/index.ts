@@ -1,21 +1,31 @@
-import type { Config } from '../config';
-import { KubernetesPlatform } from './kubernetes';
-import { LocalPlatform } from './local';
-import { createResourceReader } from './resources';
-import { NvidiaSmiReader, detectNvidiaSmi } from './resources/nvidia';
 import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config';
 import type { FlareGateway } from './flare';
-import type { JobRunner } from './jobs';
+import { SchedulerAdmission, type JobAdapters } from './jobs';
+import { KubernetesPlatform } from './kubernetes';
+import { KubernetesCluster } from './kubernetes/cluster';
+import { ClusterGpuInventory } from './kubernetes/gpus';
 import { KubernetesFlareGateway } from './kubernetes/flare';
 import { KubernetesJobRunner } from './kubernetes/jobs';
+import { LocalPlatform, type LocalGpuInventory } from './local';
+import { LocalQuotaAdmission } from './local/admission';
 import { LocalFlareGateway } from './local/flare';
 import { LocalJobRunner } from './local/jobs';
+import { createResourceReader } from './resources';
+import { NvidiaSmiReader, detectNvidiaSmi } from './resources/nvidia';
 import { SlurmJobRunner } from './slurm';
-import type { Platform } from './types';
+import type { GpuReader, Platform } from './types';
 
 export type { Platform } from './types';
 export type { FlareGateway } from './flare';
-export type { JobRunner } from './jobs';
+export type { JobAdapters, JobAdmission, JobRunner } from './jobs';
+
+/** Everything that touches the world, chosen once at start-up: features never ask which they got. */
+export interface Adapters {
+  platform: Platform;
+  jobs: JobAdapters;
+  flare: FlareGateway;
+}
 
 /** The Jupyter server's pid, whose process tree is the notebook: HOTSTEPPER_ROOT_PID, else our parent. */
 export function jupyterRootPid(
@@ -25,60 +35,127 @@ export function jupyterRootPid(
   return Number(env.HOTSTEPPER_ROOT_PID) || parent;
 }
 
-/** Chooses the adapter once, at start-up: features never ask which one they got. */
-export async function createPlatform(
+/** The platform, the job runner with its admission, and the flare gateway, from the admin's config. */
+export async function createAdapters(
   config: Config,
   env: NodeJS.ProcessEnv = process.env,
-  rootPid = process.ppid
+  log?: FastifyBaseLogger
+): Promise<Adapters> {
+  // Looked for once: without nvidia-smi there is no GPU reader and the GPU features disappear.
+  const smi = await detectNvidiaSmi(env);
+  const gpus = smi
+    ? new NvidiaSmiReader(smi, log ? { onError: err => log.warn(err.message) } : {})
+    : undefined;
+  // One handle on the cluster, made only when something runs there: one client, one read of
+  // the notebook's pod, one GPU inventory for the platform and the job runner.
+  const cluster =
+    platformName(config, env) === 'kubernetes' || config.jobs.runner === 'kubernetes'
+      ? new KubernetesCluster({ env })
+      : undefined;
+  const inventory = cluster && new ClusterGpuInventory(cluster);
+  const platform = await createPlatform(config, { env, gpus, cluster, inventory });
+  const shared = { platform, env, log, cluster, inventory };
+  return {
+    platform,
+    jobs: createJobs(config, { ...shared, gpus }),
+    flare: createFlareGateway(config, shared)
+  };
+}
+
+/** `auto` is kubernetes inside a pod, else local. */
+function platformName(config: Config, env: NodeJS.ProcessEnv): 'local' | 'kubernetes' {
+  if (config.platform !== 'auto') {
+    return config.platform;
+  }
+  return env.KUBERNETES_SERVICE_HOST ? 'kubernetes' : 'local';
+}
+
+/** What the Kubernetes adapters share; each makes its own when given none (tests). */
+interface ClusterOptions {
+  cluster?: KubernetesCluster;
+  inventory?: ClusterGpuInventory;
+}
+
+export interface PlatformOptions extends ClusterOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Default: our parent (see jupyterRootPid). */
+  rootPid?: number;
+  /** This machine's GPUs (nvidia-smi), when it has any. */
+  gpus?: GpuReader & LocalGpuInventory;
+}
+
+/** The platform the admin chose (see platformName). */
+export async function createPlatform(
+  config: Config,
+  { env = process.env, rootPid = process.ppid, gpus, cluster, inventory }: PlatformOptions = {}
 ): Promise<Platform> {
-  const name =
-    config.platform === 'auto'
-      ? env.KUBERNETES_SERVICE_HOST
-        ? 'kubernetes'
-        : 'local'
-      : config.platform;
+  const name = platformName(config, env);
   const resources = await createResourceReader({
     prefer: config.usage.source,
     inContainer: name === 'kubernetes',
     rootPid: jupyterRootPid(env, rootPid),
     env
   });
-  // Looked for once: without nvidia-smi there is no GPU reader and the GPU features disappear.
-  const smi = await detectNvidiaSmi(env);
-  const gpus = smi ? new NvidiaSmiReader(smi) : undefined;
   return name === 'kubernetes'
-    ? new KubernetesPlatform(resources, env, undefined, gpus)
+    ? new KubernetesPlatform({
+        resources,
+        gpus,
+        cluster: cluster ?? new KubernetesCluster({ env }),
+        inventory
+      })
     : new LocalPlatform(resources, gpus, gpus);
 }
 
-/** The job runner the admin chose; `auto` runs jobs where the notebook runs. */
-export function createJobRunner(
+export interface AdapterOptions extends ClusterOptions {
+  platform: Platform;
+  env?: NodeJS.ProcessEnv;
+  log?: FastifyBaseLogger;
+  /** This machine's GPUs, for jobs run on it. */
+  gpus?: LocalGpuInventory;
+}
+
+/**
+ * The job runner the admin chose (`auto` runs jobs where the notebook runs), with its
+ * admission: a scheduler queues its own jobs; on this machine they wait for the local quota.
+ */
+export function createJobs(
   config: Config,
-  platform: Pick<Platform, 'name'>,
-  env: NodeJS.ProcessEnv = process.env,
-  log?: FastifyBaseLogger
-): JobRunner {
+  { platform, env = process.env, log, gpus, cluster, inventory }: AdapterOptions
+): JobAdapters {
   const options = { config: config.jobs, env, log };
   const runner = config.jobs.runner === 'auto' ? platform.name : config.jobs.runner;
   switch (runner) {
-    case 'slurm':
-      return new SlurmJobRunner(options);
-    case 'kubernetes':
-      return new KubernetesJobRunner(options);
+    case 'slurm': {
+      const slurm = new SlurmJobRunner(options);
+      return { runner: slurm, admission: new SchedulerAdmission(slurm) };
+    }
+    case 'kubernetes': {
+      const kubernetes = new KubernetesJobRunner({
+        config: config.jobs,
+        log,
+        cluster: cluster ?? new KubernetesCluster({ env }),
+        inventory
+      });
+      return { runner: kubernetes, admission: new SchedulerAdmission(kubernetes) };
+    }
     default:
-      return new LocalJobRunner(options);
+      return {
+        runner: new LocalJobRunner({ ...options, gpus }),
+        admission: new LocalQuotaAdmission(config.jobs.quota, platform.resources)
+      };
   }
 }
 
 /** Where exposures are served: the backend's own reverse proxy, or Ingresses. */
 export function createFlareGateway(
   config: Config,
-  platform: Pick<Platform, 'name'>,
-  env: NodeJS.ProcessEnv = process.env,
-  log?: FastifyBaseLogger
+  { platform, env = process.env, log, cluster }: AdapterOptions
 ): FlareGateway {
-  const options = { config: config.flare, env, log };
   return platform.name === 'kubernetes'
-    ? new KubernetesFlareGateway(options)
-    : new LocalFlareGateway(options);
+    ? new KubernetesFlareGateway({
+        config: config.flare,
+        log,
+        cluster: cluster ?? new KubernetesCluster({ env })
+      })
+    : new LocalFlareGateway({ config: config.flare, env, log });
 }

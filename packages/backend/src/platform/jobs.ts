@@ -1,3 +1,4 @@
+import { HttpError } from '../errors';
 import type {
   JobQuota,
   JobResources,
@@ -58,8 +59,15 @@ export interface JobRunner {
   /** How per-job limits are held here, and that in words for the UI. */
   enforcement(): Promise<{ enforcement: LimitEnforcement; note: string }>;
   /**
-   * Starts (or submits) the job. Throws JobInputError when the job cannot run as given
-   * (unknown program, resources the runner cannot give): nothing is left behind then.
+   * Refuses, with a JobInputError naming the field, a job that cannot run here as given:
+   * a program this runner cannot find, a GPU it cannot give. The feature calls it once,
+   * before the job is recorded; what holds wherever a job runs (paths confined to the root,
+   * the rules of each kind) the feature has already checked.
+   */
+  check(launch: JobLaunch): Promise<void>;
+  /**
+   * Starts (or submits) the job, already checked. Throws JobInputError when the runner
+   * refuses it all the same (Slurm or Kubernetes saying no): nothing is left behind then.
    */
   start(launch: JobLaunch): Promise<{ externalId: string }>;
   /** The job's state now. Cheap: the feature asks every second for each active job. */
@@ -69,10 +77,10 @@ export interface JobRunner {
   /** Removes what the runner keeps for a finished job (a Kubernetes Job, Slurm files). */
   remove(ref: JobRef): Promise<void>;
   /**
-   * What running jobs use against the quota. The local runner has none of its own (the
-   * feature queues against the admin's `jobs.quota`), so it returns undefined.
+   * What running jobs use against the scheduler's quota. The local runner has none: its jobs
+   * are admitted against the admin's `jobs.quota` (LocalQuotaAdmission) instead.
    */
-  quota(): Promise<JobQuota | undefined>;
+  quota?(): Promise<JobQuota>;
   /** GPU models a job may ask for. */
   gpuModels(): Promise<string[]>;
   /** The default image for a job (Kubernetes: the notebook pod's own). */
@@ -82,6 +90,64 @@ export interface JobRunner {
 }
 
 /** A job that cannot run as asked: the message says what to change. */
-export class JobInputError extends Error {
-  readonly statusCode = 400;
+export class JobInputError extends HttpError {
+  constructor(message: string) {
+    super(400, message);
+  }
+}
+
+/**
+ * When a recorded job may start. Chosen with the runner when the adapters are made: the local
+ * runner's jobs wait for the admin's quota on this machine; a scheduler (Slurm, Kubernetes)
+ * queues jobs itself, so they start at once.
+ */
+export interface JobAdmission {
+  /** The most a job that names no resources may get by default; undefined: no ceiling. */
+  ceiling(): Promise<{ cpu: number; memory: number } | undefined>;
+  /** Throws JobInputError when the job could never start, even with nothing else running. */
+  refuse(job: JobResources): Promise<void>;
+  /** Why the job must wait while `taken` hold resources ("waiting for 1 CPU: …"); undefined: start it. */
+  wait(job: JobResources, taken: JobResources[]): Promise<string | undefined>;
+  /** The quota as the Jobs panel shows it. */
+  quota(taken: JobResources[]): Promise<JobQuota>;
+}
+
+/** Where jobs run, and when a recorded one may start there: chosen together at start-up. */
+export interface JobAdapters {
+  runner: JobRunner;
+  admission: JobAdmission;
+}
+
+/** A scheduler's own queue: every job is handed over at once, the quota is the scheduler's. */
+export class SchedulerAdmission implements JobAdmission {
+  constructor(private readonly runner: Required<Pick<JobRunner, 'quota'>>) {}
+
+  async ceiling(): Promise<undefined> {
+    return undefined;
+  }
+
+  async refuse(): Promise<void> {}
+
+  async wait(): Promise<undefined> {
+    return undefined;
+  }
+
+  quota(): Promise<JobQuota> {
+    return this.runner.quota();
+  }
+}
+
+/** Refuses a GPU the runner cannot give: none at all, or not of the model asked for. */
+export function checkGpu(gpu: JobResources['gpu'], models: string[]): void {
+  if (!gpu) {
+    return;
+  }
+  if (!models.length) {
+    throw new JobInputError('resources.gpu: jobs cannot have GPUs here; ask without a GPU');
+  }
+  if (gpu.model !== undefined && !models.includes(gpu.model)) {
+    throw new JobInputError(
+      `resources.gpu.model: no GPU model "${gpu.model}" here; the models are ${models.join(', ')}`
+    );
+  }
 }

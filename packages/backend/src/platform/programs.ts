@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
+import { JobInputError } from './jobs';
 
 export async function isExecutableFile(path: string): Promise<boolean> {
   try {
@@ -31,4 +32,16 @@ export async function findProgram(
     }
   }
   return undefined;
+}
+
+/** Refuses a job whose program (`argv[0]`) would not be found where it runs, as its PATH finds it. */
+export async function checkProgram(argv: string[], cwd: string, path: string): Promise<void> {
+  const program = argv[0];
+  if (program && !(await findProgram(program, cwd, path))) {
+    throw new JobInputError(
+      program.includes('/')
+        ? `command: "${program}" is not an executable file; check the path and that the file is executable`
+        : `command: "${program}" is not a program on the PATH; give its full path, or install it`
+    );
+  }
 }

@@ -40,6 +40,43 @@ export interface GpuReader {
   read(): Promise<GpuUsage[]>;
 }
 
+/** One process of a tree, with what it has used so far. */
+export interface ProcessNode {
+  pid: number;
+  ppid: number;
+  /** The command line; empty for a kernel thread or a zombie. */
+  argv: string[];
+  /** CPU time consumed so far (user + system), in seconds. */
+  cpuSeconds: number;
+  /** Resident memory, in bytes. */
+  memoryBytes: number;
+}
+
+/** A TCP port a process listens on. */
+export interface PortListener {
+  port: number;
+  /** e.g. "0.0.0.0", "127.0.0.1", "::", "::1". */
+  address: string;
+  pid: number;
+  /** The command line, arguments joined by spaces. */
+  command: string;
+}
+
+export interface PortScanOptions {
+  /** Whose processes count; default: ours. */
+  uid?: number;
+  /** Processes left out (the backend itself: its own sockets are not the user's apps). */
+  excludePids?: ReadonlySet<number>;
+}
+
+/** The processes where the notebook runs. */
+export interface Processes {
+  /** The process and all its descendants, a parent always before its children; empty when it is gone. */
+  tree(rootPid: number): Promise<ProcessNode[]>;
+  /** The TCP ports processes listen on, sorted by port, one entry per address. */
+  listeningPorts(options?: PortScanOptions): Promise<PortListener[]>;
+}
+
 /**
  * The one seam between features and the world they run in. A feature
  * depends on this interface, never on an adapter.
@@ -47,6 +84,7 @@ export interface GpuReader {
 export interface Platform {
   readonly name: PlatformName;
   readonly resources: ResourceReader;
+  readonly processes: Processes;
   /** Undefined when the notebook has no GPU: GPU features then disappear. */
   readonly gpus?: GpuReader;
   /** Free / total GPUs per model on the platform (cluster nodes, or this machine). */

@@ -8,12 +8,10 @@ import {
   ListeningPorts
 } from '@hotstepper/api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifySchemaValidationError } from 'fastify';
 import type { Config } from '../../config';
 import type { FlareGateway, Platform } from '../../platform';
 import type { Store } from '../../store';
-import { scanListeningPorts } from './ports';
-import { FlareError, FlareService } from './service';
+import { FlareService } from './service';
 
 /** What the flare feature is given. */
 export interface FlareDeps {
@@ -25,48 +23,6 @@ export interface FlareDeps {
   rootPid: number;
 }
 
-const FIELDS = 'port, name, protection, password, expiresInMinutes';
-
-/** A schema refusal of an ExposeRequest, said the way a person can act on it. */
-export function exposeRequestMessage(errors: FastifySchemaValidationError[]): string {
-  const e = errors[0];
-  if (!e) {
-    return 'The request body must be a JSON object';
-  }
-  const field = e.instancePath.replace(/^\//, '');
-  if (e.keyword === 'required') {
-    return `The field '${(e.params as { missingProperty: string }).missingProperty}' is required`;
-  }
-  if (e.keyword === 'additionalProperties') {
-    const extra = (e.params as { additionalProperty: string }).additionalProperty;
-    return `Unknown field '${extra}': the fields are ${FIELDS}`;
-  }
-  switch (field) {
-    case 'name':
-      return (
-        'The name must be a DNS label: 1–30 lowercase letters, digits and hyphens, ' +
-        'starting and ending with a letter or digit (e.g. "my-dash-app")'
-      );
-    case 'port':
-      return 'The port must be a whole number from 1 to 65535';
-    case 'protection':
-      return "The protection must be 'none', 'password' or 'secret-link'";
-    case 'password':
-      return 'The password must be a string';
-    case 'expiresInMinutes':
-      return 'expiresInMinutes must be a whole number of minutes from 1 to 525600 (a year), or left out for no expiry';
-    default:
-      return `The request body must be a JSON object with the fields ${FIELDS}`;
-  }
-}
-
-function refuse(reply: FastifyReply, statusCode: number, message: string) {
-  const error =
-    { 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 502: 'Bad Gateway' }[statusCode] ??
-    'Service Unavailable';
-  return reply.code(statusCode).send({ statusCode, error, message });
-}
-
 /** The flare feature: the user's listening ports, and exposing them at a public URL. */
 export const flareRoutes: FastifyPluginAsyncTypebox<FlareDeps> = async (app, deps) => {
   const backend = new Set([process.pid]);
@@ -76,7 +32,7 @@ export const flareRoutes: FastifyPluginAsyncTypebox<FlareDeps> = async (app, dep
     gateway: deps.gateway,
     platform: deps.platform.name,
     // The backend's own sockets (the flare proxy itself) are not the user's apps.
-    scan: () => scanListeningPorts({ excludePids: backend }),
+    scan: () => deps.platform.processes.listeningPorts({ excludePids: backend }),
     log: app.log
   });
   app.addHook('onClose', () => service.stop());
@@ -88,17 +44,6 @@ export const flareRoutes: FastifyPluginAsyncTypebox<FlareDeps> = async (app, dep
     502: ErrorResponse,
     503: ErrorResponse
   };
-  const handle = async <T>(reply: FastifyReply, work: () => Promise<T>) => {
-    try {
-      return await work();
-    } catch (err) {
-      if (err instanceof FlareError) {
-        return refuse(reply, err.statusCode, err.message);
-      }
-      throw err;
-    }
-  };
-
   app.get(
     '/info',
     {
@@ -141,7 +86,6 @@ export const flareRoutes: FastifyPluginAsyncTypebox<FlareDeps> = async (app, dep
   app.post(
     '/exposures',
     {
-      attachValidation: true,
       schema: {
         summary: 'Expose a listening port at a public URL under a name',
         tags: ['flare'],
@@ -149,12 +93,7 @@ export const flareRoutes: FastifyPluginAsyncTypebox<FlareDeps> = async (app, dep
         response: { 201: Exposure, ...errors }
       }
     },
-    async (req, reply) => {
-      if (req.validationError) {
-        return refuse(reply, 400, exposeRequestMessage(req.validationError.validation));
-      }
-      return handle(reply, async () => reply.code(201).send(await service.expose(req.body)));
-    }
+    async (req, reply) => reply.code(201).send(await service.expose(req.body))
   );
 
   app.delete(
@@ -167,10 +106,9 @@ export const flareRoutes: FastifyPluginAsyncTypebox<FlareDeps> = async (app, dep
         response: { 204: Type.Null(), 404: ErrorResponse }
       }
     },
-    async (req, reply) =>
-      handle(reply, async () => {
-        await service.unexpose(req.params.name);
-        return reply.code(204).send(null);
-      })
+    async (req, reply) => {
+      await service.unexpose(req.params.name);
+      return reply.code(204).send(null);
+    }
   );
 };

@@ -16,9 +16,10 @@ import type {
   ListeningPorts
 } from '@hotstepper/api';
 import type { Config } from '../../config';
+import { HttpError } from '../../errors';
 import type { ExposureSpec, FlareGateway } from '../../platform/flare';
 import type { Store } from '../../store';
-import type { PortListener } from './ports';
+import type { PortListener } from '../../platform/types';
 
 /** The user name HTTP Basic asks for on both gateways. */
 export const FLARE_USER = 'flare';
@@ -26,16 +27,6 @@ const EXPIRED_KEPT_MS = 24 * 3600_000;
 const SECRET_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 /** How long one /proc scan answers for: polling clients share it. */
 const SCAN_TTL_MS = 1000;
-
-/** A refusal with its HTTP status and a message a person can act on. */
-export class FlareError extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string
-  ) {
-    super(message);
-  }
-}
 
 interface Row {
   name: string;
@@ -53,7 +44,7 @@ export interface FlareServiceOptions {
   store: Store;
   gateway: FlareGateway;
   platform: FlareInfo['platform'];
-  /** The listening ports of the user's processes (ports.ts's scanListeningPorts). */
+  /** The listening ports of the user's processes (the platform's processes.listeningPorts). */
   scan: () => Promise<PortListener[]>;
   log?: FastifyBaseLogger;
   /** Unix ms; tests may move it. */
@@ -290,37 +281,37 @@ export class FlareService {
     const { config } = this.options;
     const reason = this.unavailable();
     if (reason) {
-      throw new FlareError(503, reason);
+      throw new HttpError(503, reason);
     }
     const { name, port, protection } = req;
     const taken = this.row(name)?.port ?? this.pending.get(name);
     if (taken !== undefined) {
-      throw new FlareError(
+      throw new HttpError(
         409,
         `The name '${name}' is taken by the exposure of port ${taken}; choose another or unexpose it`
       );
     }
     if (this.rows().length + this.pending.size >= config.maxExposures) {
-      throw new FlareError(
+      throw new HttpError(
         409,
         `This server allows at most ${config.maxExposures} exposed apps at once (flare.maxExposures); unexpose one first`
       );
     }
     if (protection === 'password') {
       if ((req.password ?? '').length < config.passwordMinLength) {
-        throw new FlareError(
+        throw new HttpError(
           400,
           `The password must be at least ${config.passwordMinLength} characters long`
         );
       }
     } else if (req.password !== undefined) {
-      throw new FlareError(
+      throw new HttpError(
         400,
         `A password goes only with protection 'password' (this request asks for '${protection}')`
       );
     }
     if (!(await this.scan(true)).some(l => l.port === port)) {
-      throw new FlareError(
+      throw new HttpError(
         400,
         `Nothing listens on port ${port}: start your app first, then expose it`
       );
@@ -346,20 +337,19 @@ export class FlareService {
       };
       await this.ensureStarted().catch(err => {
         this.options.log?.error({ err }, 'flare: the gateway did not start');
-        throw new FlareError(503, `Exposing is unavailable: the gateway did not start (${err})`);
+        throw new HttpError(503, `Exposing is unavailable: the gateway did not start (${err})`);
       });
       const down = this.unavailable();
       if (down) {
-        throw new FlareError(503, down);
+        throw new HttpError(503, down);
       }
       try {
         await this.gateway.expose(spec);
       } catch (err) {
         this.options.log?.error({ err, name }, 'flare: the gateway refused an exposure');
         // A gateway that knows why (a name taken in the cluster: 409; no permission: 503) says so.
-        const code = (err as { statusCode?: unknown }).statusCode;
-        throw new FlareError(
-          typeof code === 'number' && code >= 400 && code < 600 ? code : 502,
+        throw new HttpError(
+          err instanceof HttpError ? err.statusCode : 502,
           `The platform could not expose '${name}': ${err instanceof Error ? err.message : err}`
         );
       }
@@ -385,7 +375,7 @@ export class FlareService {
   async unexpose(name: string): Promise<void> {
     await this.ready;
     if (!this.row(name)) {
-      throw new FlareError(404, `No exposure is named '${name}'`);
+      throw new HttpError(404, `No exposure is named '${name}'`);
     }
     await this.gateway.unexpose(name);
     this.db.prepare('DELETE FROM flare_exposure WHERE name = ?').run(name);

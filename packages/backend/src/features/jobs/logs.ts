@@ -5,9 +5,17 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JobLogChunk, JobLogStream } from '@hotstepper/api';
+import {
+  FINISHED_JOB_STATUSES,
+  type Job,
+  type JobLogChunk,
+  type JobLogStream
+} from '@hotstepper/api';
+import type { EventStream } from '../../sse';
 
 export const LOG_STREAMS: readonly JobLogStream[] = ['stdout', 'stderr'];
+/** How often a followed log is checked for growth. */
+export const LOG_POLL_MS = 150;
 /** At most this many bytes per chunk, so one event never holds a whole huge log. */
 const MAX_CHUNK = 64 * 1024;
 
@@ -97,5 +105,61 @@ export class LogFollower {
       }
     }
     return out;
+  }
+}
+
+/** Subscribes to every change of every job; returns the unsubscription. */
+export type JobChanges = (listener: (job: Job) => void) => () => void;
+
+/**
+ * Writes a job's log to an event stream as it grows: `status` now and on each change of the
+ * job, `log` chunks with their offsets as ids ("<stdout>:<stderr>", what a client resumes
+ * from), and `end` once the job has finished and its log is all sent; then the stream ends.
+ */
+export async function followLog(
+  stream: EventStream,
+  job: Job,
+  logDir: string,
+  from: Offsets | undefined,
+  changes: JobChanges
+): Promise<void> {
+  const follower = new LogFollower(logDir, from);
+  const finishedStatus = (j: Job) => FINISHED_JOB_STATUSES.includes(j.status);
+  let finished = finishedStatus(job);
+  let wake: (() => void) | undefined;
+  const unsubscribe = changes(changed => {
+    if (changed.id === job.id && !stream.closed) {
+      stream.send('status', changed);
+      finished ||= finishedStatus(changed);
+      wake?.();
+    }
+  });
+  stream.onClose(() => {
+    unsubscribe();
+    wake?.();
+  });
+  stream.send('status', job);
+
+  while (!stream.closed) {
+    const last = finished;
+    for (const { chunk, after } of await follower.read(last)) {
+      if (stream.closed) {
+        return;
+      }
+      stream.send('log', chunk, after);
+    }
+    if (last) {
+      stream.send('end', {});
+      stream.end();
+      return;
+    }
+    await new Promise<void>(resolve => {
+      const timer = setTimeout(resolve, LOG_POLL_MS);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    wake = undefined;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * From a submitted job to what a runner runs: the preset and defaults filled in, every path
- * confined to the root directory, the program checked to exist, a script or notebook turned
- * into an argv. Nothing here creates anything: a refusal leaves no trace.
+ * confined to the root directory, the rules of each kind held, a script or notebook turned
+ * into an argv. What depends on where the job runs (its program, its GPU) the runner checks
+ * (JobRunner.check). Nothing here creates anything: a refusal leaves no trace.
  */
 import { execFile } from 'node:child_process';
 import { realpath, stat } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'nod
 import type { JobResources, JobSubmit } from '@hotstepper/api';
 import type { Config } from '../../config';
 import { JobInputError } from '../../platform/jobs';
-import { findProgram, isExecutableFile } from '../../platform/programs';
+import { isExecutableFile } from '../../platform/programs';
 import type { JobSpec } from './table';
 
 const GiB = 1024 ** 3;
@@ -20,10 +21,7 @@ export interface ResolveContext {
   rootDir: string;
   /** The Python that runs scripts and notebooks: HOTSTEPPER_PYTHON, else python3. */
   python: string;
-  /** PATH to look a command's program up in. */
-  path: string;
   papermill: boolean;
-  gpuModels: string[];
   /** The local quota: a job that names no resources gets defaults that fit in it. */
   quota?: { cpu: number; memory: number };
 }
@@ -134,16 +132,6 @@ function resources(
   }
   const asked = { ...base, ...submit.resources };
   const gpu = asked.gpu;
-  if (gpu) {
-    if (!context.gpuModels.length) {
-      fail('resources.gpu: jobs cannot have GPUs here; ask without a GPU');
-    }
-    if (gpu.model !== undefined && !context.gpuModels.includes(gpu.model)) {
-      fail(
-        `resources.gpu.model: no GPU model "${gpu.model}" here; the models are ${context.gpuModels.join(', ')}`
-      );
-    }
-  }
   const max = context.config.maxTimeLimitMinutes * 60;
   // A default or preset over the maximum is the admin's to fix: the maximum holds.
   timeLimitSeconds = Math.min(timeLimitSeconds, max);
@@ -212,19 +200,10 @@ export async function resolveJob(submit: JobSubmit, context: ResolveContext): Pr
       if (!submit.command) {
         return fail('command: required for kind "command" (the program and its arguments)');
       }
-      const [program, ...rest] = submit.command;
-      if (!program) {
+      if (!submit.command[0]) {
         fail('command: the program name is empty');
       }
-      const found = await findProgram(program, cwd, context.path);
-      if (!found) {
-        fail(
-          program.includes('/')
-            ? `command: "${program}" is not an executable file`
-            : `command: "${program}" is not a program on the PATH`
-        );
-      }
-      argv = [program, ...rest];
+      argv = submit.command;
       break;
     }
     case 'script': {

@@ -1,5 +1,4 @@
 import { createReadStream, existsSync, type ReadStream } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
@@ -11,33 +10,15 @@ import {
   JobSubmit,
   JobsInfo
 } from '@hotstepper/api';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { LogFollower, logFile, parseOffsets } from './logs';
-import { JobHttpError, JobService, type JobServiceOptions, isFinished } from './service';
+import type { FastifyRequest } from 'fastify';
+import { eventStreamResponse, eventStreams } from '../../sse';
+import { followLog, logFile, parseOffsets } from './logs';
+import { JobService, type JobServiceOptions } from './service';
 
 /** What the jobs feature is given (its log is the app's). */
 export type JobsDeps = Omit<JobServiceOptions, 'log'>;
 
-/** A comment line on an event stream this often keeps proxies from closing it. */
-export const KEEP_ALIVE_MS = 15_000;
-/** How often a followed log is checked for growth. */
-export const LOG_POLL_MS = 150;
-
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
-const EventStream = Type.Unsafe<PassThrough>({ type: 'string' });
-
-/** SSE frame. */
-const frame = (event: string, data: unknown, id?: string) =>
-  `${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-
-/** An event stream response that jupyter-server-proxy (and an nginx) passes on unbuffered. */
-function eventStream(reply: FastifyReply, stream: PassThrough) {
-  return reply
-    .header('Content-Type', 'text/event-stream; charset=utf-8')
-    .header('Cache-Control', 'no-cache')
-    .header('X-Accel-Buffering', 'no')
-    .send(stream);
-}
 
 const wantsEvents = (req: FastifyRequest) =>
   String(req.headers.accept ?? '').includes('text/event-stream');
@@ -46,21 +27,9 @@ const wantsEvents = (req: FastifyRequest) =>
 export const jobsRoutes: FastifyPluginAsyncTypebox<JobsDeps> = async (app, deps) => {
   const service = new JobService({ ...deps, log: app.log });
   await service.start();
-  const streams = new Set<() => void>();
-  app.addHook('preClose', async () => {
-    for (const close of streams) {
-      close();
-    }
-  });
+  const streams = eventStreams(app);
   app.addHook('onClose', async () => service.stop());
 
-  const found = (id: string) => {
-    const job = service.get(id);
-    if (!job) {
-      throw new JobHttpError(404, `There is no job ${id}; it may have been deleted`);
-    }
-    return job;
-  };
   const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 
   app.get(
@@ -111,32 +80,20 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsDeps> = async (app, deps)
         summary:
           'Server-sent events keeping a job list live: `job` (Job) on every change, `deleted` ({id}); a comment every 15 s',
         tags: ['jobs'],
-        response: {
-          200: {
-            description: 'An endless text/event-stream',
-            content: { 'text/event-stream': { schema: EventStream } }
-          }
-        }
+        response: { 200: eventStreamResponse('An endless text/event-stream') }
       }
     },
     async (_req, reply) => {
-      const stream = new PassThrough();
-      const onJob = (job: Job) => stream.write(frame('job', job));
-      const onDeleted = (deleted: { id: string }) => stream.write(frame('deleted', deleted));
-      const keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
-      const close = () => {
-        clearInterval(keepAlive);
-        service.off('job', onJob);
-        service.off('deleted', onDeleted);
-        streams.delete(close);
-        stream.end();
-      };
-      streams.add(close);
+      const stream = streams.open(reply, { comment: 'hotstepper job events' });
+      const onJob = (job: Job) => stream.send('job', job);
+      const onDeleted = (deleted: { id: string }) => stream.send('deleted', deleted);
       service.on('job', onJob);
       service.on('deleted', onDeleted);
-      reply.raw.on('close', close);
-      stream.write(': hotstepper job events\n\n');
-      return eventStream(reply, stream);
+      stream.onClose(() => {
+        service.off('job', onJob);
+        service.off('deleted', onDeleted);
+      });
+      return reply;
     }
   );
 
@@ -150,7 +107,7 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsDeps> = async (app, deps)
         response: { 200: Job, 404: ErrorResponse }
       }
     },
-    async req => found(req.params.id)
+    async req => service.job(req.params.id)
   );
 
   app.post(
@@ -208,7 +165,7 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsDeps> = async (app, deps)
           200: {
             description: 'The event stream, or the log file',
             content: {
-              'text/event-stream': { schema: EventStream },
+              ...eventStreamResponse('').content,
               'text/plain': { schema: Type.Unsafe<ReadStream | string>({ type: 'string' }) }
             }
           },
@@ -217,7 +174,7 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsDeps> = async (app, deps)
       }
     },
     async (req, reply) => {
-      const job = found(req.params.id);
+      const job = service.job(req.params.id);
       const dir = service.logDir(job.id);
       if (!wantsEvents(req)) {
         const stream = req.query.stream ?? 'stdout';
@@ -230,64 +187,16 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsDeps> = async (app, deps)
 
       const lastId = req.headers['last-event-id'];
       const from = parseOffsets(Array.isArray(lastId) ? lastId[0] : (lastId ?? req.query.from));
-      const follower = new LogFollower(dir, from);
-      const stream = new PassThrough();
-      let finished = isFinished(job.status);
-      let closed = false;
-      let wake: (() => void) | undefined;
-      const onJob = (changed: Job) => {
-        if (changed.id === job.id && !closed) {
-          stream.write(frame('status', changed));
-          finished ||= isFinished(changed.status);
-          wake?.();
-        }
+      const stream = streams.open(reply, { comment: 'hotstepper job log' });
+      const changes = (listener: (changed: Job) => void) => {
+        service.on('job', listener);
+        return () => void service.off('job', listener);
       };
-      const keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
-      const close = () => {
-        if (closed) {
-          return;
-        }
-        closed = true;
-        clearInterval(keepAlive);
-        service.off('job', onJob);
-        streams.delete(close);
-        wake?.();
-        stream.end();
-      };
-      streams.add(close);
-      service.on('job', onJob);
-      reply.raw.on('close', close);
-      stream.write(': hotstepper job log\n\n');
-      stream.write(frame('status', job));
-
-      void (async () => {
-        while (!closed) {
-          const last = finished;
-          for (const { chunk, after } of await follower.read(last)) {
-            if (closed) {
-              return;
-            }
-            stream.write(frame('log', chunk, after));
-          }
-          if (last) {
-            stream.write(frame('end', {}));
-            close();
-            return;
-          }
-          await new Promise<void>(resolve => {
-            const timer = setTimeout(resolve, LOG_POLL_MS);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          wake = undefined;
-        }
-      })().catch(err => {
+      followLog(stream, job, dir, from, changes).catch(err => {
         app.log.warn({ err, job: job.id }, 'a job log stream failed');
-        close();
+        stream.end();
       });
-      return eventStream(reply, stream);
+      return reply;
     }
   );
 };

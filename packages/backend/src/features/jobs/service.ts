@@ -20,29 +20,25 @@ import {
 } from '@hotstepper/api';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config';
-import type { Platform } from '../../platform';
-import { JobInputError, type JobRef, type JobRunner, type RunnerState } from '../../platform/jobs';
+import {
+  JobInputError,
+  type JobAdapters,
+  type JobAdmission,
+  type JobLaunch,
+  type JobRef,
+  type JobRunner,
+  type RunnerState
+} from '../../platform/jobs';
+import { HttpError } from '../../errors';
 import type { Store } from '../../store';
-import { gpuHourPrice } from '../usage/cost';
-import { mustWait, neverFits, quotaBody, usageOf, type LocalQuota } from './admission';
+import { hourlyRate } from '../../pricing';
 import { logFile } from './logs';
 import { notebookFailure } from './notebook';
 import { defaultsOf, hasPapermill, presetsOf, resolveJob } from './resolve';
 import { JobTable, type JobRow, type JobUpdate } from './table';
 
-const GiB = 1024 ** 3;
 const DAY_MS = 24 * 3600_000;
 const ACTIVE: readonly JobStatus[] = ['queued', 'starting', 'running'];
-
-/** An error with the HTTP status it answers. */
-export class JobHttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string
-  ) {
-    super(message);
-  }
-}
 
 export const isFinished = (status: JobStatus) => FINISHED_JOB_STATUSES.includes(status);
 
@@ -56,9 +52,8 @@ export function newJobId(now = Date.now()): string {
 
 export interface JobServiceOptions {
   config: Config;
-  platform: Platform;
   store: Store;
-  runner: JobRunner;
+  jobs: JobAdapters;
   /** Absolute: job files live in `<dataDir>/jobs/<id>/`. */
   dataDir: string;
   /** Absolute: the Jupyter server's root; job paths are relative to it and confined to it. */
@@ -81,13 +76,15 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
   private papermill?: Promise<boolean>;
   /** Stops the papermill probe when the backend stops first. */
   private readonly aborts = new AbortController();
-  private quota?: Promise<LocalQuota>;
+  private readonly runner: JobRunner;
+  private readonly admission: JobAdmission;
 
   constructor(private readonly options: JobServiceOptions) {
     super();
     this.setMaxListeners(0);
     this.table = new JobTable(options.store.db);
     this.env = options.env ?? process.env;
+    ({ runner: this.runner, admission: this.admission } = options.jobs);
   }
 
   get python(): string {
@@ -128,21 +125,6 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
 
   hasPapermill(): Promise<boolean> {
     return (this.papermill ??= hasPapermill(this.python, this.aborts.signal));
-  }
-
-  /** What all local jobs together may take: the admin's quota, else the notebook's limits. */
-  private localQuota(): Promise<LocalQuota> {
-    return (this.quota ??= (async () => {
-      const q = this.options.config.jobs.quota;
-      let cpu = q.cpu;
-      let memory = q.memoryGiB === undefined ? undefined : Math.round(q.memoryGiB * GiB);
-      if (cpu === undefined || memory === undefined) {
-        const limits = await this.options.platform.resources.limits();
-        cpu ??= limits.cpu.value;
-        memory ??= limits.memory.value;
-      }
-      return { cpu, memory, ...(q.gpus !== undefined ? { gpus: q.gpus } : {}) };
-    })());
   }
 
   private async rootDir(): Promise<string> {
@@ -188,11 +170,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     if (row.startedAt !== null) {
       const hours = Math.max(0, (row.finishedAt ?? now) - row.startedAt) / 3600_000;
       const prices = this.options.config.prices;
-      const r = spec.resources;
-      const rate =
-        prices.cpuHour * r.cpu +
-        prices.memoryGiBHour * (r.memory / GiB) +
-        (r.gpu ? gpuHourPrice(prices, r.gpu.model ?? null) * r.gpu.count : 0);
+      const rate = hourlyRate(spec.resources, prices);
       job.cost = { amount: rate * hours, currency: prices.currency, estimate: true };
     }
     return job;
@@ -203,11 +181,16 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     return row && this.view(row);
   }
 
+  /** The job, or a 404 naming the id. */
+  job(id: string): Job {
+    return this.view(this.row(id));
+  }
+
   /** The row, or a 404 naming the id. */
   private row(id: string): JobRow {
     const row = this.table.get(id);
     if (!row) {
-      throw new JobHttpError(404, `There is no job ${id}; it may have been deleted`);
+      throw new HttpError(404, `There is no job ${id}; it may have been deleted`);
     }
     return row;
   }
@@ -219,7 +202,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
       const known = [...ACTIVE, ...FINISHED_JOB_STATUSES];
       const unknown = asked.filter(s => !known.includes(s));
       if (unknown.length) {
-        throw new JobHttpError(
+        throw new HttpError(
           400,
           `status: unknown status ${unknown.join(', ')}; the statuses are ${known.join(', ')}`
         );
@@ -236,34 +219,37 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
   }
 
   async info(): Promise<JobsInfo> {
-    const { runner, config } = this.options;
-    const [{ enforcement, note }, gpuModels, papermill, quota, image] = await Promise.all([
+    const { runner, admission } = this;
+    const { config } = this.options;
+    const [{ enforcement, note }, gpuModels, papermill, quota, ceiling, image] = await Promise.all([
       runner.enforcement(),
       runner.gpuModels(),
       this.hasPapermill(),
-      runner.quota(),
+      admission.quota(this.taken()),
+      admission.ceiling(),
       runner.defaultImage?.()
     ]);
-    const used = usageOf(this.taking(this.table.activeJobs()).map(r => r.spec.resources));
     return {
       runner: runner.name,
       enforcement,
       enforcementNote: note,
       presets: presetsOf(config.jobs),
       defaults: {
-        ...defaultsOf(config.jobs, quota ? undefined : await this.localQuota()),
+        ...defaultsOf(config.jobs, ceiling),
         ...(image ? { image } : {})
       },
       maxTimeLimitSeconds: config.jobs.maxTimeLimitMinutes * 60,
       gpuModels,
       papermill,
-      quota: quota ?? quotaBody(await this.localQuota(), used)
+      quota
     };
   }
 
-  /** The active jobs that hold resources: all but those still waiting for the local quota. */
-  private taking(active: JobRow[]): JobRow[] {
-    return active.filter(j => j.externalId !== null || j.status !== 'queued');
+  /** What the active jobs that hold resources take: all but those still waiting to start. */
+  private taken(active = this.table.activeJobs()) {
+    return active
+      .filter(j => j.externalId !== null || j.status !== 'queued')
+      .map(j => j.spec.resources);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -286,19 +272,23 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
   }
 
   private async launch(row: JobRow): Promise<string> {
-    const root = await this.rootDir();
-    const { externalId } = await this.options.runner.start({
-      id: row.id,
-      name: row.name,
-      argv: row.spec.argv,
-      cwd: join(root, row.spec.cwd),
-      env: row.spec.env,
-      resources: row.spec.resources,
-      ...(row.spec.timeLimitSeconds ? { timeLimitSeconds: row.spec.timeLimitSeconds } : {}),
-      logDir: this.logDir(row.id),
-      ...(row.spec.image ? { image: row.spec.image } : {})
-    });
+    const { externalId } = await this.runner.start(await this.launchOf(row.id, row.name, row.spec));
     return externalId;
+  }
+
+  /** What the runner is handed for a job: its spec with absolute paths. */
+  private async launchOf(id: string, name: string, spec: JobRow['spec']): Promise<JobLaunch> {
+    return {
+      id,
+      name,
+      argv: spec.argv,
+      cwd: join(await this.rootDir(), spec.cwd),
+      env: spec.env,
+      resources: spec.resources,
+      ...(spec.timeLimitSeconds ? { timeLimitSeconds: spec.timeLimitSeconds } : {}),
+      logDir: this.logDir(id),
+      ...(spec.image ? { image: spec.image } : {})
+    };
   }
 
   /**
@@ -306,50 +296,41 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
    * first job (`created: false`). A refusal leaves neither a row nor a directory behind.
    */
   async submit(body: JobSubmit): Promise<{ job: Job; created: boolean }> {
-    const { runner } = this.options;
+    const { runner, admission } = this;
     const first = body.idempotencyKey && this.table.byIdempotencyKey(body.idempotencyKey);
     if (first) {
       return { job: this.view(first), created: false };
     }
-    const [papermill, gpuModels, { enforcement }, rootDir, runnerQuota] = await Promise.all([
+    const [papermill, { enforcement }, rootDir, ceiling] = await Promise.all([
       body.kind === 'notebook' ? this.hasPapermill() : Promise.resolve(false),
-      runner.gpuModels(),
       runner.enforcement(),
       this.rootDir(),
-      runner.quota()
+      admission.ceiling()
     ]);
     const resolved = await resolveJob(body, {
-      quota: runnerQuota ? undefined : await this.localQuota(),
+      quota: ceiling,
       config: this.options.config.jobs,
       rootDir,
       python: this.python,
-      path: this.env.PATH ?? '',
-      papermill,
-      gpuModels
+      papermill
     });
     const resources = resolved.spec.resources;
+    const id = newJobId();
+    // What depends on where the job runs, asked of the runner once, before anything is written.
+    await runner.check(await this.launchOf(id, body.name, resolved.spec));
+    await admission.refuse(resources);
 
     return this.exclusive(async () => {
       const again = body.idempotencyKey && this.table.byIdempotencyKey(body.idempotencyKey);
       if (again) {
         return { job: this.view(again), created: false };
       }
-      let reason: string | undefined;
-      if ((await runner.quota()) === undefined) {
-        const quota = await this.localQuota();
-        const never = neverFits(resources, quota);
-        if (never) {
-          throw new JobInputError(never);
-        }
-        const active = this.table.activeJobs();
-        const ahead = active.filter(j => j.status === 'queued' && j.externalId === null).length;
-        const used = usageOf(this.taking(active).map(j => j.spec.resources));
-        reason =
-          mustWait(resources, used, quota) ??
-          (ahead ? `waiting for ${ahead} job${ahead > 1 ? 's' : ''} queued before it` : undefined);
-      }
+      const active = this.table.activeJobs();
+      const ahead = active.filter(j => j.status === 'queued' && j.externalId === null).length;
+      const reason =
+        (await admission.wait(resources, this.taken(active))) ??
+        (ahead ? `waiting for ${ahead} job${ahead > 1 ? 's' : ''} queued before it` : undefined);
 
-      const id = newJobId();
       const logDir = this.logDir(id);
       // One step: the row and its directory exist together or not at all.
       this.options.store.db.transaction(() => {
@@ -381,7 +362,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
             throw err;
           }
           this.options.log?.error({ err, job: id }, 'the job runner could not start a job');
-          throw new JobHttpError(
+          throw new HttpError(
             500,
             `The job could not be started: ${err instanceof Error ? err.message : String(err)}`
           );
@@ -403,7 +384,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     const job = await this.exclusive(async () => {
       const row = this.row(id);
       if (isFinished(row.status)) {
-        throw new JobHttpError(409, `Job ${id} has already finished (${row.status})`);
+        throw new HttpError(409, `Job ${id} has already finished (${row.status})`);
       }
       if (row.externalId === null) {
         this.update(row, {
@@ -412,8 +393,8 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
           finishedAt: Date.now()
         });
       } else {
-        await this.options.runner.cancel(this.ref(row));
-        await this.apply(row, await this.options.runner.state(this.ref(row)));
+        await this.runner.cancel(this.ref(row));
+        await this.apply(row, await this.runner.state(this.ref(row)));
       }
       return this.view(this.table.get(id)!);
     });
@@ -426,7 +407,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     await this.exclusive(async () => {
       const row = this.row(id);
       if (!isFinished(row.status)) {
-        throw new JobHttpError(
+        throw new HttpError(
           409,
           `Job ${id} is ${row.status}; cancel it first, then delete it once it has stopped`
         );
@@ -439,7 +420,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     this.table.delete(row.id);
     await rm(this.logDir(row.id), { recursive: true, force: true });
     if (row.externalId !== null) {
-      await this.options.runner
+      await this.runner
         .remove(this.ref(row))
         .catch(err => this.options.log?.warn({ err, job: row.id }, 'the runner kept a job'));
     }
@@ -514,7 +495,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
             continue;
           }
           try {
-            await this.apply(row, await this.options.runner.state(this.ref(row)));
+            await this.apply(row, await this.runner.state(this.ref(row)));
           } catch (err) {
             this.options.log?.warn({ err, job: row.id }, 'could not read a job’s state');
           }
@@ -547,10 +528,9 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     if (!waiting.length || this.stopped) {
       return;
     }
-    const quota = await this.localQuota();
-    const used = usageOf(this.taking(active).map(j => j.spec.resources));
+    const taken = this.taken(active);
     for (const row of waiting) {
-      const wait = mustWait(row.spec.resources, used, quota);
+      const wait = await this.admission.wait(row.spec.resources, taken);
       if (wait) {
         if (wait !== row.reason) {
           this.update(row, { reason: wait });
@@ -562,9 +542,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
         const externalId = await this.launch(row);
         this.update(row, { externalId });
         this.soon();
-        used.cpu += row.spec.resources.cpu;
-        used.memory += row.spec.resources.memory;
-        used.gpus += row.spec.resources.gpu?.count ?? 0;
+        taken.push(row.spec.resources);
       } catch (err) {
         this.update(row, {
           status: 'failed',

@@ -7,10 +7,11 @@ import {
 } from '@hotstepper/api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type Database from 'better-sqlite3';
-import type { UsageDeps } from './routes';
-import { ROLLUP_MS, wallClock, zoneOffset } from './history';
+import { hourlyCosts } from '../../pricing';
+import { localDate, localTime, wallClock } from '../../time';
+import type { UsageDeps } from './deps';
+import { ROLLUP_MS } from './history';
 
-const GiB = 1024 ** 3;
 /** The days the estimate covers, today included. */
 export const COST_DAYS = 90;
 
@@ -24,22 +25,6 @@ export const COST_DAYS = 90;
  */
 const BUCKET_HOURS = ROLLUP_MS / 3600_000;
 
-const pad2 = (n: number) => String(n).padStart(2, '0');
-
-/** YYYY-MM-DD of the local calendar day holding `at` (undefined zone: the server's). */
-export function localDate(at: number, timeZone?: string): string {
-  const { year, month, day } = wallClock(at, timeZone);
-  return `${year}-${pad2(month)}-${pad2(day)}`;
-}
-
-/** The instant a local calendar day begins (month 1-12; days past the month's end roll over). */
-function localMidnight(year: number, month: number, day: number, timeZone?: string): number {
-  const wall = Date.UTC(year, month - 1, day);
-  const guess = wall - zoneOffset(wall, timeZone);
-  // Again with the offset in force at the guess, in case the clocks changed in between.
-  return wall - zoneOffset(guess, timeZone);
-}
-
 /**
  * The local midnights that bound the last `days` days, today included: `days + 1` of them,
  * the last being tomorrow's. (Local days are 23 or 25 hours long when the clocks change.)
@@ -48,28 +33,9 @@ export function dayBounds(now: number, days = COST_DAYS, timeZone?: string): num
   const today = wallClock(now, timeZone);
   const bounds: number[] = [];
   for (let i = days - 1; i >= -1; i--) {
-    bounds.push(localMidnight(today.year, today.month, today.day - i, timeZone));
+    bounds.push(localTime(today.year, today.month, today.day - i, 0, timeZone));
   }
   return bounds;
-}
-
-/**
- * The hourly price of one GPU of `model`: the exact key, else a key that differs only in
- * case or in an "NVIDIA " prefix ("a40" prices "NVIDIA A40"), else "default", else 0.
- */
-export function gpuHourPrice(prices: PriceTable, model: string | null): number {
-  const table = prices.gpuHour;
-  if (model !== null) {
-    if (Object.hasOwn(table, model)) {
-      return table[model];
-    }
-    const plain = (name: string) => name.toLowerCase().replace(/^nvidia\s+/, '');
-    const key = Object.keys(table).find(k => plain(k) === plain(model));
-    if (key !== undefined) {
-      return table[key];
-    }
-  }
-  return table.default ?? 0;
 }
 
 /**
@@ -142,12 +108,17 @@ export function usageCost(
     if (!day) {
       continue;
     }
-    const cores = reserved ? u.cpuReserved : u.cpuUsed;
-    const bytes = reserved ? u.memReserved : u.memUsed;
-    const gpus = reserved ? u.gpuReserved : u.gpuUsed;
-    day.cpu += cores * prices.cpuHour * BUCKET_HOURS;
-    day.memory += (bytes / GiB) * prices.memoryGiBHour * BUCKET_HOURS;
-    day.gpu += gpus * gpuHourPrice(prices, u.gpuModel) * BUCKET_HOURS;
+    const costs = hourlyCosts(
+      {
+        cpu: reserved ? u.cpuReserved : u.cpuUsed,
+        memory: reserved ? u.memReserved : u.memUsed,
+        gpu: { count: reserved ? u.gpuReserved : u.gpuUsed, model: u.gpuModel }
+      },
+      prices
+    );
+    day.cpu += costs.cpu * BUCKET_HOURS;
+    day.memory += costs.memory * BUCKET_HOURS;
+    day.gpu += costs.gpu * BUCKET_HOURS;
     day.hours += u.buckets * BUCKET_HOURS;
   }
   for (const day of daily) {

@@ -1,6 +1,6 @@
 import { GpuInventory } from '@hotstepper/api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { UsageDeps } from './routes';
+import type { UsageDeps } from './deps';
 
 /** GET /gpus: free / total GPUs per model and MIG profile, from the platform (cluster nodes, or this machine). */
 export const gpuRoutes: FastifyPluginAsyncTypebox<UsageDeps> = async (app, { platform }) => {

@@ -6,9 +6,9 @@ import {
   type UsageSnapshot
 } from '@hotstepper/api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifySchemaValidationError } from 'fastify';
 import type { Store } from '../../store';
-import type { UsageDeps } from './routes';
+import { alignDown, zoneOffset } from '../../time';
+import type { UsageDeps } from './deps';
 import { gpuSummary } from './service';
 
 /** The width of one row of `usage_rollup`. */
@@ -111,57 +111,6 @@ const SAMPLES = `
   LEFT JOIN usage_rollup r ON r.bucket = s.ts - s.ts % ${ROLLUP_MS}
   WHERE s.ts > @from AND s.ts <= @to
   ORDER BY s.ts`;
-
-const formatters = new Map<string | undefined, Intl.DateTimeFormat>();
-
-/**
- * The wall-clock fields of `at` in `timeZone` (undefined: the server's own zone). Through Intl
- * rather than Date's local getters so that tests can name a zone: jest gives each test file a
- * copy of process.env, and setting TZ there does not reach the clock.
- */
-export function wallClock(at: number, timeZone?: string) {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric'
-    });
-    formatters.set(timeZone, format);
-  }
-  const f: Record<string, number> = {};
-  for (const part of format.formatToParts(at)) {
-    if (part.type !== 'literal') {
-      f[part.type] = Number(part.value);
-    }
-  }
-  return {
-    year: f.year,
-    month: f.month,
-    day: f.day,
-    hour: f.hour,
-    minute: f.minute,
-    second: f.second
-  };
-}
-
-/** How far ahead of UTC the wall clock of `timeZone` is at `at`, in ms. */
-export function zoneOffset(at: number, timeZone?: string): number {
-  const c = wallClock(at, timeZone);
-  const wholeSecond = at - (((at % 1000) + 1000) % 1000);
-  return Date.UTC(c.year, c.month - 1, c.day, c.hour, c.minute, c.second) - wholeSecond;
-}
-
-/** The start of the `width`-wide bucket holding `at`, buckets aligned to the given UTC offset. */
-export function alignDown(at: number, width: number, offset: number): number {
-  const shifted = at + offset;
-  return shifted - (((shifted % width) + width) % width) - offset;
-}
 
 const gap = (t: number): HistoryPoint => ({
   t,
@@ -322,18 +271,6 @@ export class UsageHistory {
   }
 }
 
-/**
- * The range named in a bad query, said so a person can fix it (ajv's own words for a union of
- * literals are "must be equal to constant", once per literal).
- */
-function queryErrors(errors: FastifySchemaValidationError[], dataVar: string): Error {
-  const range = errors.find(e => e.instancePath === '/range');
-  const message = range
-    ? `${dataVar}/range must be one of ${HistoryRange.anyOf.map(r => r.const).join(', ')}`
-    : errors.map(e => `${dataVar}${e.instancePath} ${e.message}`).join(', ');
-  return Object.assign(new Error(message), { statusCode: 400 });
-}
-
 /** GET /history?range=hour|day|week|quarter: the charts' data; subscribes to the sampler. */
 export const historyRoutes: FastifyPluginAsyncTypebox<UsageDeps> = async (app, deps) => {
   const { config, store, sampler } = deps;
@@ -363,8 +300,7 @@ export const historyRoutes: FastifyPluginAsyncTypebox<UsageDeps> = async (app, d
         tags: ['usage'],
         querystring: HistoryQuery,
         response: { 200: UsageHistoryBody }
-      },
-      schemaErrorFormatter: queryErrors
+      }
     },
     async req => history.query(req.query.range)
   );

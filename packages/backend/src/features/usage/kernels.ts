@@ -1,17 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { KernelUsageList, type KernelUsage } from '@hotstepper/api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { jupyterRootPid } from '../../platform';
 import { monotonicSeconds } from '../../platform/resources/files';
-import {
-  CLOCK_TICKS,
-  PAGE_SIZE,
-  processTree,
-  readStats,
-  type ProcStat
-} from '../../platform/resources/proc';
-import type { UsageDeps } from './routes';
+import type { ProcessNode, Processes } from '../../platform/types';
+import type { UsageDeps } from './deps';
 
 /** A kernel's connection file, as every kernel is started with it: `-f …/kernel-<id>.json`. */
 const CONNECTION_FILE = /(?:^|[/=])kernel-([\w-]+)\.json$/;
@@ -35,22 +27,11 @@ export function kernelIdOf(argv: string[]): string | undefined {
   return undefined;
 }
 
-/** /proc/<pid>/cmdline: arguments separated (and ended) by NUL; empty for a kernel thread or a zombie. */
-async function readCmdline(procDir: string, pid: number): Promise<string[]> {
-  try {
-    return (await readFile(join(procDir, String(pid), 'cmdline'), 'utf8'))
-      .split('\0')
-      .filter(Boolean);
-  } catch {
-    return []; // exited since its stat was read
-  }
-}
-
 export interface KernelUsageOptions {
   /** The Jupyter server, whose process tree holds the kernels. */
   rootPid: number;
-  /** Where /proc is found: '' for the real one, a fixture directory in tests. */
-  rootfs?: string;
+  /** The platform's processes: the tree under rootPid, with command lines. */
+  processes: Processes;
   /** Monotonic seconds. */
   clock?: () => number;
   /**
@@ -68,7 +49,7 @@ export interface KernelUsageOptions {
  */
 export class KernelUsageReader {
   /** The last two readings kept to measure against, oldest first. */
-  private baselines: Array<{ at: number; ticks: Map<number, number> }> = [];
+  private baselines: Array<{ at: number; cpuSeconds: Map<number, number> }> = [];
   private inFlight?: Promise<KernelUsageList>;
 
   constructor(private readonly options: KernelUsageOptions) {}
@@ -80,19 +61,17 @@ export class KernelUsageReader {
   }
 
   private async take(): Promise<KernelUsageList> {
-    const { rootPid, rootfs = '', clock = monotonicSeconds, minIntervalSeconds = 1 } = this.options;
-    const procDir = join(rootfs, '/proc');
-    // Breadth first: a parent always comes before its children.
-    const tree = processTree(await readStats(procDir), rootPid);
+    const { rootPid, processes, clock = monotonicSeconds, minIntervalSeconds = 1 } = this.options;
+    // A parent always comes before its children.
+    const tree = await processes.tree(rootPid);
     const at = clock();
-    const argvs = await Promise.all(tree.map(s => readCmdline(procDir, s.pid)));
 
     const owner = new Map<number, string>();
-    tree.forEach((s, i) => {
+    tree.forEach(s => {
       if (s.pid === rootPid) {
         return; // the Jupyter server itself
       }
-      const id = owner.get(s.ppid) ?? kernelIdOf(argvs[i]);
+      const id = owner.get(s.ppid) ?? kernelIdOf(s.argv);
       if (id) {
         owner.set(s.pid, id);
       }
@@ -102,16 +81,19 @@ export class KernelUsageReader {
     const kept = this.baselines;
     const previous = [...kept].reverse().find(b => at - b.at >= minIntervalSeconds) ?? kept[0];
     const elapsed = previous ? at - previous.at : 0;
-    const cpu = (s: ProcStat) => {
-      const before = previous?.ticks.get(s.pid);
+    const cpu = (s: ProcessNode) => {
+      const before = previous?.cpuSeconds.get(s.pid);
       // A process new since that reading has no rate yet; a reused pid never goes below 0.
       return before === undefined || elapsed <= 0
         ? 0
-        : Math.max(0, s.ticks - before) / CLOCK_TICKS / elapsed;
+        : Math.max(0, s.cpuSeconds - before) / elapsed;
     };
     const latest = kept[kept.length - 1];
     if (!latest || at - latest.at >= minIntervalSeconds) {
-      this.baselines = [...kept, { at, ticks: new Map(tree.map(s => [s.pid, s.ticks])) }].slice(-2);
+      this.baselines = [
+        ...kept,
+        { at, cpuSeconds: new Map(tree.map(s => [s.pid, s.cpuSeconds])) }
+      ].slice(-2);
     }
 
     const kernels = new Map<string, KernelUsage>();
@@ -123,7 +105,7 @@ export class KernelUsageReader {
         : undefined;
       const target = entry ?? other;
       target.cpu += cpu(s);
-      target.memory += s.rss * PAGE_SIZE;
+      target.memory += s.memoryBytes;
       if (entry) {
         entry.pids.push(s.pid);
         kernels.set(entry.kernelId, entry);
@@ -140,7 +122,9 @@ export class KernelUsageReader {
 export const kernelRoutes: FastifyPluginAsyncTypebox<
   UsageDeps & { kernels?: KernelUsageReader }
 > = async (app, opts) => {
-  const reader = opts.kernels ?? new KernelUsageReader({ rootPid: jupyterRootPid() });
+  const reader =
+    opts.kernels ??
+    new KernelUsageReader({ rootPid: jupyterRootPid(), processes: opts.platform.processes });
   app.get(
     '/kernels',
     {

@@ -1,29 +1,32 @@
 import { ErrorResponse, UsageSnapshot } from '@hotstepper/api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Config } from '../../config';
-import type { Platform } from '../../platform';
-import type { Store } from '../../store';
-import type { UsageSampler } from './service';
+import { HttpError } from '../../errors';
 import { costRoutes } from './cost';
+import type { UsageOptions } from './deps';
 import { gpuRoutes } from './gpus';
 import { historyRoutes } from './history';
-import { idleRoutes } from './idle';
+import { idleRoutes } from './idle-routes';
 import { kernelRoutes } from './kernels';
-
-/** What every part of the usage feature is given. */
-export interface UsageDeps {
-  config: Config;
-  platform: Platform;
-  store: Store;
-  sampler: UsageSampler;
-}
+import { UsageSampler } from './service';
 
 /**
- * The usage feature's routes. Each part (history, cost, GPUs, kernels, idle)
- * is a plugin of its own that owns its service and stops it on close.
+ * The usage feature's routes. The sampler is its service, made here and stopped on close;
+ * each part (history, cost, GPUs, kernels, idle) is a plugin of its own that owns its
+ * service and stops it on close.
  */
-export const usageRoutes: FastifyPluginAsyncTypebox<UsageDeps> = async (app, deps) => {
-  const { sampler } = deps;
+export const usageRoutes: FastifyPluginAsyncTypebox<UsageOptions> = async (app, options) => {
+  const { config, platform, store } = options;
+  let sampler = options.sampler;
+  if (!sampler) {
+    const own = new UsageSampler(platform, store, {
+      intervalSeconds: config.usage.sampleIntervalSeconds,
+      retentionHours: config.usage.rawRetentionHours,
+      log: app.log
+    });
+    app.addHook('onClose', async () => own.stop());
+    sampler = own;
+  }
+  const deps = { config, platform, store, sampler };
   // Parts register here, one line each.
   // (Without `prefix: ''` a part would get this plugin's prefix twice: fastify passes it in `deps`.)
   await app.register(kernelRoutes, { ...deps, prefix: '' });
@@ -41,10 +44,9 @@ export const usageRoutes: FastifyPluginAsyncTypebox<UsageDeps> = async (app, dep
         response: { 200: UsageSnapshot, 503: ErrorResponse }
       }
     },
-    async (_req, reply) => {
+    async () => {
       await sampler.ready;
-      const snapshot = sampler.snapshot;
-      return snapshot ?? reply.code(503).send(unavailable());
+      return sampler.snapshot ?? unavailable();
     }
   );
 
@@ -57,19 +59,17 @@ export const usageRoutes: FastifyPluginAsyncTypebox<UsageDeps> = async (app, dep
         response: { 200: UsageSnapshot, 503: ErrorResponse }
       }
     },
-    async (_req, reply) => {
+    async () => {
       await sampler.ready;
-      const snapshot = await sampler.sample();
-      return snapshot ?? reply.code(503).send(unavailable());
+      return (await sampler.sample()) ?? unavailable();
     }
   );
 };
 
-function unavailable(): ErrorResponse {
-  return {
-    statusCode: 503,
-    error: 'Service Unavailable',
-    message:
-      'No usage reading yet: the sampler has not completed two readings; try again in a few seconds'
-  };
+/** Before two readings there is no rate to report. */
+function unavailable(): never {
+  throw new HttpError(
+    503,
+    'No usage reading yet: the sampler has not completed two readings; try again in a few seconds'
+  );
 }

@@ -1,8 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { CoreV1Api, NetworkingV1Api, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { Config } from '../../config';
+import { HttpError } from '../../errors';
 import type { ExposureSpec, ExposureTraffic, FlareGateway } from '../flare';
-import { apiError, connect, podNamespace, type ClusterAccess } from './client';
+import { apiError, type ClusterClients, type KubernetesCluster } from './cluster';
 import {
   FLARE_SELECTOR,
   authSecretName,
@@ -12,22 +13,17 @@ import {
   specFromIngress
 } from './flare-manifests';
 
-export interface KubernetesFlareGatewayOptions extends ClusterAccess {
+export interface KubernetesFlareGatewayOptions {
   config: Config['flare'];
-  env?: NodeJS.ProcessEnv;
+  cluster: KubernetesCluster;
   log?: FastifyBaseLogger;
-  /** Where the service account's namespace is read when POD_NAMESPACE is unset. */
-  namespaceFile?: string;
   now?: () => number;
 }
 
 /** An error for the person exposing: its statusCode is what the HTTP answer should carry. */
-export class FlareGatewayError extends Error {
-  constructor(
-    message: string,
-    readonly statusCode: number
-  ) {
-    super(message);
+export class FlareGatewayError extends HttpError {
+  constructor(message: string, statusCode: number) {
+    super(statusCode, message);
   }
 }
 
@@ -40,11 +36,6 @@ const ONE: Record<string, string> = {
   ingresses: 'an Ingress'
 };
 
-interface Apis {
-  core: CoreV1Api;
-  net: NetworkingV1Api;
-}
-
 /**
  * Exposures on Kubernetes: a Service selecting the notebook pod, an Ingress with TLS for
  * `<label>.<domain>` and, for a password, a basic-auth Secret for ingress-nginx, all in the
@@ -53,14 +44,12 @@ interface Apis {
  */
 export class KubernetesFlareGateway implements FlareGateway {
   readonly name = 'kubernetes' as const;
-  private readonly env: NodeJS.ProcessEnv;
+  private readonly cluster: KubernetesCluster;
   private readonly namespace: string;
-  private apis?: Promise<Apis>;
-  private pod?: Promise<V1Pod>;
 
   constructor(readonly options: KubernetesFlareGatewayOptions) {
-    this.env = options.env ?? process.env;
-    this.namespace = podNamespace(this.env, options.namespaceFile);
+    this.cluster = options.cluster;
+    this.namespace = options.cluster.namespace;
   }
 
   urlFor(label: string): string {
@@ -77,13 +66,13 @@ export class KubernetesFlareGateway implements FlareGateway {
 
   /** Why there is no cluster to ask (not in a pod, or the pod's name or namespace unknown). */
   private noCluster(): string | undefined {
-    if (!this.env.KUBERNETES_SERVICE_HOST && !this.options.kubeConfig) {
+    if (!this.cluster.reachable) {
       return 'Not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST is unset): no cluster to expose ports in';
     }
     if (!this.namespace) {
       return "The notebook's namespace is unknown: set POD_NAMESPACE or mount the pod's service account";
     }
-    if (!this.env.HOSTNAME) {
+    if (!this.cluster.podName) {
       return "The notebook pod's name is unknown: HOSTNAME is unset";
     }
     return undefined;
@@ -223,42 +212,19 @@ export class KubernetesFlareGateway implements FlareGateway {
 
   async close(): Promise<void> {}
 
-  /** The API clients, made on first use; a failure to set up is retried on the next call. */
-  private client(): Promise<Apis> {
-    if (!this.apis) {
-      const apis = connect(this.options).then(({ k8s, kc }) => ({
-        core: kc.makeApiClient(k8s.CoreV1Api),
-        net: kc.makeApiClient(k8s.NetworkingV1Api)
-      }));
-      this.apis = apis;
-      apis.catch(() => {
-        if (this.apis === apis) {
-          this.apis = undefined;
-        }
-      });
-    }
-    return this.apis.catch(err => {
+  /** The cluster's clients; a failure to set them up is a 503. */
+  private client(): Promise<ClusterClients> {
+    return this.cluster.clients().catch(err => {
       throw new FlareGatewayError(`Cannot reach the Kubernetes API: ${apiError(err).message}`, 503);
     });
   }
 
-  /** The notebook pod, read once: its uid owns every object, its labels are the selector. */
-  private notebookPod(): Promise<V1Pod> {
-    if (!this.pod) {
-      const name = this.env.HOSTNAME ?? '';
-      const pod = this.client().then(({ core }) =>
-        core.readNamespacedPod({ namespace: this.namespace, name }).catch(err => {
-          throw this.failure(err, 'get', 'pods', undefined, name);
-        })
-      );
-      this.pod = pod;
-      pod.catch(() => {
-        if (this.pod === pod) {
-          this.pod = undefined;
-        }
-      });
-    }
-    return this.pod;
+  /** The notebook pod (the cluster reads it once): its uid owns every object, its labels are the selector. */
+  private async notebookPod(): Promise<V1Pod> {
+    await this.client();
+    return this.cluster.notebookPod().catch(err => {
+      throw this.failure(err, 'get', 'pods', undefined, this.cluster.podName);
+    });
   }
 
   private async undo(steps: Array<() => Promise<unknown>>): Promise<void> {

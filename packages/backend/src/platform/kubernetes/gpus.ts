@@ -1,10 +1,10 @@
 import type { GpuAvailability, GpuInventory } from '@hotstepper/api';
-import type { CoreV1Api, V1Container, V1Node, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1Node, V1Pod } from '@kubernetes/client-node';
 import { compareModels } from '../resources/nvidia';
-import { apiError, type ClusterAccess, connect } from './client';
+import { apiError, type KubernetesCluster } from './cluster';
 
 /** @kubernetes/client-node: large and an ES module, so loaded only when the inventory is first asked for. */
-export type { KubernetesClient } from './client';
+export type { KubernetesClient } from './cluster';
 
 const GPU = 'nvidia.com/gpu';
 const MIG = /^nvidia\.com\/mig-(\d+g\.\d+gb(?:\+me)?)$/;
@@ -98,7 +98,7 @@ const hasGpus = (node: V1Node) =>
     ([resource, quantity]) => (resource === GPU || MIG.test(resource)) && count(quantity) > 0
   );
 
-export interface ClusterGpuOptions extends ClusterAccess {
+export interface ClusterGpuOptions {
   /** How long an answer (or a refusal) is reused; the API server is asked at most this often. */
   ttlMs?: number;
   now?: () => number;
@@ -114,9 +114,11 @@ export interface ClusterGpuOptions extends ClusterAccess {
 export class ClusterGpuInventory {
   private cached?: { at: number; value: GpuInventory };
   private inFlight?: Promise<GpuInventory>;
-  private api?: Promise<CoreV1Api>;
 
-  constructor(private readonly options: ClusterGpuOptions = {}) {}
+  constructor(
+    private readonly cluster: Pick<KubernetesCluster, 'clients'>,
+    private readonly options: ClusterGpuOptions = {}
+  ) {}
 
   read(): Promise<GpuInventory> {
     const now = (this.options.now ?? Date.now)();
@@ -132,21 +134,6 @@ export class ClusterGpuInventory {
     return this.inFlight;
   }
 
-  /** The API client, made on first use: the library is loaded and the KubeConfig read only then. */
-  private client(): Promise<CoreV1Api> {
-    if (!this.api) {
-      const api = connect(this.options).then(({ k8s, kc }) => kc.makeApiClient(k8s.CoreV1Api));
-      this.api = api;
-      // A failure to set up is reported like any other; the next call tries again.
-      api.catch(() => {
-        if (this.api === api) {
-          this.api = undefined;
-        }
-      });
-    }
-    return this.api;
-  }
-
   private async fetch(): Promise<GpuInventory> {
     const checkedAt = new Date().toISOString();
     const none = (reason: string): GpuInventory => ({
@@ -157,7 +144,8 @@ export class ClusterGpuInventory {
     });
     let what = 'nodes';
     try {
-      const api = await this.client();
+      // A failure to set up the client is reported like any other; the next call tries again.
+      const api = (await this.cluster.clients()).core;
       const nodes = (await api.listNode({})).items;
       if (!nodes.some(hasGpus)) {
         return none('No node in the cluster offers NVIDIA GPUs');

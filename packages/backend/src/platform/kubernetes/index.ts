@@ -1,7 +1,17 @@
 import type { GpuInventory } from '@hotstepper/api';
-import type { GpuReader, Platform, ResourceReader } from '../types';
-import { NAMESPACE_FILE, podNamespace } from './client';
+import { ProcProcesses } from '../local/processes';
+import type { GpuReader, Platform, Processes, ResourceReader } from '../types';
+import type { KubernetesCluster } from './cluster';
 import { ClusterGpuInventory } from './gpus';
+
+export interface KubernetesPlatformOptions {
+  resources: ResourceReader;
+  cluster: KubernetesCluster;
+  /** The notebook's own GPUs (nvidia-smi in the pod), when it has any. */
+  gpus?: GpuReader;
+  /** The cluster's free / total GPUs; default: asked of `cluster` (the job runner shares it). */
+  inventory?: Pick<ClusterGpuInventory, 'read'>;
+}
 
 /**
  * JupyterHub on Kubernetes: one pod per notebook. The container's own
@@ -9,26 +19,21 @@ import { ClusterGpuInventory } from './gpus';
  */
 export class KubernetesPlatform implements Platform {
   readonly name = 'kubernetes' as const;
-  readonly namespace: string;
-  readonly podName: string;
-  private readonly inCluster: boolean;
+  readonly resources: ResourceReader;
+  readonly gpus?: GpuReader;
+  /** The backend runs in the notebook's pod: its /proc is the notebook's. */
+  readonly processes: Processes = new ProcProcesses();
+  private readonly cluster: KubernetesCluster;
+  private inventory?: Pick<ClusterGpuInventory, 'read'>;
 
-  constructor(
-    readonly resources: ResourceReader,
-    env: NodeJS.ProcessEnv = process.env,
-    namespaceFile = NAMESPACE_FILE,
-    readonly gpus?: GpuReader,
-    private cluster?: Pick<ClusterGpuInventory, 'read'>
-  ) {
-    this.inCluster = Boolean(env.KUBERNETES_SERVICE_HOST);
-    this.podName = env.HOSTNAME ?? '';
-    // Outside a pod with a service account the namespace stays unknown ('').
-    this.namespace = podNamespace(env, namespaceFile);
+  constructor(options: KubernetesPlatformOptions) {
+    ({ resources: this.resources, gpus: this.gpus, cluster: this.cluster } = options);
+    this.inventory = options.inventory;
   }
 
   /** The cluster's free / total GPUs per model; the client is set up on the first call, inside a pod only. */
   async gpuInventory(): Promise<GpuInventory> {
-    if (!this.cluster && !this.inCluster) {
+    if (!this.inventory && !this.cluster.reachable) {
       return {
         source: 'none',
         models: [],
@@ -37,11 +42,12 @@ export class KubernetesPlatform implements Platform {
         checkedAt: new Date().toISOString()
       };
     }
-    this.cluster ??= new ClusterGpuInventory();
-    return this.cluster.read();
+    this.inventory ??= new ClusterGpuInventory(this.cluster);
+    return this.inventory.read();
   }
 
   describe(): Record<string, string> {
-    return { resources: this.resources.source, namespace: this.namespace, pod: this.podName };
+    const { namespace, podName } = this.cluster;
+    return { resources: this.resources.source, namespace, pod: podName };
   }
 }

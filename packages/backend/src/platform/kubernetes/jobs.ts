@@ -9,11 +9,8 @@ import {
 import { join } from 'node:path';
 import type { JobQuota } from '@hotstepper/api';
 import type {
-  BatchV1Api,
-  CoreV1Api,
   CoreV1Event,
   Informer,
-  KubeConfig,
   KubernetesObject,
   ObjectCache,
   V1Job,
@@ -24,18 +21,14 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config';
 import {
   JobInputError,
+  checkGpu,
   type JobLaunch,
   type JobRef,
   type JobRunner,
   type RunnerState
 } from '../jobs';
-import {
-  apiError,
-  connect,
-  podNamespace,
-  type ClusterAccess,
-  type KubernetesClient
-} from './client';
+import { apiError, type ClusterClients, type KubernetesCluster } from './cluster';
+import { checkProgram } from '../programs';
 import { ClusterGpuInventory } from './gpus';
 import {
   CONTAINER,
@@ -49,12 +42,12 @@ import {
   type NotebookPod
 } from './jobs-manifest';
 
-export interface KubernetesJobRunnerOptions extends ClusterAccess {
+export interface KubernetesJobRunnerOptions {
   config: Config['jobs'];
-  env?: NodeJS.ProcessEnv;
+  cluster: KubernetesCluster;
+  /** The cluster's GPUs, shared with the platform; default: asked of `cluster`. */
+  inventory?: Pick<ClusterGpuInventory, 'read'>;
   log?: FastifyBaseLogger;
-  /** Where the service account's namespace is written; tests point it elsewhere. */
-  namespaceFile?: string;
   /**
    * A further check of every Job before it is sent; throwing refuses the job. The tests
    * put kubernetes-models' schema validation here (an ES module only for `import`, so it
@@ -65,13 +58,6 @@ export interface KubernetesJobRunnerOptions extends ClusterAccess {
   logGraceMs?: number;
   /** How long to wait before watching again after the watch failed. */
   rewatchMs?: number;
-}
-
-interface Api {
-  k8s: KubernetesClient;
-  kc: KubeConfig;
-  batch: BatchV1Api;
-  core: CoreV1Api;
 }
 
 type Cache<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
@@ -112,9 +98,7 @@ const time = (value: Date | string | undefined): number | undefined =>
 export class KubernetesJobRunner implements JobRunner {
   readonly name = 'kubernetes' as const;
   readonly namespace: string;
-  private readonly podName: string;
-  private api?: Promise<Api>;
-  private notebook?: Promise<NotebookPod>;
+  private readonly cluster: KubernetesCluster;
   private caches?: { jobs: Cache<V1Job>; pods: Cache<V1Pod> };
   private synced = { jobs: false, pods: false };
   private watchErrors = { jobs: 0, pods: 0 };
@@ -123,13 +107,13 @@ export class KubernetesJobRunner implements JobRunner {
   private logDirs = new Map<string, string>();
   private finishedSeen = new Map<string, number>();
   private quotaEvents = new Map<string, { at: number; hold?: PodHold }>();
-  private inventory?: ClusterGpuInventory;
+  private inventory?: Pick<ClusterGpuInventory, 'read'>;
   private closed = false;
 
   constructor(readonly options: KubernetesJobRunnerOptions) {
-    const env = options.env ?? process.env;
-    this.namespace = podNamespace(env, options.namespaceFile);
-    this.podName = env.HOSTNAME ?? '';
+    this.cluster = options.cluster;
+    this.namespace = options.cluster.namespace;
+    this.inventory = options.inventory;
   }
 
   async enforcement(): Promise<{ enforcement: 'scheduler'; note: string }> {
@@ -137,6 +121,18 @@ export class KubernetesJobRunner implements JobRunner {
       enforcement: 'scheduler',
       note: 'Kubernetes holds each job to its requests = limits'
     };
+  }
+
+  /**
+   * A GPU model the cluster's nodes have, and, for a job in the notebook's own image, its
+   * program as the notebook's PATH finds it (another image has programs of its own).
+   */
+  async check(launch: JobLaunch): Promise<void> {
+    if (!launch.image) {
+      const env = { ...process.env, ...this.cluster.env, ...launch.env };
+      await checkProgram(launch.argv, launch.cwd, env.PATH ?? '');
+    }
+    checkGpu(launch.resources.gpu, launch.resources.gpu ? await this.gpuModels() : []);
   }
 
   async start(launch: JobLaunch): Promise<{ externalId: string }> {
@@ -295,10 +291,7 @@ export class KubernetesJobRunner implements JobRunner {
   }
 
   async gpuModels(): Promise<string[]> {
-    this.inventory ??= new ClusterGpuInventory({
-      load: this.options.load,
-      kubeConfig: this.options.kubeConfig
-    });
+    this.inventory ??= new ClusterGpuInventory(this.cluster);
     return (await this.inventory.read()).models.map(m => m.model);
   }
 
@@ -324,56 +317,27 @@ export class KubernetesJobRunner implements JobRunner {
     }
   }
 
-  /** The client, made on first use; a failure to set up is retried on the next call. */
-  private connect(): Promise<Api> {
+  /** The cluster's clients; the namespace must be known first. */
+  private connect(): Promise<ClusterClients> {
     if (!this.namespace) {
       return Promise.reject(
         new Error('The notebook’s namespace is unknown: set POD_NAMESPACE or run in a pod')
       );
     }
-    if (!this.api) {
-      const api = connect(this.options).then(({ k8s, kc }) => ({
-        k8s,
-        kc,
-        batch: kc.makeApiClient(k8s.BatchV1Api),
-        core: kc.makeApiClient(k8s.CoreV1Api)
-      }));
-      this.api = api;
-      api.catch(() => {
-        if (this.api === api) {
-          this.api = undefined;
-        }
-      });
-    }
-    return this.api;
+    return this.cluster.clients();
   }
 
-  /** The notebook's own pod, read once (again after a failure). */
-  private notebookPod(): Promise<NotebookPod> {
-    if (!this.notebook) {
-      const read = (async () => {
-        if (!this.podName) {
-          throw new JobInputError('image: HOSTNAME is unset, so the notebook pod is unknown');
-        }
-        const api = await this.connect();
-        try {
-          const pod = await api.core.readNamespacedPod({
-            name: this.podName,
-            namespace: this.namespace
-          });
-          return notebookPodFrom(pod, this.options.env ?? process.env);
-        } catch (err) {
-          throw this.refusal(err, 'read its own pod');
-        }
-      })();
-      this.notebook = read;
-      read.catch(() => {
-        if (this.notebook === read) {
-          this.notebook = undefined;
-        }
-      });
+  /** The notebook's own pod (the cluster reads it once), as a job takes after it. */
+  private async notebookPod(): Promise<NotebookPod> {
+    if (!this.cluster.podName) {
+      throw new JobInputError('image: HOSTNAME is unset, so the notebook pod is unknown');
     }
-    return this.notebook;
+    await this.connect();
+    try {
+      return notebookPodFrom(await this.cluster.notebookPod(), this.cluster.env);
+    } catch (err) {
+      throw this.refusal(err, 'read its own pod');
+    }
   }
 
   /** Starts watching our Jobs and their pods, once; a failed watch starts again later. */
@@ -432,7 +396,7 @@ export class KubernetesJobRunner implements JobRunner {
   }
 
   /** A pod of ours began or ended: copy its log without waiting to be asked. */
-  private podChanged(api: Api, pod: V1Pod): void {
+  private podChanged(api: ClusterClients, pod: V1Pod): void {
     const id = pod.metadata?.labels?.[JOB_ID];
     const logDir = id && this.logDirs.get(id);
     const state = pod.status?.containerStatuses?.find(c => c.name === CONTAINER)?.state;
@@ -458,7 +422,7 @@ export class KubernetesJobRunner implements JobRunner {
   }
 
   /** The Job from the watch, else from the API; undefined when it no longer exists. */
-  private async job(api: Api, name: string): Promise<V1Job | undefined> {
+  private async job(api: ClusterClients, name: string): Promise<V1Job | undefined> {
     // A Job the watch does not know yet may be one just created: ask the API.
     const cached = this.synced.jobs ? this.caches?.jobs.get(name, this.namespace) : undefined;
     if (cached) {
@@ -474,7 +438,7 @@ export class KubernetesJobRunner implements JobRunner {
     }
   }
 
-  private async pods(api: Api, id: string): Promise<V1Pod[]> {
+  private async pods(api: ClusterClients, id: string): Promise<V1Pod[]> {
     if (this.caches && this.synced.pods) {
       return this.caches.pods.list(this.namespace).filter(p => p.metadata?.labels?.[JOB_ID] === id);
     }
@@ -528,7 +492,7 @@ export class KubernetesJobRunner implements JobRunner {
    * Whether the log of a container that ran is copied whole: a job is shown finished only
    * then (or after a grace), so a reader that stops at "finished" misses nothing.
    */
-  private logCopied(api: Api, ref: JobRef, pod: string): boolean {
+  private logCopied(api: ClusterClients, ref: JobRef, pod: string): boolean {
     const tail = this.tails.get(ref.id);
     if (tail?.done) {
       return true;
@@ -554,7 +518,7 @@ export class KubernetesJobRunner implements JobRunner {
    * beginning and overwrites the file in place (after a restart, or a dropped stream),
    * so a reader at any offset never sees the file shrink or repeat.
    */
-  private follow(api: Api, ref: JobRef, pod: string, ended: boolean): void {
+  private follow(api: ClusterClients, ref: JobRef, pod: string, ended: boolean): void {
     const current = this.tails.get(ref.id);
     // One copy at a time; a running container's stream ends by itself when it ends.
     if (this.closed || (current && current.pod === pod)) {
@@ -628,7 +592,7 @@ export class KubernetesJobRunner implements JobRunner {
    * Why a Job without pods waits: its newest FailedCreate event (the namespace's quota,
    * or another refusal). Asked at most every 5 s per job.
    */
-  private async podHold(api: Api, name: string): Promise<PodHold | undefined> {
+  private async podHold(api: ClusterClients, name: string): Promise<PodHold | undefined> {
     const cached = this.quotaEvents.get(name);
     if (cached && Date.now() - cached.at < 5000) {
       return cached.hold;
@@ -660,7 +624,7 @@ export class KubernetesJobRunner implements JobRunner {
     return hold;
   }
 
-  private async delete(api: Api, name: string): Promise<void> {
+  private async delete(api: ClusterClients, name: string): Promise<void> {
     try {
       await api.batch.deleteNamespacedJob({
         name,

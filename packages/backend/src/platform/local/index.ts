@@ -1,5 +1,6 @@
 import type { GpuInventory } from '@hotstepper/api';
-import type { GpuReader, Platform, ResourceReader } from '../types';
+import type { GpuReader, Platform, Processes, ResourceReader } from '../types';
+import { ProcProcesses } from './processes';
 
 /** Where this machine's GPUs are counted: nvidia-smi (NvidiaSmiReader). */
 export interface LocalGpuInventory {
@@ -9,6 +10,7 @@ export interface LocalGpuInventory {
 /** The embedded default: one person's `jupyter lab` on their own machine. */
 export class LocalPlatform implements Platform {
   readonly name = 'local' as const;
+  readonly processes: Processes = new ProcProcesses();
 
   constructor(
     readonly resources: ResourceReader,

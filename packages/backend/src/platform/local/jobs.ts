@@ -1,24 +1,26 @@
 import { spawn } from 'node:child_process';
-import { access, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
-import type { JobQuota, LimitEnforcement } from '@hotstepper/api';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LimitEnforcement } from '@hotstepper/api';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config';
 import {
   JobInputError,
+  checkGpu,
   type JobLaunch,
   type JobRef,
   type JobRunner,
   type RunnerState
 } from '../jobs';
-import { NvidiaSmiReader, detectNvidiaSmi } from '../resources/nvidia';
+import { exists } from '../resources/files';
+import type { NvidiaSmiReader } from '../resources/nvidia';
 import {
   createJobCgroup,
   findJobCgroupParent,
   removeJobCgroup,
   type JobCgroupParent
 } from './job-cgroup';
-import { findProgram } from '../programs';
+import { checkProgram } from '../programs';
 import { WRAPPER_SOURCE } from './job-wrapper';
 
 export interface LocalJobRunnerOptions {
@@ -30,6 +32,8 @@ export interface LocalJobRunnerOptions {
   graceMs?: number;
   /** Where /proc and /sys are looked for when choosing the enforcement (tests). */
   rootfs?: string;
+  /** This machine's GPUs (nvidia-smi, found once at start-up); none without it. */
+  gpus?: Pick<NvidiaSmiReader, 'inventory'>;
 }
 
 /** What the watcher records when the job has started (`<logDir>/pid`). */
@@ -75,15 +79,6 @@ async function writeAtomic(path: string, value: unknown): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, JSON.stringify(value) + '\n');
   await rename(tmp, path);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Field 22 of /proc/<pid>/stat (start time in clock ticks); undefined for gone or zombie. */
@@ -155,7 +150,6 @@ function formatBytes(bytes: number): string {
 export class LocalJobRunner implements JobRunner {
   readonly name = 'local' as const;
   private enforcementCheck?: Promise<Enforcement>;
-  private gpuReader?: Promise<NvidiaSmiReader | undefined>;
   /** SIGKILLs still due for cancelled jobs whose watcher was gone, by process group. */
   private readonly kills = new Map<number, NodeJS.Timeout>();
 
@@ -199,47 +193,19 @@ export class LocalJobRunner implements JobRunner {
     return this.enforcementCheck;
   }
 
-  /** The program as it will be found: a path (relative to the job's cwd) or a PATH entry. */
-  private async findProgram(program: string, cwd: string, path: string): Promise<string> {
-    const found = await findProgram(program, cwd, path);
-    if (found) {
-      return found;
-    }
-    throw new JobInputError(
-      program.includes('/')
-        ? `No executable file at '${program}': check the path and that the file is executable`
-        : `No program named '${program}' on PATH (${path}): give its full path, or install it`
-    );
-  }
-
-  private async checkLaunch(launch: JobLaunch, env: NodeJS.ProcessEnv): Promise<void> {
-    if (!launch.argv.length || !launch.argv[0]) {
-      throw new JobInputError('The command is empty: give the program to run');
-    }
-    if (
-      !isAbsolute(launch.cwd) ||
-      !(await stat(launch.cwd).catch(() => undefined))?.isDirectory()
-    ) {
-      throw new JobInputError(`The working directory '${launch.cwd}' does not exist`);
-    }
-    await this.findProgram(launch.argv[0], launch.cwd, env.PATH ?? '');
-    const gpu = launch.resources.gpu;
-    if (gpu) {
-      const models = await this.gpuModels();
-      if (!models.length) {
-        throw new JobInputError('This machine has no GPU a job can use: ask for no GPU');
-      }
-      if (gpu.model && !models.includes(gpu.model)) {
-        throw new JobInputError(
-          `No GPU of model '${gpu.model}' here: choose one of ${models.join(', ')}`
-        );
-      }
-    }
+  /** The program as the job's own PATH finds it from its directory, and a GPU this machine has. */
+  async check(launch: JobLaunch): Promise<void> {
+    const env = { ...this.env, ...launch.env };
+    await checkProgram(launch.argv, launch.cwd, env.PATH ?? '');
+    checkGpu(launch.resources.gpu, launch.resources.gpu ? await this.gpuModels() : []);
   }
 
   async start(launch: JobLaunch): Promise<{ externalId: string }> {
     const env = { ...this.env, ...launch.env };
-    await this.checkLaunch(launch, env);
+    // Checked at submit, but a queued job starts later: its directory may be gone by then.
+    if (!(await stat(launch.cwd).catch(() => undefined))?.isDirectory()) {
+      throw new JobInputError(`cwd: the working directory ${launch.cwd} does not exist`);
+    }
     const limits = await this.limits();
     const createdDir = !(await exists(launch.logDir));
     await mkdir(launch.logDir, { recursive: true, mode: 0o700 });
@@ -516,22 +482,9 @@ export class LocalJobRunner implements JobRunner {
     // The feature deletes the log directory; the watcher removed the job's cgroup.
   }
 
-  async quota(): Promise<JobQuota | undefined> {
-    return undefined;
-  }
-
   async gpuModels(): Promise<string[]> {
-    this.gpuReader ??= detectNvidiaSmi(this.env).then(smi =>
-      smi
-        ? new NvidiaSmiReader(smi, { onError: err => this.options.log?.warn(err.message) })
-        : undefined
-    );
-    const reader = await this.gpuReader;
-    if (!reader) {
-      return [];
-    }
-    const inventory = await reader.inventory();
-    return inventory.models.map(m => m.model);
+    const inventory = await this.options.gpus?.inventory();
+    return inventory?.models.map(m => m.model) ?? [];
   }
 
   async close(): Promise<void> {

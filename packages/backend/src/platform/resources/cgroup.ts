@@ -1,8 +1,7 @@
-import { access } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { UsageSource } from '@hotstepper/api';
 import type { ResourceCounters, ResourceLimits, ResourceReader } from '../types';
-import { monotonicSeconds, parseKeyValues, readText } from './files';
+import { exists, monotonicSeconds, parseKeyValues, readText } from './files';
 import { resolveLimits } from './limits';
 
 /** Beyond this a v1 memory limit means "unlimited" (the kernel reports ~2^63). */
@@ -41,15 +40,6 @@ function parseMountInfo(text: string): Mount[] {
     });
   }
   return mounts;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -1,4 +1,14 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
+
+/** Whether anything is at `path`. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Reads a small text file, or undefined when it does not exist. */
 export async function readText(path: string): Promise<string | undefined> {

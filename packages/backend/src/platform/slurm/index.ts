@@ -6,11 +6,13 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config';
 import {
   JobInputError,
+  checkGpu,
   type JobLaunch,
   type JobRef,
   type JobRunner,
   type RunnerState
 } from '../jobs';
+import { checkProgram } from '../programs';
 import { batchScript } from './script';
 import { gpuModelsFromGres, parseJobRecord, slurmQuota, toRunnerState } from './state';
 
@@ -48,6 +50,16 @@ export class SlurmJobRunner implements JobRunner {
       enforcement: 'scheduler',
       note: 'Slurm holds each job to its CPUs, memory and time limit'
     };
+  }
+
+  /**
+   * The program as this machine's PATH finds it (the cluster's nodes are taken to share the
+   * software of the machine that submits), and a GPU model the cluster's nodes have.
+   */
+  async check(launch: JobLaunch): Promise<void> {
+    const env = { ...process.env, ...this.options.env, ...launch.env };
+    await checkProgram(launch.argv, launch.cwd, env.PATH ?? '');
+    checkGpu(launch.resources.gpu, launch.resources.gpu ? await this.gpuModels() : []);
   }
 
   async start(launch: JobLaunch): Promise<{ externalId: string }> {

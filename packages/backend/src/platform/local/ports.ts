@@ -6,24 +6,7 @@
  */
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-
-export interface PortListener {
-  port: number;
-  /** e.g. "0.0.0.0", "127.0.0.1", "::", "::1". */
-  address: string;
-  pid: number;
-  /** The command line, arguments joined by spaces. */
-  command: string;
-}
-
-export interface PortScanOptions {
-  /** Where procfs is mounted (tests point it at a fixture tree). */
-  proc?: string;
-  /** Whose processes count; default: ours. */
-  uid?: number;
-  /** Processes left out (the backend itself: its own sockets are not the user's apps). */
-  excludePids?: ReadonlySet<number>;
-}
+import type { PortListener, PortScanOptions } from '../types';
 
 /** "0100007F" → "127.0.0.1": the kernel prints each 32-bit word in host (little-endian) order. */
 export function hexToIPv4(hex: string): string {
@@ -107,7 +90,9 @@ async function readOr(path: string): Promise<string> {
  * line, sorted by port. A port listened on at several addresses (0.0.0.0 and ::) is listed
  * once per address.
  */
-export async function scanListeningPorts(options: PortScanOptions = {}): Promise<PortListener[]> {
+export async function scanListeningPorts(
+  options: PortScanOptions & { proc?: string } = {}
+): Promise<PortListener[]> {
   const proc = options.proc ?? '/proc';
   const uid = options.uid ?? process.getuid?.();
   const sockets = new Map([

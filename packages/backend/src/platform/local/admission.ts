@@ -3,6 +3,9 @@
  * not fit waits, in submission order; one bigger than the whole quota is refused.
  */
 import type { JobQuota, JobResources } from '@hotstepper/api';
+import type { Config } from '../../config';
+import { JobInputError, type JobAdmission } from '../jobs';
+import type { ResourceReader } from '../types';
 
 const GiB = 1024 ** 3;
 
@@ -71,4 +74,52 @@ export function quotaBody(quota: LocalQuota, used: Usage): JobQuota {
     memory: { used: used.memory, limit: quota.memory },
     ...(quota.gpus !== undefined ? { gpu: { used: used.gpus, limit: quota.gpus } } : {})
   };
+}
+
+/**
+ * The local runner's admission: jobs start in submission order while they fit in the admin's
+ * `jobs.quota`, which defaults to the notebook's own limits.
+ */
+export class LocalQuotaAdmission implements JobAdmission {
+  private limits?: Promise<LocalQuota>;
+
+  constructor(
+    private readonly config: Config['jobs']['quota'],
+    private readonly resources: Pick<ResourceReader, 'limits'>
+  ) {}
+
+  /** The admin's quota, the notebook's limits filling what it leaves out; read once. */
+  local(): Promise<LocalQuota> {
+    return (this.limits ??= (async () => {
+      const q = this.config;
+      let cpu = q.cpu;
+      let memory = q.memoryGiB === undefined ? undefined : Math.round(q.memoryGiB * GiB);
+      if (cpu === undefined || memory === undefined) {
+        const limits = await this.resources.limits();
+        cpu ??= limits.cpu.value;
+        memory ??= limits.memory.value;
+      }
+      return { cpu, memory, ...(q.gpus !== undefined ? { gpus: q.gpus } : {}) };
+    })());
+  }
+
+  async ceiling(): Promise<{ cpu: number; memory: number }> {
+    const { cpu, memory } = await this.local();
+    return { cpu, memory };
+  }
+
+  async refuse(job: JobResources): Promise<void> {
+    const never = neverFits(job, await this.local());
+    if (never) {
+      throw new JobInputError(never);
+    }
+  }
+
+  async wait(job: JobResources, taken: JobResources[]): Promise<string | undefined> {
+    return mustWait(job, usageOf(taken), await this.local());
+  }
+
+  async quota(taken: JobResources[]): Promise<JobQuota> {
+    return quotaBody(await this.local(), usageOf(taken));
+  }
 }

@@ -1,32 +1,20 @@
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Value } from '@sinclair/typebox/value';
 import { IdleStatus } from '@hotstepper/api';
 import { parseConfig, type Config } from '../src/config';
-import {
-  busiestSegment,
-  createIdleRoutes,
-  hubEnforcer,
-  hubStopTarget,
-  idleVerdict,
-  idleWarning,
-  IdleWatch,
-  nextCheckAt,
-  nextIdleDays,
-  removalAt,
-  segmentMeans,
-  stopThroughHub,
-  UsageEvents,
-  type EventClient
-} from '../src/features/usage/idle';
+import { UsageEvents } from '../src/features/usage/events';
+import { createIdleRoutes } from '../src/features/usage/idle-routes';
+import { hubEnforcer, IdleWatch } from '../src/features/usage/idle-watch';
+import type { EventClient } from '../src/sse';
 import { Store } from '../src/store';
 import { xsrfGuard } from '../src/xsrf';
 import { httpRequest, memoryLogger, until, startTestServer, type TestServer } from './helpers';
+import { useHubStandIn } from './hub-standin';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -79,142 +67,6 @@ const checks = (store: Store) =>
     idle: number;
     idle_days: number;
   }>;
-
-describe('the idle rule', () => {
-  describe('segmentMeans', () => {
-    it('cuts the 24 h before the end into segments, oldest first, each the mean of its samples', () => {
-      const end = CHECK;
-      const samples = [
-        { ts: end - DAY, value: 1 }, // the first instant of the window
-        { ts: end - DAY + MIN, value: 3 },
-        { ts: end - 10 * MIN, value: 0.5 },
-        { ts: end - 1, value: 0.25 },
-        { ts: end - DAY - 1, value: 99 }, // before the window
-        { ts: end, value: 99 }, // the end is not in it
-        { ts: end - 2 * HOUR, value: null } // not reported
-      ];
-      const segments = segmentMeans(samples, end, 5 * MIN);
-      expect(segments).toHaveLength(288);
-      expect(segments[0]).toEqual({ t: end - DAY, value: 2 });
-      expect(segments[286]).toEqual({ t: end - 10 * MIN, value: 0.5 });
-      expect(segments[287]).toEqual({ t: end - 5 * MIN, value: 0.25 });
-      expect(segments.filter(s => s.value !== null)).toHaveLength(3);
-      expect(segments.every((s, i) => s.t === end - DAY + i * 5 * MIN)).toBe(true);
-    });
-
-    it('never looks further back than 24 h when the segment does not divide the day', () => {
-      const end = CHECK;
-      const segments = segmentMeans(
-        [
-          { ts: end - DAY - 1, value: 5 },
-          { ts: end - DAY, value: 1 }
-        ],
-        end,
-        7 * MIN
-      );
-      expect(segments).toHaveLength(Math.ceil(1440 / 7));
-      expect(segments[segments.length - 1].t).toBe(end - 7 * MIN);
-      expect(segments[0].value).toBe(1);
-    });
-
-    it('gives a segment of readings all at the threshold a mean exactly at it', () => {
-      // Summed and divided, sixty readings of 0.1 average 0.09999999999999991: below 0.1.
-      const samples = Array.from({ length: 60 }, (_, i) => ({
-        ts: CHECK - 5 * MIN + i,
-        value: 0.1
-      }));
-      const [last] = segmentMeans(samples, CHECK, 5 * MIN).slice(-1);
-      expect(last.value).toBe(0.1);
-      expect(idleVerdict(busiestSegment([last]), 0.1)).toBe('busy');
-    });
-  });
-
-  it('takes the busiest segment, ignoring segments without samples', () => {
-    expect(
-      busiestSegment([
-        { t: 0, value: null },
-        { t: 1, value: 0.02 },
-        { t: 2, value: 0.07 },
-        { t: 3, value: null }
-      ])
-    ).toBe(0.07);
-    expect(busiestSegment([{ t: 0, value: null }])).toBeNull();
-    expect(busiestSegment([])).toBeNull();
-  });
-
-  it('is idle strictly below the threshold, busy at it, unknown without samples', () => {
-    expect(idleVerdict(0.099, 0.1)).toBe('idle');
-    expect(idleVerdict(0.1, 0.1)).toBe('busy');
-    expect(idleVerdict(0.005, 0.005)).toBe('busy');
-    expect(idleVerdict(0, 0.005)).toBe('idle');
-    expect(idleVerdict(null, 0.1)).toBe('unknown');
-  });
-
-  it('counts idle days up, resets them on a busy day, and keeps them on an unknown day', () => {
-    expect(nextIdleDays(0, 'idle')).toBe(1);
-    expect(nextIdleDays(3, 'idle')).toBe(4);
-    expect(nextIdleDays(3, 'busy')).toBe(0);
-    expect(nextIdleDays(3, 'unknown')).toBe(3);
-  });
-
-  describe('nextCheckAt', () => {
-    it('is today at the check hour when that is still ahead, else tomorrow', () => {
-      expect(nextCheckAt(CHECK - 1, 3, 'UTC')).toBe(CHECK);
-      expect(nextCheckAt(CHECK, 3, 'UTC')).toBe(CHECK + DAY);
-      expect(nextCheckAt(CHECK + 20 * HOUR, 3, 'UTC')).toBe(CHECK + DAY);
-      expect(nextCheckAt(Date.UTC(2026, 11, 31, 23), 0, 'UTC')).toBe(Date.UTC(2027, 0, 1));
-    });
-
-    it('is in local time, across a change of the clocks', () => {
-      // Prague: 03:00 is 02:00 UTC in winter; summer time starts on Sunday 29 March 2026.
-      expect(nextCheckAt(Date.UTC(2026, 0, 10, 12), 3, 'Europe/Prague')).toBe(
-        Date.UTC(2026, 0, 11, 2)
-      );
-      expect(nextCheckAt(Date.UTC(2026, 2, 28, 12), 3, 'Europe/Prague')).toBe(
-        Date.UTC(2026, 2, 29, 1)
-      );
-      expect(nextCheckAt(Date.UTC(2026, 2, 29, 12), 3, 'Europe/Prague')).toBe(
-        Date.UTC(2026, 2, 30, 1)
-      );
-    });
-  });
-
-  describe('removalAt', () => {
-    const base = {
-      maxIdleDays: 4,
-      nextCheck: CHECK,
-      lastCheck: CHECK - DAY,
-      checkHour: 3,
-      timeZone: 'UTC'
-    };
-
-    it('is null while the counter is 0 and today is busy', () => {
-      expect(removalAt({ ...base, idleDays: 0, verdict: 'busy' })).toBeNull();
-    });
-
-    it('is the check at which the counter would pass the maximum if every day stays idle', () => {
-      // 0 now: 1, 2, 3, 4 at the next four checks, 5 > 4 at the fifth.
-      expect(removalAt({ ...base, idleDays: 0, verdict: 'idle' })).toBe(CHECK + 4 * DAY);
-      expect(removalAt({ ...base, idleDays: 2, verdict: 'idle' })).toBe(CHECK + 2 * DAY);
-      expect(removalAt({ ...base, idleDays: 4, verdict: 'idle' })).toBe(CHECK);
-      // A counter already running keeps its date while today is busy so far.
-      expect(removalAt({ ...base, idleDays: 2, verdict: 'busy' })).toBe(CHECK + 2 * DAY);
-    });
-
-    it('is the last check once the counter has passed the maximum', () => {
-      expect(removalAt({ ...base, idleDays: 5, verdict: 'idle' })).toBe(CHECK - DAY);
-    });
-  });
-
-  it('warns on a counted idle day or a removal within warnDaysBefore days', () => {
-    const config = idleConfig({ warnDaysBefore: 1 });
-    expect(idleWarning(config, 0, null, CHECK)).toBe(false);
-    expect(idleWarning(config, 1, CHECK + 3 * DAY, CHECK)).toBe(true);
-    expect(idleWarning(config, 0, CHECK + 2 * DAY, CHECK)).toBe(false);
-    expect(idleWarning(config, 0, CHECK + DAY, CHECK)).toBe(true);
-    expect(idleWarning({ ...config, enabled: false }, 3, CHECK, CHECK)).toBe(false);
-  });
-});
 
 describe('IdleWatch on synthetic 24-h traces', () => {
   let store: Store;
@@ -540,17 +392,15 @@ describe('the usage event hub', () => {
   };
   afterEach(() => jest.useRealTimers());
 
-  it('sends a comment every 15 s while someone listens', () => {
-    jest.useFakeTimers();
+  // The greeting and the keep-alive comment are the stream's (sse.spec.ts).
+  it('counts the connected frontends and sends nothing more to one that left', () => {
     const events = new UsageEvents();
     const a = client();
     const disconnect = events.connect(a);
-    expect(a.chunks).toEqual([': hotstepper usage events\n\n']);
-    jest.advanceTimersByTime(15_000);
-    expect(a.chunks.slice(1)).toEqual([': keep-alive\n\n']);
+    expect(events.connected).toBe(1);
     disconnect();
-    jest.advanceTimersByTime(60_000);
-    expect(a.chunks).toHaveLength(2);
+    events.emit('save-all', { reason: 'idle', deadline: 1 });
+    expect(a.chunks).toEqual([]);
     expect(events.connected).toBe(0);
   });
 
@@ -565,11 +415,11 @@ describe('the usage event hub', () => {
       .requestSave({ reason: 'idle', deadline: 1 }, 60_000)
       .then(x => (answer = x));
     const frame = 'id: 1\nevent: save-all\ndata: {"reason":"idle","deadline":1}\n\n';
-    expect(a.chunks[1]).toBe(frame);
-    expect(b.chunks[1]).toBe(frame);
+    expect(a.chunks).toEqual([frame]);
+    expect(b.chunks).toEqual([frame]);
     const late = client();
     events.connect(late);
-    expect(late.chunks).toEqual([': hotstepper usage events\n\n', frame]);
+    expect(late.chunks).toEqual([frame]);
     expect(events.saved()).toBe(true);
     await Promise.resolve();
     expect(answer).toBeUndefined();
@@ -588,93 +438,7 @@ describe('the usage event hub', () => {
 });
 
 describe('stopping the server through JupyterHub', () => {
-  /**
-   * A stand-in for JupyterHub's REST API on 127.0.0.1 that records each request: the recorded
-   * request is the check of the JupyterHub REST contract. The path and verb expected below are
-   * those of JupyterHub's REST API (`DELETE /hub/api/users/{name}/server` for the default server,
-   * `DELETE /hub/api/users/{name}/servers/{server_name}` for a named one, `Authorization: token …`;
-   * 202 while stopping, 204 once stopped, 403 without the scope).
-   */
-  let hub: Server;
-  let hubUrl: string;
-  let status = 204;
-  const requests: Array<{ method?: string; url?: string; authorization?: string }> = [];
-
-  beforeAll(async () => {
-    hub = createServer((req, res) => {
-      requests.push({ method: req.method, url: req.url, authorization: req.headers.authorization });
-      res.statusCode = status;
-      res.end(status === 403 ? '{"status": 403, "message": "Action is not authorized"}' : '');
-    });
-    await new Promise<void>(resolve => hub.listen(0, '127.0.0.1', resolve));
-    hubUrl = `http://127.0.0.1:${(hub.address() as AddressInfo).port}/hub/api`;
-  });
-  afterAll(() => new Promise(resolve => hub.close(resolve)));
-  beforeEach(() => {
-    requests.length = 0;
-    status = 204;
-  });
-
-  const env = (over: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => ({
-    JUPYTERHUB_API_URL: hubUrl,
-    JUPYTERHUB_API_TOKEN: 's3cret',
-    JUPYTERHUB_USER: 'alice',
-    JUPYTERHUB_SERVER_NAME: 'gpu-box',
-    ...over
-  });
-
-  describe('hubStopTarget: the path and verb of JupyterHub REST API', () => {
-    it('names a named server under /users/{name}/servers/{server_name}', () => {
-      expect(hubStopTarget(env({ JUPYTERHUB_API_URL: 'http://hub:8081/hub/api/' }))).toEqual({
-        url: 'http://hub:8081/hub/api/users/alice/servers/gpu-box',
-        token: 's3cret'
-      });
-    });
-
-    it('names the default server (empty or no name) under /users/{name}/server', () => {
-      for (const name of ['', undefined]) {
-        expect(hubStopTarget(env({ JUPYTERHUB_SERVER_NAME: name }))).toMatchObject({
-          url: `${hubUrl}/users/alice/server`
-        });
-      }
-    });
-
-    it('escapes the names', () => {
-      expect(
-        hubStopTarget(env({ JUPYTERHUB_USER: 'bob@example.org', JUPYTERHUB_SERVER_NAME: 'a/b c' }))
-      ).toMatchObject({ url: `${hubUrl}/users/bob%40example.org/servers/a%2Fb%20c` });
-    });
-
-    it.each(['JUPYTERHUB_API_URL', 'JUPYTERHUB_API_TOKEN', 'JUPYTERHUB_USER'])(
-      'names the missing variable: %s',
-      name => {
-        expect(hubStopTarget(env({ [name]: undefined }))).toEqual({ missing: name });
-        expect(hubStopTarget(env({ [name]: '' }))).toEqual({ missing: name });
-      }
-    );
-  });
-
-  it('sends DELETE with the token to the hub, and logs the answer without the token', async () => {
-    const { log, lines } = memoryLogger();
-    const target = hubStopTarget(env({ JUPYTERHUB_SERVER_NAME: '' }));
-    await expect(stopThroughHub(target as { url: string; token: string }, log)).resolves.toBe(true);
-    expect(requests).toEqual([
-      { method: 'DELETE', url: '/hub/api/users/alice/server', authorization: 'token s3cret' }
-    ]);
-    expect(JSON.stringify(lines)).not.toContain('s3cret');
-  });
-
-  it('logs a refusal with the scope it needs, without the token', async () => {
-    status = 403;
-    const { log, lines } = memoryLogger();
-    const target = hubStopTarget(env()) as { url: string; token: string };
-    await expect(stopThroughHub(target, log)).resolves.toBe(false);
-    expect(requests).toHaveLength(1);
-    const error = lines.find(l => l.level === 50)!;
-    expect(error.msg).toContain('HTTP 403');
-    expect(error.msg).toContain('servers!server');
-    expect(JSON.stringify(lines)).not.toContain('s3cret');
-  });
+  const hub = useHubStandIn();
 
   describe('the enforcement, through the routes', () => {
     let store: Store;
@@ -707,7 +471,7 @@ describe('stopping the server through JupyterHub', () => {
         enforce: hubEnforcer({
           events,
           log: memory.log,
-          env: options.env ?? env(),
+          env: options.env ?? hub.env(),
           saveTimeoutMs: options.saveTimeoutMs,
           now: () => CHECK
         })
@@ -749,7 +513,7 @@ describe('stopping the server through JupyterHub', () => {
         deadline: CHECK + 60_000
       });
       // Nothing is stopped before the frontend answers.
-      expect(requests).toEqual([]);
+      expect(hub.requests).toEqual([]);
 
       const refused = await httpRequest(socket, {
         method: 'POST',
@@ -764,7 +528,7 @@ describe('stopping the server through JupyterHub', () => {
       expect(saved.statusCode).toBe(200);
       expect(saved.json()).toEqual({ ok: true });
       await watch.enforcing;
-      expect(requests).toEqual([
+      expect(hub.requests).toEqual([
         {
           method: 'DELETE',
           url: '/hub/api/users/alice/servers/gpu-box',
@@ -782,11 +546,11 @@ describe('stopping the server through JupyterHub', () => {
     it('stops the server after the timeout when no frontend answers', async () => {
       await serve(
         { enforce: 'hub' },
-        { saveTimeoutMs: 10, env: env({ JUPYTERHUB_SERVER_NAME: '' }) }
+        { saveTimeoutMs: 10, env: hub.env({ JUPYTERHUB_SERVER_NAME: '' }) }
       );
       watch.check();
       await watch.enforcing;
-      expect(requests).toEqual([
+      expect(hub.requests).toEqual([
         { method: 'DELETE', url: '/hub/api/users/alice/server', authorization: 'token s3cret' }
       ]);
     });
@@ -799,19 +563,19 @@ describe('stopping the server through JupyterHub', () => {
       expect(watch.check()).toMatchObject({ idleDays: 2 });
       expect(watch.enforcing).toBeUndefined();
       expect(emit).not.toHaveBeenCalled();
-      expect(requests).toEqual([]);
+      expect(hub.requests).toEqual([]);
       const status = await httpRequest(socket, { method: 'GET', path: '/api/v1/usage/idle' });
       expect(status.json()).toMatchObject({ enforce: 'off', idleDays: 2, removalAt: iso(CHECK) });
       stream.close();
     });
 
     it('without the hub variables, logs the missing one and does nothing', async () => {
-      await serve({ enforce: 'hub' }, { env: env({ JUPYTERHUB_API_TOKEN: undefined }) });
+      await serve({ enforce: 'hub' }, { env: hub.env({ JUPYTERHUB_API_TOKEN: undefined }) });
       const emit = jest.spyOn(events, 'emit');
       watch.check();
       await watch.enforcing;
       expect(emit).not.toHaveBeenCalled();
-      expect(requests).toEqual([]);
+      expect(hub.requests).toEqual([]);
       const errors = logs.filter(l => l.level === 50);
       expect(errors).toHaveLength(1);
       expect(errors[0].msg).toContain('JUPYTERHUB_API_TOKEN is not set');
