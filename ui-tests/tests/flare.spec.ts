@@ -11,20 +11,20 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { expect, galata, test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { Browser, BrowserContextOptions, Page } from '@playwright/test';
+import { expect, inBothThemes, screenshot, test, withSettings } from './helpers';
 
 const PANEL_PLUGIN = '@hotstepper/flare:panel';
 const PANEL_ID = 'hs-flare-panel';
-const SCREENSHOTS = path.resolve(__dirname, '..', 'test-results', 'screenshots');
 const NAME = 'hello-flare';
 const GREETING = 'hello from flare';
 
-test.use({
-  mockSettings: {
-    ...galata.DEFAULT_SETTINGS,
+test.use(
+  withSettings({
     [PANEL_PLUGIN]: { refreshRate: 1000, defaultProtection: 'secret-link', defaultExpiry: '8h' }
-  }
-});
+  })
+);
 
 /** A TCP port nothing listens on now. */
 function freePort(): Promise<number> {
@@ -65,6 +65,20 @@ async function stop(app: ChildProcess | undefined): Promise<void> {
   const exited = new Promise(resolve => app.once('exit', resolve));
   process.kill(app.pid, 'SIGTERM');
   await exited;
+}
+
+/** A page in a browser context of its own (a visitor without the user's login), closed after. */
+async function asVisitor(
+  browser: Browser,
+  options: BrowserContextOptions,
+  visit: (page: Page) => Promise<void>
+): Promise<void> {
+  const context = await browser.newContext(options);
+  try {
+    await visit(await context.newPage());
+  } finally {
+    await context.close();
+  }
 }
 
 const panel = (page: IJupyterLabPageFixture) => page.locator(`#${PANEL_ID}`);
@@ -192,21 +206,11 @@ test.describe('flare', () => {
     await expect(status).toHaveText('Expose1');
 
     // Light and dark.
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
     await page.sidebar.setWidth(380, 'right');
-    // Toasts (the usage panel's idle warning) would cover part of the picture.
-    const hideToasts = await page.addStyleTag({ content: '.Toastify { display: none; }' });
-    for (const [slug, setTheme] of [
-      ['light', () => page.theme.setLightTheme()],
-      ['dark', () => page.theme.setDarkTheme()]
-    ] as const) {
-      await setTheme();
-      const file = path.join(SCREENSHOTS, `flare-panel-${slug}.png`);
-      await panel(page).screenshot({ path: file });
-      await testInfo.attach(`flare-panel-${slug}`, { path: file, contentType: 'image/png' });
-    }
+    await inBothThemes(page, async theme => {
+      await screenshot(panel(page), `flare-panel-${theme}`, testInfo);
+    });
     await page.theme.setLightTheme();
-    await hideToasts.evaluate(node => node.remove());
 
     // The app stops: the exposure stays, marked "no listener".
     await stop(app);
@@ -240,34 +244,33 @@ test.describe('flare', () => {
     const host = new URL(secretUrl).hostname;
     expect(host).toMatch(/\.flare\.localhost$/);
     expect(host).not.toBe('hello-secret.flare.localhost');
-    const visitor = await browser.newContext();
-    const visit = await visitor.newPage();
-    await visit.goto(secretUrl);
-    await expect(visit.locator('h1')).toHaveText(GREETING);
-    const bare = new URL(secretUrl);
-    bare.hostname = 'hello-secret.flare.localhost';
-    await visit.goto(bare.href).catch(() => null);
-    await expect(visit.locator('h1', { hasText: GREETING })).toHaveCount(0);
-    await visitor.close();
+    await asVisitor(browser, {}, async visit => {
+      await visit.goto(secretUrl);
+      await expect(visit.locator('h1')).toHaveText(GREETING);
+      const bare = new URL(secretUrl);
+      bare.hostname = 'hello-secret.flare.localhost';
+      await visit.goto(bare.href).catch(() => null);
+      await expect(visit.locator('h1', { hasText: GREETING })).toHaveCount(0);
+    });
 
     // Password: the panel names the user; the browser gets in only with both.
     const password = 'correct horse battery';
     const passwordUrl = await exposeFromPanel(page, port, 'hello-password', 'Password', password);
     const item = panel(page).locator('.hs-FlareExposure[data-name="hello-password"]');
     await expect(item.locator('.hs-FlareExposure-meta')).toContainText('user name "flare"');
-    const stranger = await browser.newContext();
-    // Chromium answers a 401 it has no credentials for by failing the navigation.
-    const refused = await stranger.newPage();
-    await expect(refused.goto(passwordUrl)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
-    await expect(refused.locator('h1', { hasText: GREETING })).toHaveCount(0);
-    await stranger.close();
-    const colleague = await browser.newContext({
-      httpCredentials: { username: 'flare', password }
+    await asVisitor(browser, {}, async refused => {
+      // Chromium answers a 401 it has no credentials for by failing the navigation.
+      await expect(refused.goto(passwordUrl)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
+      await expect(refused.locator('h1', { hasText: GREETING })).toHaveCount(0);
     });
-    const admitted = await colleague.newPage();
-    await admitted.goto(passwordUrl);
-    await expect(admitted.locator('h1')).toHaveText(GREETING);
-    await colleague.close();
+    await asVisitor(
+      browser,
+      { httpCredentials: { username: 'flare', password } },
+      async admitted => {
+        await admitted.goto(passwordUrl);
+        await expect(admitted.locator('h1')).toHaveText(GREETING);
+      }
+    );
 
     await unexposeFromPanel(page, 'hello-secret');
     await unexposeFromPanel(page, 'hello-password');
