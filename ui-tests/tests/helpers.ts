@@ -28,8 +28,8 @@ const SCREENSHOTS = path.resolve(__dirname, '..', 'test-results', 'screenshots')
 /**
  * galata's test with one more automatic fixture: the backend answers before each test starts
  * (jupyter-server-proxy starts it on first use), and whatever a test started on the server is
- * gone after it, however it ended: jobs, exposures, sessions and kernels. (galata already
- * deletes the test's folder; settings and the workspace live in memory per test.)
+ * gone after it, however it ended: jobs, exposures and kernels. (galata already deletes the
+ * test's folder; settings and the workspace live in memory per test.)
  */
 export const test = galataTest.extend<{ cleanServer: void }>({
   cleanServer: [
@@ -87,14 +87,11 @@ async function cleanUp(request: APIRequestContext): Promise<void> {
     await send(request, 'DELETE', `${API}/flare/exposures/${encodeURIComponent(name)}`);
   }
 
-  // A kernel still starting when the test ended escapes galata's own tracking.
-  for (const { id } of await getJson<Array<{ id: string }>>(request, '/api/sessions')) {
-    await send(request, 'DELETE', `/api/sessions/${id}`);
-  }
+  // Also a kernel still starting when the test ended, which escapes galata's own tracking; a
+  // session whose kernel is gone goes with it.
   for (const { id } of await getJson<Array<{ id: string }>>(request, '/api/kernels')) {
     await send(request, 'DELETE', `/api/kernels/${id}`);
   }
-  await expect.poll(async () => (await getJson<unknown[]>(request, '/api/kernels')).length).toBe(0);
 }
 
 /** `test.use()` options: galata's default settings with these plugins' settings on top. */

@@ -40,24 +40,27 @@ async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
   );
 }
 
+/** Opens the submit form from the panel and fills in a command and a name. */
+async function fillNewJob(page: IJupyterLabPageFixture, command: string, name: string) {
+  await panel(page).getByRole('button', { name: 'New job' }).click();
+  await expect(form(page)).toBeVisible();
+  await form(page).getByRole('textbox', { name: 'Command' }).fill(command);
+  await form(page).getByRole('textbox', { name: 'Name' }).fill(name);
+}
+
 test.describe('jobs', () => {
   test('submit from the form: queued or running, then succeeded, with lines 0 to 4 in the log', async ({
     page
   }) => {
     test.setTimeout(90_000);
     await openPanel(page);
-    await panel(page).getByRole('button', { name: 'New job' }).click();
-    await expect(form(page)).toBeVisible();
-
-    const command = form(page).getByRole('textbox', { name: 'Command' });
-    await command.fill(PRINT_FIVE);
+    await fillNewJob(page, PRINT_FIVE, 'print five');
     // The form shows how the line is split: no shell runs it.
     await expect(form(page).locator('.hs-Jobs-arg')).toHaveText([
       'python',
       '-c',
       'import time; [print(i, flush=True) or time.sleep(0.3) for i in range(5)]'
     ]);
-    await form(page).getByRole('textbox', { name: 'Name' }).fill('print five');
     await form(page).getByRole('button', { name: 'Submit' }).click();
 
     // The form gives way to the job's view, which opens while the job is still active.
@@ -131,11 +134,11 @@ test.describe('jobs', () => {
   test('cancel a running job, then delete it after confirming', async ({ page }) => {
     test.setTimeout(90_000);
     await openPanel(page);
-    await panel(page).getByRole('button', { name: 'New job' }).click();
-    await form(page)
-      .getByRole('textbox', { name: 'Command' })
-      .fill(`python -c "import time; print('started', flush=True); time.sleep(60)"`);
-    await form(page).getByRole('textbox', { name: 'Name' }).fill('long sleep');
+    await fillNewJob(
+      page,
+      `python -c "import time; print('started', flush=True); time.sleep(60)"`,
+      'long sleep'
+    );
     await form(page).getByRole('button', { name: 'Submit' }).click();
     await expect(detail(page).getByRole('log')).toHaveText('started\n', { timeout: 30_000 });
     await expect(detail(page)).toHaveAttribute('data-status', 'running');
@@ -185,13 +188,11 @@ test.describe('jobs', () => {
     await page.setViewportSize({ width: 1400, height: 900 });
     await openPanel(page);
     await page.sidebar.setWidth(340);
-    await panel(page).getByRole('button', { name: 'New job' }).click();
-    await form(page)
-      .getByRole('textbox', { name: 'Command' })
-      .fill(
-        `python -c "import sys; print('out', flush=True); print('a warning', file=sys.stderr)"`
-      );
-    await form(page).getByRole('textbox', { name: 'Name' }).fill('screenshot job');
+    await fillNewJob(
+      page,
+      `python -c "import sys; print('out', flush=True); print('a warning', file=sys.stderr)"`,
+      'screenshot job'
+    );
     // An invalid field, to show how the form marks it.
     await form(page).getByRole('spinbutton', { name: 'Time limit (minutes)' }).fill('0');
     await form(page).getByRole('button', { name: 'Submit' }).click();
