@@ -39,22 +39,16 @@ function freePort(): Promise<number> {
 }
 
 /** Resolves once something accepts connections on the port. */
-async function waitForListener(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>(resolve => {
+async function waitForListener(port: number): Promise<void> {
+  const accepts = () =>
+    new Promise<boolean>(resolve => {
       const socket = net.connect(port, '127.0.0.1');
       socket.once('connect', () => (socket.destroy(), resolve(true)));
       socket.once('error', () => resolve(false));
     });
-    if (ok) {
-      return;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
-    }
-    await new Promise(r => setTimeout(r, 100));
-  }
+  await expect
+    .poll(accepts, { timeout: 10_000, message: `something listens on port ${port}` })
+    .toBe(true);
 }
 
 /** Stops the app by its pid (and waits for it), whatever state it is in. */
@@ -156,7 +150,7 @@ test.describe('flare', () => {
     await status.click();
     await expect(panel(page)).toBeVisible();
 
-    // The port appears, with its command line (the backend starts on first use).
+    // The port appears, with its command line.
     const row = panel(page).locator(`.hs-FlarePort[data-port="${port}"]`);
     await expect(row).toBeVisible({ timeout: 30_000 });
     await expect(row.locator('.hs-FlarePort-command')).toHaveText(
