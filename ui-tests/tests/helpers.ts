@@ -36,7 +36,9 @@ export const test = galataTest.extend<{ cleanServer: void }>({
     async ({ request }, use) => {
       await backendReady(request);
       await use();
-      await cleanUp(request);
+      for (const cleanUp of CLEAN_UPS) {
+        await cleanUp(request);
+      }
     },
     { auto: true }
   ]
@@ -65,34 +67,39 @@ async function send(request: APIRequestContext, method: 'POST' | 'DELETE', url: 
   );
 }
 
-async function cleanUp(request: APIRequestContext): Promise<void> {
-  type Jobs = { jobs: Array<{ id: string; status: string }> };
-  const listJobs = async () => (await getJson<Jobs>(request, `${API}/jobs?limit=1000`)).jobs;
-  for (const job of (await listJobs()).filter(j => ACTIVE_JOB.includes(j.status))) {
-    await send(request, 'POST', `${API}/jobs/${job.id}/cancel`);
-  }
-  // Only a finished job can be deleted.
-  await expect
-    .poll(async () => (await listJobs()).filter(j => ACTIVE_JOB.includes(j.status)).length, {
-      timeout: 30_000
-    })
-    .toBe(0);
-  for (const job of await listJobs()) {
-    await send(request, 'DELETE', `${API}/jobs/${job.id}`);
-  }
-
-  type Exposures = { exposures: Array<{ name: string }> };
-  const { exposures } = await getJson<Exposures>(request, `${API}/flare/exposures`);
-  for (const { name } of exposures) {
-    await send(request, 'DELETE', `${API}/flare/exposures/${encodeURIComponent(name)}`);
-  }
-
+/**
+ * What a test may leave on the server, per feature, removed after every test; a new feature
+ * whose tests start something on the server adds its own here.
+ */
+const CLEAN_UPS: Array<(request: APIRequestContext) => Promise<void>> = [
+  async function jobs(request) {
+    type Jobs = { jobs: Array<{ id: string; status: string }> };
+    const list = async () => (await getJson<Jobs>(request, `${API}/jobs?limit=1000`)).jobs;
+    const active = async () => (await list()).filter(j => ACTIVE_JOB.includes(j.status));
+    for (const job of await active()) {
+      await send(request, 'POST', `${API}/jobs/${job.id}/cancel`);
+    }
+    // Only a finished job can be deleted.
+    await expect.poll(async () => (await active()).length, { timeout: 30_000 }).toBe(0);
+    for (const job of await list()) {
+      await send(request, 'DELETE', `${API}/jobs/${job.id}`);
+    }
+  },
+  async function flareExposures(request) {
+    type Exposures = { exposures: Array<{ name: string }> };
+    const { exposures } = await getJson<Exposures>(request, `${API}/flare/exposures`);
+    for (const { name } of exposures) {
+      await send(request, 'DELETE', `${API}/flare/exposures/${encodeURIComponent(name)}`);
+    }
+  },
   // Also a kernel still starting when the test ended, which escapes galata's own tracking; a
   // session whose kernel is gone goes with it.
-  for (const { id } of await getJson<Array<{ id: string }>>(request, '/api/kernels')) {
-    await send(request, 'DELETE', `/api/kernels/${id}`);
+  async function kernels(request) {
+    for (const { id } of await getJson<Array<{ id: string }>>(request, '/api/kernels')) {
+      await send(request, 'DELETE', `/api/kernels/${id}`);
+    }
   }
-}
+];
 
 /** `test.use()` options: galata's default settings with these plugins' settings on top. */
 export function withSettings(plugins: Record<string, Record<string, unknown>>): {
