@@ -297,10 +297,16 @@ test.describe('usage panel', () => {
 
       // The panel's text and the CPU series take the theme's colours.
       expect(await textColor(panel(page))).toBe(await themeColor(page, '--jp-ui-font-color1'));
-      const curve = card(page, 'history').locator('.hs-UsageChart-cpu .recharts-area-curve');
-      expect(await curve.first().evaluate(el => getComputedStyle(el).stroke)).toBe(
-        await themeColor(page, '--jp-brand-color1')
-      );
+      // Polled, found and read in one go: a new sample redraws the curve now and then.
+      const brand = await themeColor(page, '--jp-brand-color1');
+      await expect
+        .poll(() =>
+          panel(page).evaluate(el => {
+            const curve = el.querySelector('.hs-UsageChart-cpu .recharts-area-curve');
+            return curve ? getComputedStyle(curve).stroke : '';
+          })
+        )
+        .toBe(brand);
     });
   });
 });
