@@ -11,20 +11,20 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { expect, galata, test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { Browser, BrowserContextOptions, Page } from '@playwright/test';
+import { expect, inBothThemes, screenshot, test, withSettings } from './helpers';
 
 const PANEL_PLUGIN = '@hotstepper/flare:panel';
 const PANEL_ID = 'hs-flare-panel';
-const SCREENSHOTS = path.resolve(__dirname, '..', 'test-results', 'screenshots');
 const NAME = 'hello-flare';
 const GREETING = 'hello from flare';
 
-test.use({
-  mockSettings: {
-    ...galata.DEFAULT_SETTINGS,
+test.use(
+  withSettings({
     [PANEL_PLUGIN]: { refreshRate: 1000, defaultProtection: 'secret-link', defaultExpiry: '8h' }
-  }
-});
+  })
+);
 
 /** A TCP port nothing listens on now. */
 function freePort(): Promise<number> {
@@ -39,22 +39,16 @@ function freePort(): Promise<number> {
 }
 
 /** Resolves once something accepts connections on the port. */
-async function waitForListener(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>(resolve => {
+async function waitForListener(port: number): Promise<void> {
+  const accepts = () =>
+    new Promise<boolean>(resolve => {
       const socket = net.connect(port, '127.0.0.1');
       socket.once('connect', () => (socket.destroy(), resolve(true)));
       socket.once('error', () => resolve(false));
     });
-    if (ok) {
-      return;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
-    }
-    await new Promise(r => setTimeout(r, 100));
-  }
+  await expect
+    .poll(accepts, { timeout: 10_000, message: `something listens on port ${port}` })
+    .toBe(true);
 }
 
 /** Stops the app by its pid (and waits for it), whatever state it is in. */
@@ -65,6 +59,20 @@ async function stop(app: ChildProcess | undefined): Promise<void> {
   const exited = new Promise(resolve => app.once('exit', resolve));
   process.kill(app.pid, 'SIGTERM');
   await exited;
+}
+
+/** A page in a browser context of its own (a visitor without the user's login), closed after. */
+async function asVisitor(
+  browser: Browser,
+  options: BrowserContextOptions,
+  visit: (page: Page) => Promise<void>
+): Promise<void> {
+  const context = await browser.newContext(options);
+  try {
+    await visit(await context.newPage());
+  } finally {
+    await context.close();
+  }
 }
 
 const panel = (page: IJupyterLabPageFixture) => page.locator(`#${PANEL_ID}`);
@@ -142,7 +150,7 @@ test.describe('flare', () => {
     await status.click();
     await expect(panel(page)).toBeVisible();
 
-    // The port appears, with its command line (the backend starts on first use).
+    // The port appears, with its command line.
     const row = panel(page).locator(`.hs-FlarePort[data-port="${port}"]`);
     await expect(row).toBeVisible({ timeout: 30_000 });
     await expect(row.locator('.hs-FlarePort-command')).toHaveText(
@@ -192,21 +200,11 @@ test.describe('flare', () => {
     await expect(status).toHaveText('Expose1');
 
     // Light and dark.
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
     await page.sidebar.setWidth(380, 'right');
-    // Toasts (the usage panel's idle warning) would cover part of the picture.
-    const hideToasts = await page.addStyleTag({ content: '.Toastify { display: none; }' });
-    for (const [slug, setTheme] of [
-      ['light', () => page.theme.setLightTheme()],
-      ['dark', () => page.theme.setDarkTheme()]
-    ] as const) {
-      await setTheme();
-      const file = path.join(SCREENSHOTS, `flare-panel-${slug}.png`);
-      await panel(page).screenshot({ path: file });
-      await testInfo.attach(`flare-panel-${slug}`, { path: file, contentType: 'image/png' });
-    }
+    await inBothThemes(page, async theme => {
+      await screenshot(panel(page), `flare-panel-${theme}`, testInfo);
+    });
     await page.theme.setLightTheme();
-    await hideToasts.evaluate(node => node.remove());
 
     // The app stops: the exposure stays, marked "no listener".
     await stop(app);
@@ -240,34 +238,33 @@ test.describe('flare', () => {
     const host = new URL(secretUrl).hostname;
     expect(host).toMatch(/\.flare\.localhost$/);
     expect(host).not.toBe('hello-secret.flare.localhost');
-    const visitor = await browser.newContext();
-    const visit = await visitor.newPage();
-    await visit.goto(secretUrl);
-    await expect(visit.locator('h1')).toHaveText(GREETING);
-    const bare = new URL(secretUrl);
-    bare.hostname = 'hello-secret.flare.localhost';
-    await visit.goto(bare.href).catch(() => null);
-    await expect(visit.locator('h1', { hasText: GREETING })).toHaveCount(0);
-    await visitor.close();
+    await asVisitor(browser, {}, async visit => {
+      await visit.goto(secretUrl);
+      await expect(visit.locator('h1')).toHaveText(GREETING);
+      const bare = new URL(secretUrl);
+      bare.hostname = 'hello-secret.flare.localhost';
+      await visit.goto(bare.href).catch(() => null);
+      await expect(visit.locator('h1', { hasText: GREETING })).toHaveCount(0);
+    });
 
     // Password: the panel names the user; the browser gets in only with both.
     const password = 'correct horse battery';
     const passwordUrl = await exposeFromPanel(page, port, 'hello-password', 'Password', password);
     const item = panel(page).locator('.hs-FlareExposure[data-name="hello-password"]');
     await expect(item.locator('.hs-FlareExposure-meta')).toContainText('user name "flare"');
-    const stranger = await browser.newContext();
-    // Chromium answers a 401 it has no credentials for by failing the navigation.
-    const refused = await stranger.newPage();
-    await expect(refused.goto(passwordUrl)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
-    await expect(refused.locator('h1', { hasText: GREETING })).toHaveCount(0);
-    await stranger.close();
-    const colleague = await browser.newContext({
-      httpCredentials: { username: 'flare', password }
+    await asVisitor(browser, {}, async refused => {
+      // Chromium answers a 401 it has no credentials for by failing the navigation.
+      await expect(refused.goto(passwordUrl)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
+      await expect(refused.locator('h1', { hasText: GREETING })).toHaveCount(0);
     });
-    const admitted = await colleague.newPage();
-    await admitted.goto(passwordUrl);
-    await expect(admitted.locator('h1')).toHaveText(GREETING);
-    await colleague.close();
+    await asVisitor(
+      browser,
+      { httpCredentials: { username: 'flare', password } },
+      async admitted => {
+        await admitted.goto(passwordUrl);
+        await expect(admitted.locator('h1')).toHaveText(GREETING);
+      }
+    );
 
     await unexposeFromPanel(page, 'hello-secret');
     await unexposeFromPanel(page, 'hello-password');

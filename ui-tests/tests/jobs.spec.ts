@@ -5,19 +5,26 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { expect, galata, test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import {
+  expect,
+  fileItem,
+  goToFolder,
+  inBothThemes,
+  openNewNotebook,
+  openSidebarPanel,
+  screenshot,
+  test,
+  textColor,
+  themeColor,
+  withSettings
+} from './helpers';
 
 const PANEL_ID = 'hs-jobs-panel';
-const SCREENSHOTS = path.resolve(__dirname, '..', 'test-results', 'screenshots');
 const PRINT_FIVE = `python -c "import time; [print(i, flush=True) or time.sleep(0.3) for i in range(5)]"`;
 
 // The seeded usage history counts idle days: its warning toast would cover the form's buttons.
-test.use({
-  mockSettings: {
-    ...galata.DEFAULT_SETTINGS,
-    '@hotstepper/usage:panel': { idleNotifications: false }
-  }
-});
+test.use(withSettings({ '@hotstepper/usage:panel': { idleNotifications: false } }));
 
 const panel = (page: IJupyterLabPageFixture) => page.locator(`#${PANEL_ID}`);
 /** The job view in front, in the main area. */
@@ -26,31 +33,19 @@ const detail = (page: IJupyterLabPageFixture) =>
 const form = (page: IJupyterLabPageFixture) =>
   page.locator('.jp-MainAreaWidget:not(.lm-mod-hidden) .hs-Jobs-form');
 
+/** Opens the panel and waits for its first answer (the quota comes with the info). */
 async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
-  await page.sidebar.openTab(PANEL_ID);
-  await expect(panel(page)).toBeVisible();
-  // The backend is started by jupyter-server-proxy on first use; the quota comes with the info.
-  await expect(
-    panel(page).locator('.hs-Jobs-quota, .hs-Jobs-list, .hs-Jobs-empty').first()
-  ).toBeVisible({
-    timeout: 30_000
-  });
+  await openSidebarPanel(page, PANEL_ID, panel =>
+    panel.locator('.hs-Jobs-quota, .hs-Jobs-list, .hs-Jobs-empty').first()
+  );
 }
 
-/** A notebook of two small cells, the second printing 42. */
-function smallNotebook(): string {
-  return JSON.stringify({
-    cells: [
-      { cell_type: 'code', metadata: {}, source: 'x = 6 * 7', outputs: [], execution_count: null },
-      { cell_type: 'code', metadata: {}, source: 'print(x)', outputs: [], execution_count: null }
-    ],
-    metadata: {
-      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
-      language_info: { name: 'python' }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  });
+/** Opens the submit form from the panel and fills in a command and a name. */
+async function fillNewJob(page: IJupyterLabPageFixture, command: string, name: string) {
+  await panel(page).getByRole('button', { name: 'New job' }).click();
+  await expect(form(page)).toBeVisible();
+  await form(page).getByRole('textbox', { name: 'Command' }).fill(command);
+  await form(page).getByRole('textbox', { name: 'Name' }).fill(name);
 }
 
 test.describe('jobs', () => {
@@ -59,18 +54,13 @@ test.describe('jobs', () => {
   }) => {
     test.setTimeout(90_000);
     await openPanel(page);
-    await panel(page).getByRole('button', { name: 'New job' }).click();
-    await expect(form(page)).toBeVisible();
-
-    const command = form(page).getByRole('textbox', { name: 'Command' });
-    await command.fill(PRINT_FIVE);
+    await fillNewJob(page, PRINT_FIVE, 'print five');
     // The form shows how the line is split: no shell runs it.
     await expect(form(page).locator('.hs-Jobs-arg')).toHaveText([
       'python',
       '-c',
       'import time; [print(i, flush=True) or time.sleep(0.3) for i in range(5)]'
     ]);
-    await form(page).getByRole('textbox', { name: 'Name' }).fill('print five');
     await form(page).getByRole('button', { name: 'Submit' }).click();
 
     // The form gives way to the job's view, which opens while the job is still active.
@@ -100,8 +90,8 @@ test.describe('jobs', () => {
     tmpPath
   }) => {
     test.setTimeout(120_000);
-    await page.contents.uploadContent(smallNotebook(), 'text', `${tmpPath}/small.ipynb`);
-    expect(await page.notebook.openByPath(`${tmpPath}/small.ipynb`)).toBe(true);
+    // Two small cells, the second printing 42.
+    await openNewNotebook(page, `${tmpPath}/small.ipynb`, [['x = 6 * 7'], ['print(x)']]);
     await openPanel(page);
     await page.activity.activateTab('small.ipynb');
 
@@ -123,17 +113,9 @@ test.describe('jobs', () => {
     await expect(output).toHaveText(new RegExp(`^${tmpPath}/small.+\\.ipynb$`));
     const outputPath = (await output.textContent())!;
 
-    // It is in the file browser, beside the input. (Straight to the folder: galata's
-    // openDirectory waits a fixed time for the folder to be listed first, which a busy
-    // machine can miss.)
-    await page.sidebar.openTab('filebrowser');
-    await page.evaluate(
-      dir => window.jupyterapp.commands.execute('filebrowser:go-to-path', { path: dir }),
-      tmpPath
-    );
-    await expect(
-      page.locator('.jp-DirListing-item', { hasText: path.posix.basename(outputPath) })
-    ).toBeVisible({ timeout: 20_000 });
+    // It is in the file browser, beside the input.
+    await goToFolder(page, tmpPath);
+    await expect(fileItem(page, path.posix.basename(outputPath))).toBeVisible({ timeout: 20_000 });
 
     // It was executed: the second cell printed 42.
     const response = await page.request.get(`/api/contents/${outputPath}?content=1`);
@@ -152,11 +134,11 @@ test.describe('jobs', () => {
   test('cancel a running job, then delete it after confirming', async ({ page }) => {
     test.setTimeout(90_000);
     await openPanel(page);
-    await panel(page).getByRole('button', { name: 'New job' }).click();
-    await form(page)
-      .getByRole('textbox', { name: 'Command' })
-      .fill(`python -c "import time; print('started', flush=True); time.sleep(60)"`);
-    await form(page).getByRole('textbox', { name: 'Name' }).fill('long sleep');
+    await fillNewJob(
+      page,
+      `python -c "import time; print('started', flush=True); time.sleep(60)"`,
+      'long sleep'
+    );
     await form(page).getByRole('button', { name: 'Submit' }).click();
     await expect(detail(page).getByRole('log')).toHaveText('started\n', { timeout: 30_000 });
     await expect(detail(page)).toHaveAttribute('data-status', 'running');
@@ -185,12 +167,9 @@ test.describe('jobs', () => {
   }) => {
     await page.contents.uploadContent('echo hello\n', 'text', `${tmpPath}/hello.sh`);
     await page.contents.uploadContent('print(1)\n', 'text', `${tmpPath}/train.py`);
-    await page.evaluate(
-      dir => window.jupyterapp.commands.execute('filebrowser:go-to-path', { path: dir }),
-      tmpPath
-    );
+    await goToFolder(page, tmpPath);
     for (const name of ['hello.sh', 'train.py']) {
-      await page.locator('.jp-DirListing-item', { hasText: name }).click({ button: 'right' });
+      await fileItem(page, name).click({ button: 'right' });
       await page.getByRole('menuitem', { name: 'Run as Job…' }).click();
       await expect(form(page)).toBeVisible();
       await expect(form(page).getByRole('radio', { name: 'Script' })).toBeChecked();
@@ -206,59 +185,31 @@ test.describe('jobs', () => {
     page
   }, testInfo) => {
     test.setTimeout(90_000);
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
     await page.setViewportSize({ width: 1400, height: 900 });
     await openPanel(page);
     await page.sidebar.setWidth(340);
-    await panel(page).getByRole('button', { name: 'New job' }).click();
-    await form(page)
-      .getByRole('textbox', { name: 'Command' })
-      .fill(
-        `python -c "import sys; print('out', flush=True); print('a warning', file=sys.stderr)"`
-      );
-    await form(page).getByRole('textbox', { name: 'Name' }).fill('screenshot job');
+    await fillNewJob(
+      page,
+      `python -c "import sys; print('out', flush=True); print('a warning', file=sys.stderr)"`,
+      'screenshot job'
+    );
     // An invalid field, to show how the form marks it.
     await form(page).getByRole('spinbutton', { name: 'Time limit (minutes)' }).fill('0');
     await form(page).getByRole('button', { name: 'Submit' }).click();
     await expect(form(page).getByText('Time limit must be more than 0')).toBeVisible();
-    for (const [slug, setTheme] of [
-      ['light', () => page.theme.setLightTheme()],
-      ['dark', () => page.theme.setDarkTheme()]
-    ] as const) {
-      await setTheme();
-      const file = path.join(SCREENSHOTS, `jobs-form-${slug}.png`);
-      await page.locator('#main').screenshot({ path: file });
-      await testInfo.attach(`jobs-form-${slug}`, { path: file, contentType: 'image/png' });
-    }
-    await page.theme.setLightTheme();
+    await inBothThemes(page, async theme => {
+      await screenshot(page.locator('#main'), `jobs-form-${theme}`, testInfo);
+    });
     await form(page).getByRole('spinbutton', { name: 'Time limit (minutes)' }).fill('5');
     await form(page).getByRole('button', { name: 'Submit' }).click();
     await expect(detail(page)).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 });
     await expect(detail(page).locator('.hs-Jobs-logChunk[data-stream="stderr"]')).toHaveText(
       'a warning\n'
     );
-    await page.evaluate(() => {
-      document.querySelectorAll<HTMLElement>('.Toastify__close-button').forEach(b => b.click());
-    });
-    for (const [slug, setTheme] of [
-      ['light', () => page.theme.setLightTheme()],
-      ['dark', () => page.theme.setDarkTheme()]
-    ] as const) {
-      await setTheme();
-      const file = path.join(SCREENSHOTS, `jobs-${slug}.png`);
-      await page.locator('#main').screenshot({ path: file });
-      await testInfo.attach(`jobs-${slug}`, { path: file, contentType: 'image/png' });
+    await inBothThemes(page, async theme => {
+      await screenshot(page.locator('#main'), `jobs-${theme}`, testInfo);
       // The badge and the panel take the theme's colours, not fixed ones.
-      const colors = await panel(page).evaluate(el => {
-        const probe = document.createElement('span');
-        probe.style.color = 'var(--jp-ui-font-color1)';
-        document.body.appendChild(probe);
-        const theme = getComputedStyle(probe).color;
-        probe.remove();
-        return { text: getComputedStyle(el).color, theme };
-      });
-      expect(colors.text).toBe(colors.theme);
-    }
-    await page.theme.setLightTheme();
+      expect(await textColor(panel(page))).toBe(await themeColor(page, '--jp-ui-font-color1'));
+    });
   });
 });

@@ -9,12 +9,22 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { expect, galata, test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
+import {
+  expect,
+  inBothThemes,
+  openSidebarPanel,
+  screenshot,
+  setUserSettings,
+  test,
+  textColor,
+  themeColor,
+  withSettings
+} from './helpers';
 
 const PANEL_PLUGIN = '@hotstepper/usage:panel';
 const PANEL_ID = 'hs-usage-panel';
-const SCREENSHOTS = path.resolve(__dirname, '..', 'test-results', 'screenshots');
 /** The built extension's chunks. */
 const STATIC = path.resolve(
   __dirname,
@@ -27,9 +37,7 @@ const STATIC = path.resolve(
   'static'
 );
 
-test.use({
-  mockSettings: { ...galata.DEFAULT_SETTINGS, [PANEL_PLUGIN]: { refreshRate: 2000 } }
-});
+test.use(withSettings({ [PANEL_PLUGIN]: { refreshRate: 2000 } }));
 
 const panel = (page: IJupyterLabPageFixture) => page.locator(`#${PANEL_ID}`);
 const card = (page: IJupyterLabPageFixture, name: string) =>
@@ -37,12 +45,9 @@ const card = (page: IJupyterLabPageFixture, name: string) =>
 
 /** Opens the panel from its sidebar tab and waits for the figures of now. */
 async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
-  await page.sidebar.openTab(PANEL_ID);
-  await expect(panel(page)).toBeVisible();
-  // The backend is started by jupyter-server-proxy on first use.
-  await expect(card(page, 'now').getByRole('meter', { name: 'CPU' })).toBeVisible({
-    timeout: 30_000
-  });
+  await openSidebarPanel(page, PANEL_ID, panel =>
+    panel.locator('.hs-UsageCard-now').getByRole('meter', { name: 'CPU' })
+  );
 }
 
 /**
@@ -52,26 +57,6 @@ async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
 async function expectDrawn(chart: Locator, selector: string): Promise<void> {
   const curve = chart.locator(`svg ${selector}`).first();
   await expect(curve).toHaveAttribute('d', /^M[\d.-]+[ ,][\d.-]+.*L/, { timeout: 15_000 });
-}
-
-/** Sets (a value) or removes (null) keys of the panel's user settings. */
-async function setPanelSettings(
-  page: IJupyterLabPageFixture,
-  values: Record<string, unknown>
-): Promise<void> {
-  await page.evaluate(
-    async ({ plugin, values }) => {
-      const registry = (await window.galata.getPlugin('@jupyterlab/apputils-extension:settings'))!;
-      for (const [key, value] of Object.entries(values)) {
-        if (value === null) {
-          await registry.remove(plugin, key);
-        } else {
-          await registry.set(plugin, key, value as never);
-        }
-      }
-    },
-    { plugin: PANEL_PLUGIN, values }
-  );
 }
 
 test.describe('usage panel', () => {
@@ -114,8 +99,6 @@ test.describe('usage panel', () => {
     await expect(card(page, 'gpus')).toHaveCount(0);
     await expect(panel(page).locator('.hs-Meter-gpu')).toHaveCount(0);
     await expect(panel(page).locator('.hs-UsageCard-error')).toHaveCount(0);
-    // Kernels an earlier spec left (a notebook run as a job) are not this test's.
-    await page.kernel.shutdownAll();
     await expect(card(page, 'kernels')).toContainText('No kernels running.', { timeout: 20_000 });
 
     // The palette commands exist and the open command shows the panel.
@@ -262,9 +245,14 @@ test.describe('usage panel', () => {
     await toast.getByRole('button', { name: 'Open usage panel' }).click();
     await expect(panel(page)).toBeVisible();
     await expect(card(page, 'idle').locator('.hs-IdleCard-counter')).toHaveText('2 of 4 idle days');
-    // Once a day: a reload does not warn again.
+    // Once a day: a reload does not warn again. The warning sees each idle status before the
+    // card shows it, so once the card shows the same countdown, the warning has had its say.
     await page.reload({ waitForIsReady: true });
-    await page.waitForTimeout(3000);
+    await openPanel(page);
+    await expect(card(page, 'idle').locator('.hs-IdleCard-counter')).toHaveText('2 of 4 idle days');
+    expect((await page.notifications).map(n => n.message)).not.toContainEqual(
+      expect.stringMatching(/Idle for/)
+    );
     await expect(page.locator('.Toastify__toast').filter({ hasText: /Idle for/ })).toHaveCount(0);
   });
 
@@ -274,32 +262,27 @@ test.describe('usage panel', () => {
     await openPanel(page);
     const memory = card(page, 'now').locator('.hs-Meter-memory .hs-Meter-fill');
     await expect(memory).toHaveAttribute('data-level', 'ok'); // ~1 % of the host's memory
-    await setPanelSettings(page, {
+    await setUserSettings(page, PANEL_PLUGIN, {
       cards: { now: true, history: true, kernels: true, gpus: true, cost: false, idle: true },
       warnThreshold: 0.0001,
       dangerThreshold: 0.0002
     });
     await expect(card(page, 'cost')).toHaveCount(0);
     await expect(memory).toHaveAttribute('data-level', 'danger');
-    await setPanelSettings(page, { cards: null, warnThreshold: null, dangerThreshold: null });
+    await setUserSettings(page, PANEL_PLUGIN, {
+      cards: null,
+      warnThreshold: null,
+      dangerThreshold: null
+    });
     await expect(card(page, 'cost')).toHaveCount(1);
     await expect(memory).toHaveAttribute('data-level', 'ok');
   });
 
   test('screenshots of the open panel in the light and dark themes', async ({ page }, testInfo) => {
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
     await page.setViewportSize({ width: 1280, height: 2200 });
     await openPanel(page);
     await page.sidebar.setWidth(380);
-    // Dismiss toasts: they would cover part of the picture.
-    await page.evaluate(() => {
-      document.querySelectorAll<HTMLElement>('.Toastify__close-button').forEach(b => b.click());
-    });
-    for (const [slug, setTheme] of [
-      ['light', () => page.theme.setLightTheme()],
-      ['dark', () => page.theme.setDarkTheme()]
-    ] as const) {
-      await setTheme();
+    await inBothThemes(page, async theme => {
       await expectDrawn(
         card(page, 'history').locator('.hs-UsageChart-cpu'),
         '.recharts-area-curve'
@@ -310,30 +293,20 @@ test.describe('usage panel', () => {
       await expect(
         card(page, 'idle').locator('.hs-UsageChart-idle .recharts-wrapper > svg')
       ).toBeVisible();
-      const file = path.join(SCREENSHOTS, `usage-panel-${slug}.png`);
-      await panel(page).screenshot({ path: file });
-      await testInfo.attach(`usage-panel-${slug}`, { path: file, contentType: 'image/png' });
+      await screenshot(panel(page), `usage-panel-${theme}`, testInfo);
 
       // The panel's text and the CPU series take the theme's colours.
-      const colors = await panel(page).evaluate(el => {
-        const probe = document.createElement('span');
-        probe.style.color = 'var(--jp-ui-font-color1)';
-        document.body.appendChild(probe);
-        const theme = getComputedStyle(probe).color;
-        probe.style.color = 'var(--jp-brand-color1)';
-        const brand = getComputedStyle(probe).color;
-        probe.remove();
-        const curve = el.querySelector('.hs-UsageChart-cpu .recharts-area-curve');
-        return {
-          text: getComputedStyle(el).color,
-          theme,
-          brand,
-          stroke: curve ? getComputedStyle(curve).stroke : ''
-        };
-      });
-      expect(colors.text).toBe(colors.theme);
-      expect(colors.stroke).toBe(colors.brand);
-    }
-    await page.theme.setLightTheme();
+      expect(await textColor(panel(page))).toBe(await themeColor(page, '--jp-ui-font-color1'));
+      // Polled, found and read in one go: a new sample redraws the curve now and then.
+      const brand = await themeColor(page, '--jp-brand-color1');
+      await expect
+        .poll(() =>
+          panel(page).evaluate(el => {
+            const curve = el.querySelector('.hs-UsageChart-cpu .recharts-area-curve');
+            return curve ? getComputedStyle(curve).stroke : '';
+          })
+        )
+        .toBe(brand);
+    });
   });
 });

@@ -4,15 +4,24 @@
  * The server (playwright.config.ts) runs with CPU_LIMIT=0.5, no MEM_LIMIT and
  * a backend sampling every second; the front end here polls every second.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { expect, galata, test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Page, Route } from '@playwright/test';
+import {
+  backendAnswer,
+  backendRoute,
+  expect,
+  inBothThemes,
+  openNewNotebook,
+  screenshot,
+  setUserSettings,
+  test,
+  textColor,
+  themeColor,
+  userSettings,
+  withSettings
+} from './helpers';
 
 const PLUGIN = '@hotstepper/usage:status-item';
-/** The poll's URL carries a cache buster (`?<timestamp>`), so match on the path. */
-const NOW_ROUTE = (url: URL) => url.pathname.endsWith('/hotstepper/api/v1/usage/now');
-const SCREENSHOTS = path.resolve(__dirname, '..', 'test-results', 'screenshots');
+const NOW_ROUTE = backendRoute('usage/now');
 
 /** One core flat out: 1 / 0.5 = 200 % of the limit. */
 const BUSY = ['import time', 't = time.time()', 'while time.time() - t < 12:', '    pass'];
@@ -28,33 +37,8 @@ const PARTLY_BUSY = [
   '    time.sleep(0.07)'
 ];
 
-/** A notebook with the two loads (uploaded rather than typed: typing Python fights auto-indent). */
-function loadNotebook(): string {
-  const cell = (lines: string[]) => ({
-    cell_type: 'code',
-    execution_count: null,
-    metadata: {},
-    outputs: [],
-    source: lines.join('\n')
-  });
-  return JSON.stringify({
-    cells: [cell(BUSY), cell(PARTLY_BUSY)],
-    metadata: {
-      kernelspec: {
-        display_name: 'Python 3 (ipykernel)',
-        language: 'python',
-        name: 'python3'
-      }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  });
-}
-
-test.use({
-  // Settings stay in memory, per test; poll every second instead of every five.
-  mockSettings: { ...galata.DEFAULT_SETTINGS, [PLUGIN]: { refreshRate: 1000 } }
-});
+// Poll every second instead of every five.
+test.use(withSettings({ [PLUGIN]: { refreshRate: 1000 } }));
 
 const CPU = '#jp-main-statusbar .hs-UsageStatus-cpu';
 const MEMORY = '#jp-main-statusbar .hs-UsageStatus-memory';
@@ -62,13 +46,9 @@ const item = (page: Page) => page.locator('#jp-main-statusbar .hs-UsageStatus');
 const cpu = (page: Page) => page.locator(CPU);
 const memory = (page: Page) => page.locator(MEMORY);
 
-/** Waits for the first figures (the backend is started by jupyter-server-proxy on first use). */
+/** Waits for the first figures. */
 async function waitForFigures(page: Page): Promise<void> {
   await expect(cpu(page)).toHaveText(/CPU \d+/, { timeout: 30_000 });
-}
-
-async function color(page: Page, selector: string): Promise<string> {
-  return page.locator(selector).evaluate(el => getComputedStyle(el).color);
 }
 
 /**
@@ -90,34 +70,6 @@ async function colorAtLevel(page: Page, selector: string, level: string): Promis
   return value;
 }
 
-/** Sets (number) or removes (null) keys of the plugin's user settings through the settings registry. */
-async function setUsageSettings(
-  page: IJupyterLabPageFixture,
-  values: Record<string, number | null>
-): Promise<void> {
-  await page.evaluate(
-    async ({ plugin, values }) => {
-      const registry = (await window.galata.getPlugin('@jupyterlab/apputils-extension:settings'))!;
-      for (const [key, value] of Object.entries(values)) {
-        if (value === null) {
-          await registry.remove(plugin, key);
-        } else {
-          await registry.set(plugin, key, value);
-        }
-      }
-    },
-    { plugin: PLUGIN, values }
-  );
-}
-
-async function usageSettings(page: IJupyterLabPageFixture): Promise<Record<string, unknown>> {
-  return page.evaluate(async plugin => {
-    const registry = (await window.galata.getPlugin('@jupyterlab/apputils-extension:settings'))!;
-    const settings = await registry.load(plugin);
-    return settings.composite as Record<string, unknown>;
-  }, PLUGIN);
-}
-
 test.describe('usage status item', () => {
   test('shows CPU and memory figures with exact values in the tooltip', async ({ page }) => {
     await waitForFigures(page);
@@ -132,7 +84,7 @@ test.describe('usage status item', () => {
     await expect(memory(page)).toHaveAttribute('data-level', 'ok');
 
     // A click takes a reading now (POST /sample) and the figures stay.
-    const sample = page.waitForResponse(r => r.url().includes('/hotstepper/api/v1/usage/sample'));
+    const sample = backendAnswer(page, 'usage/sample');
     await item(page).click();
     expect((await sample).status()).toBe(200);
     await expect(cpu(page)).toHaveText(/CPU \d+/);
@@ -147,8 +99,7 @@ test.describe('usage status item', () => {
     await waitForFigures(page);
     const okColor = await colorAtLevel(page, CPU, 'ok');
 
-    await page.contents.uploadContent(loadNotebook(), 'text', `${tmpPath}/load.ipynb`);
-    expect(await page.notebook.openByPath(`${tmpPath}/load.ipynb`)).toBe(true);
+    await openNewNotebook(page, `${tmpPath}/load.ipynb`, [BUSY, PARTLY_BUSY]);
     await page.notebook.runCell(0, { inplace: true, wait: false });
 
     // ≥ 0.45 cores of 0.5 is ≥ 90 %: red within a few samples.
@@ -174,55 +125,38 @@ test.describe('usage status item', () => {
     });
     await expect(cpu(page)).toHaveAttribute('data-level', 'ok');
     // ...red when the danger threshold is lowered below it...
-    await setUsageSettings(page, { warnThreshold: 0.1, dangerThreshold: 0.15 });
+    await setUserSettings(page, PLUGIN, { warnThreshold: 0.1, dangerThreshold: 0.15 });
     await expect(cpu(page)).toHaveAttribute('data-level', 'danger');
     // ...and orange when it is raised above it.
-    await setUsageSettings(page, { dangerThreshold: 0.99 });
+    await setUserSettings(page, PLUGIN, { dangerThreshold: 0.99 });
     const warnColor = await colorAtLevel(page, CPU, 'warn');
     expect(warnColor).not.toBe(okColor);
     expect(warnColor).not.toBe(dangerColor);
 
     // Restore the defaults.
-    await setUsageSettings(page, {
+    await setUserSettings(page, PLUGIN, {
       warnThreshold: null,
       dangerThreshold: null
     });
-    expect(await usageSettings(page)).toMatchObject({
+    expect(await userSettings(page, PLUGIN)).toMatchObject({
       refreshRate: 1000,
       warnThreshold: 0.7,
       dangerThreshold: 0.9
     });
     await expect(cpu(page)).toHaveAttribute('data-level', 'ok');
-    // The rest of the loop is cut short: galata shuts the kernel down after the test.
+    // The rest of the loop is cut short: the kernel is shut down after the test.
   });
 
   test('screenshots of the status bar in the light and dark themes', async ({ page }, testInfo) => {
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
     const colors: Record<string, string> = {};
-    for (const [slug, setTheme] of [
-      ['light', () => page.theme.setLightTheme()],
-      ['dark', () => page.theme.setDarkTheme()]
-    ] as const) {
-      await setTheme();
+    await inBothThemes(page, async theme => {
       await waitForFigures(page);
-      const file = path.join(SCREENSHOTS, `usage-statusbar-${slug}.png`);
-      await page.locator('#jp-main-statusbar').screenshot({ path: file });
-      await testInfo.attach(`usage-statusbar-${slug}`, { path: file, contentType: 'image/png' });
-
-      colors[slug] = await color(page, '#jp-main-statusbar .hs-UsageStatus');
+      await screenshot(page.locator('#jp-main-statusbar'), `usage-statusbar-${theme}`, testInfo);
+      colors[theme] = await textColor(item(page));
       // The item's colour is the theme's --jp-ui-font-color1.
-      const themeColor = await page.evaluate(() => {
-        const probe = document.createElement('span');
-        probe.style.color = 'var(--jp-ui-font-color1)';
-        document.body.appendChild(probe);
-        const value = getComputedStyle(probe).color;
-        probe.remove();
-        return value;
-      });
-      expect(colors[slug]).toBe(themeColor);
-    }
+      expect(colors[theme]).toBe(await themeColor(page, '--jp-ui-font-color1'));
+    });
     expect(colors.dark).not.toBe(colors.light);
-    await page.theme.setLightTheme();
   });
 
   test('says "usage unavailable" when the backend fails, and recovers', async ({ page }) => {
