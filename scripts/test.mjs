@@ -28,6 +28,20 @@ const suites = [
   jest('flare-unit', 'packages/flare'),
   jest('integration', 'packages/backend', ['-c', 'jest.integration.config.js', '--runInBand']),
   {
+    name: 'python',
+    cwd: root,
+    cmd: [
+      join(root, '.venv', 'bin', 'python'),
+      '-m',
+      'pytest',
+      'hotstepper/tests',
+      '-q',
+      `--counts-json=${join(out, 'python.json')}`
+    ],
+    report: join(out, 'python.json'),
+    count: r => ({ passed: r.passed, failed: r.failed, skipped: r.skipped })
+  },
+  {
     name: 'ui (galata)',
     cwd: join(root, 'ui-tests'),
     cmd: ['npx', 'playwright', 'test'],

@@ -209,3 +209,14 @@ export const IdleStatus = Type.Object(
   { $id: 'IdleStatus' }
 );
 export type IdleStatus = Static<typeof IdleStatus>;
+
+/** The data of `event: save-all` on the usage event stream, sent before an idle server is stopped. */
+export const SaveAllRequest = Type.Object(
+  {
+    reason: Type.String(),
+    /** Unix ms after which the server is stopped whether or not the frontends answered. */
+    deadline: Type.Integer({ minimum: 0 })
+  },
+  { $id: 'SaveAllRequest' }
+);
+export type SaveAllRequest = Static<typeof SaveAllRequest>;

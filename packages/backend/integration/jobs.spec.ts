@@ -1,17 +1,21 @@
 /**
- * Jobs outlive the backend: a kill -9 mid-job, jupyter-server-proxy starts a new backend on
- * the next request, and the job is still listed, completes, and its log is whole. Real
+ * Jobs outlive the backend and the Jupyter server: after a kill -9 of the backend mid-job
+ * (jupyter-server-proxy starts a new one on the next request), or a stop and a start of the
+ * Jupyter server over the same data dir, the job is still listed, completes, and its log is
+ * whole. Real
  * jupyter-server + jupyter-server-proxy with a token and XSRF on, the bundled backend, the
  * local runner.
  */
 import type { Job, JobList } from '@hotstepper/api';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEvents } from '../test/jobs-helpers';
-import { JupyterServer, isRunning, request, setCookieValue } from './jupyter';
+import { JupyterServer, commandLine, isRunning, request, setCookieValue } from './jupyter';
 
 const LINES = 80;
+/** Long enough to outlast a stop and a start of the Jupyter server (about 10 s here). */
+const RESTART_LINES = 300;
 let server: JupyterServer;
 let api: string;
 let headers: Record<string, string>;
@@ -39,9 +43,37 @@ afterAll(async () => {
   rmSync(shared, { recursive: true, force: true });
 }, 60_000);
 
-async function getJob(id: string): Promise<{ status: number; job?: Job }> {
+/** The token, the XSRF pair and JSON: a request as JupyterLab sends it to `jupyter`. */
+async function jupyterLabHeaders(jupyter: JupyterServer): Promise<Record<string, string>> {
+  const lab = await request(`${jupyter.url}lab?token=${jupyter.token}`);
+  const xsrf = setCookieValue(lab, '_xsrf')!;
+  return {
+    ...jupyter.auth,
+    cookie: `_xsrf=${xsrf}`,
+    'x-xsrftoken': xsrf,
+    'content-type': 'application/json'
+  };
+}
+
+/** A job printing `lines` lines, one every 0.1 s, and the log it leaves. */
+const program = (lines = LINES) =>
+  [
+    'import time',
+    `for i in range(${lines}):`,
+    '    print(f"line {i}", flush=True)',
+    '    time.sleep(0.1)'
+  ].join('\n');
+const expectedLog = (lines = LINES) =>
+  Array.from({ length: lines }, (_, i) => `line ${i}\n`).join('');
+const FINAL = ['succeeded', 'failed', 'cancelled', 'timed-out'];
+
+async function getJob(
+  id: string,
+  jobsUrl = api,
+  with_ = headers
+): Promise<{ status: number; job?: Job }> {
   try {
-    const res = await request(`${api}/${id}`, 'GET', { headers });
+    const res = await request(`${jobsUrl}/${id}`, 'GET', { headers: with_ });
     return { status: res.status, job: res.status === 200 ? JSON.parse(res.body) : undefined };
   } catch {
     return { status: 0 }; // the backend is being started again
@@ -49,15 +81,13 @@ async function getJob(id: string): Promise<{ status: number; job?: Job }> {
 }
 
 it('a job survives a kill -9 of the backend: still listed, completes, its log whole', async () => {
-  const program = [
-    'import time',
-    `for i in range(${LINES}):`,
-    '    print(f"line {i}", flush=True)',
-    '    time.sleep(0.1)'
-  ].join('\n');
   const res = await request(`${api}/`, 'POST', {
     headers,
-    body: JSON.stringify({ name: 'survivor', kind: 'command', command: ['python3', '-c', program] })
+    body: JSON.stringify({
+      name: 'survivor',
+      kind: 'command',
+      command: ['python3', '-c', program()]
+    })
   });
   expect(`${res.status} ${res.body.slice(0, 300)}`).toMatch(/^201 /);
   const { id } = JSON.parse(res.body) as Job;
@@ -83,7 +113,7 @@ it('a job survives a kill -9 of the backend: still listed, completes, its log wh
   for (;;) {
     const answer = await getJob(id);
     job = answer.job;
-    if (job && ['succeeded', 'failed', 'cancelled', 'timed-out'].includes(job.status)) {
+    if (job && FINAL.includes(job.status)) {
       break;
     }
     await new Promise(r => setTimeout(r, 250));
@@ -96,7 +126,7 @@ it('a job survives a kill -9 of the backend: still listed, completes, its log wh
   const list: JobList = JSON.parse((await request(`${api}/`, 'GET', { headers })).body);
   expect(list.jobs.map(j => j.id)).toContain(id);
 
-  const expected = Array.from({ length: LINES }, (_, i) => `line ${i}\n`).join('');
+  const expected = expectedLog();
   const download = await request(`${api}/${id}/log?stream=stdout`, 'GET', { headers });
   expect(download.body).toBe(expected);
   // And through the proxy as an event stream, from the start to `end`: every line once.
@@ -112,3 +142,77 @@ it('a job survives a kill -9 of the backend: still listed, completes, its log wh
     .join('');
   expect(streamed).toBe(expected);
 }, 120_000);
+
+it('a job survives a stop and a start of the Jupyter server: still listed, completes, its log whole', async () => {
+  // Two Jupyter servers one after the other over one data dir, as a restarted server would be.
+  const env = { HOTSTEPPER_CONFIG: configFile, XDG_DATA_HOME: join(shared, 'restart-data') };
+  const first = new JupyterServer({ env });
+  const second = new JupyterServer({ env });
+  const marker = `hotstepper-restart-${process.pid}-${Date.now()}`;
+  /** The job's own process, found by the marker in its command line. */
+  const jobPids = () =>
+    readdirSync('/proc')
+      .filter(entry => /^\d+$/.test(entry))
+      .map(Number)
+      .filter(pid => commandLine(pid)?.some(arg => arg.includes(marker)) && isRunning(pid));
+  let jobPid: number | undefined;
+  try {
+    await first.start();
+    const firstApi = `${first.url}hotstepper/api/v1/jobs`;
+    const firstHeaders = await jupyterLabHeaders(first);
+    const res = await request(`${firstApi}/`, 'POST', {
+      headers: firstHeaders,
+      body: JSON.stringify({
+        name: 'restarted',
+        kind: 'command',
+        command: ['python3', '-c', `${program(RESTART_LINES)}\n# ${marker}`]
+      })
+    });
+    expect(`${res.status} ${res.body.slice(0, 300)}`).toMatch(/^201 /);
+    const { id } = JSON.parse(res.body) as Job;
+    for (;;) {
+      const log = await request(`${firstApi}/${id}/log?stream=stdout`, 'GET', {
+        headers: firstHeaders
+      });
+      if (log.body.includes('line 3\n')) {
+        break;
+      }
+      await new Promise(r => setTimeout(r, 100));
+    }
+    [jobPid] = jobPids();
+    expect(jobPid).toBeDefined();
+
+    await first.stop();
+    expect(first.stopReport?.survivors).toEqual([]);
+    // The job is not the server's child: it runs on while no server does.
+    expect(jobPid && isRunning(jobPid)).toBe(true);
+
+    await second.start();
+    const secondApi = `${second.url}hotstepper/api/v1/jobs`;
+    const secondHeaders = await jupyterLabHeaders(second);
+    const list: JobList = JSON.parse(
+      (await request(`${secondApi}/`, 'GET', { headers: secondHeaders })).body
+    );
+    // Found running by a backend that never saw it start.
+    expect(list.jobs.find(j => j.id === id)?.status).toBe('running');
+    let job: Job | undefined;
+    for (;;) {
+      job = (await getJob(id, secondApi, secondHeaders)).job;
+      if (job && FINAL.includes(job.status)) {
+        break;
+      }
+      await new Promise(r => setTimeout(r, 250));
+    }
+    expect(job).toMatchObject({ id, status: 'succeeded', exitCode: 0 });
+    const download = await request(`${secondApi}/${id}/log?stream=stdout`, 'GET', {
+      headers: secondHeaders
+    });
+    expect(download.body).toBe(expectedLog(RESTART_LINES));
+  } finally {
+    await first.stop();
+    await second.stop();
+    for (const pid of jobPids()) {
+      process.kill(pid, 'SIGKILL');
+    }
+  }
+}, 150_000);

@@ -2,7 +2,8 @@
  * The backend as a user reaches it: a real jupyter_server with token auth and
  * XSRF on, jupyter-server-proxy starting the bundled backend through the
  * `hotstepper` entry point, requests at {base_url}hotstepper/... One server is
- * shared by every test in this file.
+ * shared by the tests that leave it as they found it; a test that needs a server
+ * no one has used yet, or stops it, starts its own.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -16,6 +17,7 @@ import {
   socketInodes,
   type HttpResponse
 } from './jupyter';
+import { startTestServer } from '../test/helpers';
 
 interface Route {
   path: string;
@@ -43,6 +45,27 @@ async function routes(): Promise<Route[]> {
     );
   }
   return cachedRoutes;
+}
+
+let cachedRegistered: Route[] | undefined;
+/**
+ * Every (path, method) the backend registers, hidden ones and fastify's HEAD twins included,
+ * as an onRoute hook sees them in a build of the same source; parameters as OpenAPI writes them.
+ */
+async function registeredRoutes(): Promise<Route[]> {
+  if (!cachedRegistered) {
+    const seen: Route[] = [];
+    const build = await startTestServer({
+      onRoute: route => {
+        for (const method of [route.method].flat()) {
+          seen.push({ path: route.url.replace(/:(\w+)/g, '{$1}'), method });
+        }
+      }
+    });
+    await build.close();
+    cachedRegistered = seen;
+  }
+  return cachedRegistered;
 }
 
 let cachedXsrf: string | undefined;
@@ -94,21 +117,48 @@ afterAll(async () => {
   await server.stop();
 });
 
-describe('the backend behind jupyter-server-proxy, with token and XSRF on', () => {
+/** Runs `test` against a Jupyter server of its own, stopped however the test ends. */
+async function withOwnServer(test: (own: JupyterServer) => Promise<void>): Promise<void> {
+  const own = new JupyterServer();
+  try {
+    await test(await own.start());
+  } finally {
+    await own.stop();
+  }
+}
+
+describe("the backend's life, on a Jupyter server of its own", () => {
   it('is started through the entry point by the first request, and answers the readiness probe', async () => {
-    // On demand: nothing runs until someone asks for {base_url}hotstepper/.
-    expect(server.backendPids()).toEqual([]);
+    await withOwnServer(async own => {
+      // On demand: nothing runs until someone asks for {base_url}hotstepper/.
+      expect(own.backendPids()).toEqual([]);
 
-    const res = await request(at('/'), 'GET', { headers: server.auth });
+      const res = await request(`${own.url}hotstepper/`, 'GET', { headers: own.auth });
 
-    expect(res.status).toBe(200);
-    expect(res.headers['content-type']).toMatch(/^application\/json/);
-    expect(JSON.parse(res.body)).toMatchObject({ name: 'hotstepper', platform: 'local' });
-    const [pid, ...others] = server.backendPids();
-    expect(others).toEqual([]);
-    expect(parentPid(pid)).toBe(server.pid);
-  });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(JSON.parse(res.body)).toMatchObject({ name: 'hotstepper', platform: 'local' });
+      const [pid, ...others] = own.backendPids();
+      expect(others).toEqual([]);
+      expect(parentPid(pid)).toBe(own.pid);
+    });
+  }, 90_000);
 
+  it('stopping Jupyter stops the backend with it', async () => {
+    await withOwnServer(async own => {
+      await request(`${own.url}hotstepper/`, 'GET', { headers: own.auth });
+      const before = own.backendPids();
+      expect(before).toHaveLength(1);
+
+      await own.stop();
+
+      expect(own.stopReport).toEqual({ backendPids: before, survivors: [] });
+      expect(before.filter(isRunning)).toEqual([]);
+    });
+  }, 90_000);
+});
+
+describe('the backend behind jupyter-server-proxy, with token and XSRF on', () => {
   it('jupyter-server-proxy lists the server, without a launcher entry', async () => {
     const res = await request(`${server.url}server-proxy/servers-info`, 'GET', {
       headers: server.auth
@@ -130,10 +180,10 @@ describe('the backend behind jupyter-server-proxy, with token and XSRF on', () =
     );
   });
 
-  it('refuses every route to a request without the right token', async () => {
+  it('refuses every registered route to a request without the right token', async () => {
     const xsrf = await xsrfCookie();
-    const listed = await routes();
-    expect(listed.length).toBeGreaterThanOrEqual(3);
+    const listed = await registeredRoutes();
+    expect(listed).toContainEqual({ path: '/api/v1/openapi.json', method: 'HEAD' });
 
     const withoutToken: Array<[string, (path: string) => string, Record<string, string>]> = [
       ['no credentials', at, {}],
@@ -182,8 +232,8 @@ describe('the backend behind jupyter-server-proxy, with token and XSRF on', () =
       ]
     ])('refuses %s with 403 and says XSRF', async (_case, xsrfHeaders) => {
       const xsrf = await xsrfCookie();
-      const mutations = (await routes()).filter(r => MUTATIONS.has(r.method));
-      expect(mutations.length).toBeGreaterThanOrEqual(1);
+      const mutations = (await registeredRoutes()).filter(r => MUTATIONS.has(r.method));
+      expect(mutations).toContainEqual({ path: '/api/v1/usage/sample', method: 'POST' });
 
       for (const route of mutations) {
         const res = await request(at(route.path), route.method, {
@@ -223,14 +273,17 @@ describe('the backend behind jupyter-server-proxy, with token and XSRF on', () =
     );
   });
 
-  it('the OpenAPI document lists every route, and every listed route exists', async () => {
+  it('the OpenAPI document lists every registered route but its own, and every listed route exists', async () => {
     const listed = await routes();
-    expect(listed).toEqual(
-      expect.arrayContaining([
-        { path: '/', method: 'GET' },
-        { path: '/api/v1/usage/now', method: 'GET' },
-        { path: '/api/v1/usage/sample', method: 'POST' }
-      ])
+    // The served bundle and the build the sweeps read have the same routes: a stale bundle or a
+    // route registered in the bundle only fails here, not silently outside the sweeps.
+    const key = (r: Route) => `${r.method} ${r.path}`;
+    const registered = (await registeredRoutes()).filter(r => r.method !== 'HEAD');
+    expect(listed.map(key).sort()).toEqual(
+      registered
+        .filter(r => r.path !== '/api/v1/openapi.json')
+        .map(key)
+        .sort()
     );
 
     const headers = await asJupyterLab();
@@ -256,6 +309,43 @@ describe('the backend behind jupyter-server-proxy, with token and XSRF on', () =
       expect({ fromBackend: fromBackend(res), line }).toEqual({ fromBackend: true, line });
     }
   });
+
+  it('polling the backend never counts as activity; a Jupyter API call does', async () => {
+    const lastActivity = async () => {
+      const res = await request(`${server.url}api/status`, 'GET', { headers: server.auth });
+      expect(res.status).toBe(200);
+      return Date.parse((JSON.parse(res.body) as { last_activity: string }).last_activity);
+    };
+    const headers = await asJupyterLab();
+    await request(at('/'), 'GET', { headers: server.auth }); // the backend runs
+    const before = await lastActivity();
+
+    // What a JupyterLab page left open does: poll the figures, follow the event streams, sample.
+    const polls = [
+      '/api/v1/usage/now',
+      '/api/v1/usage/history?range=hour',
+      '/api/v1/usage/kernels',
+      '/api/v1/jobs/',
+      '/api/v1/flare/exposures'
+    ];
+    const until = Date.now() + 5_000;
+    while (Date.now() < until) {
+      for (const path of polls) {
+        expect((await request(at(path), 'GET', { headers })).status).toBe(200);
+      }
+      await request(at('/api/v1/usage/events'), 'GET', {
+        headers: { ...headers, Accept: 'text/event-stream' }
+      });
+      expect((await request(at('/api/v1/usage/sample'), 'POST', { headers })).status).toBe(200);
+      await new Promise(r => setTimeout(r, 250));
+    }
+    expect(await lastActivity()).toBe(before);
+
+    // The check can fail: a request to Jupyter's own API moves the clock.
+    await new Promise(r => setTimeout(r, 20));
+    expect((await request(`${server.url}api/contents`, 'GET', { headers })).status).toBe(200);
+    expect(await lastActivity()).toBeGreaterThan(before);
+  }, 60_000);
 
   it('the backend listens on a socket in a private directory, and on no TCP port', async () => {
     await request(at('/'), 'GET', { headers: server.auth }); // make sure it runs
@@ -324,16 +414,5 @@ describe('the backend behind jupyter-server-proxy, with token and XSRF on', () =
     const secrets = [server.token, xsrf, encodeURIComponent(xsrf), xsrf.split('|')[2]];
     const leaks = backendLines.filter(line => secrets.some(secret => line.includes(secret)));
     expect(leaks).toEqual([]);
-  });
-
-  // Last: it stops the shared server.
-  it('stopping Jupyter stops the backend with it', async () => {
-    const before = server.backendPids();
-    expect(before).toHaveLength(1);
-
-    await server.stop();
-
-    expect(server.stopReport).toEqual({ backendPids: before, survivors: [] });
-    expect(before.filter(isRunning)).toEqual([]);
   });
 });

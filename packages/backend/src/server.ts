@@ -29,6 +29,8 @@ export interface ServerDeps {
   rootPid: number;
   /** pino, writing to stderr; none in unit tests. */
   log?: FastifyBaseLogger;
+  /** Tests: told of every route as it is registered, hidden ones and HEAD included. */
+  onRoute?: (route: { method: string | string[]; url: string }) => void;
 }
 
 /** Strips credentials a client may have put in the query string. */
@@ -56,6 +58,9 @@ export async function buildServer(deps: ServerDeps) {
     schemaErrorFormatter
   }).withTypeProvider<TypeBoxTypeProvider>();
   installErrorHandler(app);
+  if (deps.onRoute) {
+    app.addHook('onRoute', deps.onRoute);
+  }
 
   await app.register(swagger, {
     openapi: {

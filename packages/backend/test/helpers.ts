@@ -12,7 +12,7 @@ import { UsageSampler } from '../src/features/usage/service';
 import { createFlareGateway, createJobs } from '../src/platform';
 import { LocalPlatform } from '../src/platform/local';
 import { ProcTreeReader } from '../src/platform/resources';
-import { buildServer } from '../src/server';
+import { buildServer, type ServerDeps } from '../src/server';
 import { Store } from '../src/store';
 
 /** The root of a fixture file system tree under test/fixtures. */
@@ -125,6 +125,7 @@ export async function startTestServer(
     dbPath?: string;
     /** The job runner's environment (a Slurm cluster's SLURM_CONF); default empty. */
     env?: NodeJS.ProcessEnv;
+    onRoute?: ServerDeps['onRoute'];
   } = {}
 ): Promise<TestServer> {
   const store = new Store({ path: options.dbPath ?? ':memory:' });
@@ -146,7 +147,8 @@ export async function startTestServer(
     flare: createFlareGateway(config, { platform, env: {} }),
     dataDir: join(dir, 'data'),
     rootDir: options.rootDir ?? join(dir, 'root'),
-    rootPid: process.pid
+    rootPid: process.pid,
+    onRoute: options.onRoute
   });
   const socket = join(dir, 'backend.sock');
   await app.listen({ path: socket });

@@ -18,14 +18,14 @@ import { sleep } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'hotstepper-jobs-restart-'));
 const rootDir = join(dir, 'root');
-const dataDir = join(dir, 'data');
 mkdirSync(rootDir);
 const config = parseConfig({ jobs: { quota: { cpu: 1, memoryGiB: 4 }, retentionDays: 30 } });
 const platform = new LocalPlatform(new ProcTreeReader(process.pid, '', {}));
 const services: JobService[] = [];
 const stores: Store[] = [];
 
-function service(): JobService {
+/** A service over `dataDir`: each test has its own, so none sees another's jobs. */
+function service(dataDir: string): JobService {
   const store = new Store({ path: join(dataDir, 'state.db') });
   stores.push(store);
   const s = new JobService({
@@ -64,7 +64,8 @@ async function finishedJob(s: JobService, id: string): Promise<Job> {
 }
 
 it('after a restart, a queued job still starts in its turn, and the running one completes', async () => {
-  const first = service();
+  const dataDir = join(dir, 'restart');
+  const first = service(dataDir);
   await first.start();
   const nap = (name: string) =>
     first.submit({ name, kind: 'command', command: ['sleep', '2'], resources: { cpu: 1 } });
@@ -75,7 +76,7 @@ it('after a restart, a queued job still starts in its turn, and the running one 
   // The backend goes away; the jobs do not.
   await first.stop();
 
-  const second = service();
+  const second = service(dataDir);
   await second.start();
   const cancelled = await second.cancel(c.id);
   expect(cancelled).toMatchObject({ status: 'cancelled', reason: 'cancelled before it started' });
@@ -87,7 +88,7 @@ it('after a restart, a queued job still starts in its turn, and the running one 
 }, 40_000);
 
 it('finished jobs older than retentionDays are forgotten at start, with their logs', async () => {
-  const s = service();
+  const s = service(join(dir, 'retention'));
   const old = Date.now() - 31 * 24 * 3600_000;
   const recent = Date.now() - 29 * 24 * 3600_000;
   for (const [id, finishedAt] of [

@@ -56,16 +56,24 @@ const PRINT_LINES = [
 ].join('\n');
 
 describe('a command job', () => {
-  let job: Job;
-
-  it('streams its output live over SSE until `end`, then the whole log can be downloaded', async () => {
-    const res = await submit(server, {
+  const printLines = () =>
+    submit(server, {
       name: 'print lines',
       kind: 'command',
       command: [VENV_PYTHON, '-c', PRINT_LINES]
     });
+  /** A finished run of PRINT_LINES, for the tests that need one and not its live stream. */
+  let printed: Promise<Job> | undefined;
+  const finishedPrintLines = () =>
+    (printed ??= printLines().then(res => {
+      expect(res.statusCode).toBe(201);
+      return waitFor(server, (res.json() as Job).id, finished);
+    }));
+
+  it('streams its output live over SSE until `end`, then the whole log can be downloaded', async () => {
+    const res = await printLines();
     expect(res.statusCode).toBe(201);
-    job = res.json();
+    const job: Job = res.json();
     expect(job.id).toMatch(/^j[0-9a-z]{1,19}$/);
     expect(['starting', 'running']).toContain(job.status);
     expect(job.resources).toEqual({ cpu: 1, memory: GiB });
@@ -116,6 +124,7 @@ describe('a command job', () => {
   }, 30_000);
 
   it('resumes the stream from Last-Event-ID or ?from= without repeating a byte', async () => {
+    const job = await finishedPrintLines();
     for (const how of ['header', 'query'] as const) {
       const path = `/api/v1/jobs/${job.id}/log${how === 'query' ? '?from=14:0' : ''}`;
       const headers: Record<string, string> = how === 'header' ? { 'last-event-id': '14:0' } : {};
@@ -143,6 +152,7 @@ describe('a command job', () => {
   }, 20_000);
 
   it('reruns as a new job with the same command, and deletes only finished jobs', async () => {
+    const job = await finishedPrintLines();
     const rerun = await post(server, `/api/v1/jobs/${job.id}/rerun`);
     expect(rerun.statusCode).toBe(201);
     const again: Job = rerun.json();
@@ -216,16 +226,31 @@ it('a repeated idempotency key answers the first job instead of starting another
 });
 
 it('the list is newest first, filters by status and counts every status', async () => {
+  // Its own jobs, whatever else ran before: one that succeeds, then one cancelled.
+  const done: Job = (
+    await submit(server, { name: 'listed done', kind: 'command', command: ['true'] })
+  ).json();
+  await waitFor(server, done.id, finished);
+  const napping: Job = (
+    await submit(server, { name: 'listed nap', kind: 'command', command: ['sleep', '60'] })
+  ).json();
+  await waitFor(server, napping.id, j => j.status === 'running');
+  expect((await post(server, `/api/v1/jobs/${napping.id}/cancel`)).statusCode).toBe(200);
+  await waitFor(server, napping.id, finished);
+
   const res = await httpRequest(server.socket, { method: 'GET', path: '/api/v1/jobs/?limit=2' });
   const list: JobList = res.json();
-  expect(list.jobs).toHaveLength(2);
+  expect(list.jobs.map(j => j.id)).toEqual([napping.id, done.id]);
   expect(Date.parse(list.jobs[0].createdAt)).toBeGreaterThanOrEqual(
     Date.parse(list.jobs[1].createdAt)
   );
   expect(list.total).toBe(Object.values(list.counts).reduce((a, b) => a + b, 0));
+  expect(list.counts.cancelled).toBeGreaterThanOrEqual(1);
+  expect(list.counts.succeeded).toBeGreaterThanOrEqual(1);
   const cancelled: JobList = (
     await httpRequest(server.socket, { method: 'GET', path: '/api/v1/jobs/?status=cancelled' })
   ).json();
+  expect(cancelled.jobs.map(j => j.id)).toContain(napping.id);
   expect(cancelled.jobs.every(j => j.status === 'cancelled')).toBe(true);
   expect(cancelled.total).toBe(list.counts.cancelled);
   const bad = await httpRequest(server.socket, {
@@ -234,7 +259,7 @@ it('the list is newest first, filters by status and counts every status', async 
   });
   expect(bad.statusCode).toBe(400);
   expect(bad.json().message).toMatch(/status: unknown status done/);
-});
+}, 30_000);
 
 it('the events stream tells a live list of every change', async () => {
   const watching = readEvents(server.socket, '/api/v1/jobs/events', evs =>

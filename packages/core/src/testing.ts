@@ -4,6 +4,26 @@
  * carries them.
  */
 import { ServerConnection } from '@jupyterlab/services';
+import { FormatRegistry, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+// TypeBox checks a format only when told what it means; the contract uses date-time only.
+if (!FormatRegistry.Has('date-time')) {
+  FormatRegistry.Set(
+    'date-time',
+    v =>
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(v) &&
+      !Number.isNaN(Date.parse(v))
+  );
+}
+
+/**
+ * Where a test's fixture differs from the wire contract (a schema of `@hotstepper/api`), as
+ * "path: message" lines; empty when the backend could have sent it.
+ */
+export function schemaErrors(schema: TSchema, value: unknown): string[] {
+  return [...Value.Errors(schema, value)].map(e => `${e.path || '/'}: ${e.message}`);
+}
 
 export interface IAnswer {
   status: number;

@@ -5,15 +5,13 @@
  * and, on each such event, saves and reports back with
  * `POST api/v1/usage/idle/saved`.
  */
+import type { SaveAllRequest } from '@hotstepper/api';
 import { USAGE_PATHS } from '@hotstepper/api/constants';
 import { followEvents, requestBackend } from '@hotstepper/core';
 import type { ServerConnection } from '@jupyterlab/services';
 
-export interface ISaveAllRequest {
-  reason?: string;
-  /** Unix ms after which the backend stops the server whether or not the frontends answered. */
-  deadline?: number;
-}
+/** The event's data; empty when it could not be read (a save-all all the same). */
+export type ISaveAllRequest = Partial<SaveAllRequest>;
 
 export interface ISaveResult {
   saved: string[];

@@ -4,6 +4,7 @@ import type {
   HistoryRange,
   IdleStatus,
   KernelUsageList,
+  SaveAllRequest,
   UsageCost,
   UsageHistory,
   UsageSnapshot
@@ -17,7 +18,7 @@ export function snapshotWithGpus(gpus?: UsageSnapshot['gpus']): UsageSnapshot {
     sampledAt: new Date(NOW).toISOString(),
     source: 'cgroup2',
     cpu: { used: 1.5, limit: 2, limitSource: 'cgroup' },
-    memory: { used: 3.8 * GiB, limit: 4 * GiB, limitSource: 'env' },
+    memory: { used: Math.round(3.8 * GiB), limit: 4 * GiB, limitSource: 'env' },
     intervalSeconds: 5,
     ...(gpus ? { gpus } : {})
   };
@@ -133,4 +134,10 @@ export const COUNTING_DOWN: Partial<IdleStatus> = {
   idleDays: 2,
   removalAt: '2026-11-28T03:00:00.000Z',
   warning: true
+};
+
+/** A save-all event's data: stopped two days from NOW whatever the frontends answer. */
+export const SAVE_ALL: SaveAllRequest = {
+  reason: 'idle for 4 days',
+  deadline: Date.parse('2026-11-27T03:05:00.000Z')
 };

@@ -6,7 +6,8 @@ export function snapshot(cpuUsed: number, memUsed: number): UsageSnapshot {
     sampledAt: '2026-11-25T10:00:00.000Z',
     source: 'cgroup2',
     cpu: { used: cpuUsed, limit: 2, limitSource: 'cgroup' },
-    memory: { used: memUsed, limit: 4 * 1024 ** 3, limitSource: 'env' },
+    // Bytes are whole numbers on the wire.
+    memory: { used: Math.round(memUsed), limit: 4 * 1024 ** 3, limitSource: 'env' },
     intervalSeconds: 5
   };
 }

@@ -1,6 +1,7 @@
 import { ReadableStream, TextDecoderStream } from 'node:stream/web';
 import { ServerConnection } from '@jupyterlab/services';
 import { SaveAllListener, saveOpenDocuments } from '../src/saveAll';
+import { SAVE_ALL } from './fixtures';
 
 // jsdom lacks the web streams Node has.
 Object.assign(globalThis, { ReadableStream, TextDecoderStream });
@@ -47,9 +48,7 @@ describe('SaveAllListener', () => {
             start(controller) {
               controller.enqueue(encoder.encode('event: ping\ndata: {}\n\n'));
               controller.enqueue(
-                encoder.encode(
-                  'event: save-all\ndata: {"reason":"idle for 4 days","deadline":"2026-11-27T03:05:00Z"}\n\n'
-                )
+                encoder.encode(`event: save-all\ndata: ${JSON.stringify(SAVE_ALL)}\n\n`)
               );
               controller.close();
             }
@@ -77,7 +76,7 @@ describe('SaveAllListener', () => {
       expect(listener.isRunning).toBe(true);
     });
     expect(await saved).toEqual({
-      request: { reason: 'idle for 4 days', deadline: '2026-11-27T03:05:00Z' },
+      request: SAVE_ALL,
       result: { saved: ['idle for 4 days'], failed: [] }
     });
     const post = requests.find(r => r.method === 'POST');

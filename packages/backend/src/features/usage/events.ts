@@ -1,14 +1,8 @@
 /** The usage feature's event stream: the save-all request before an idle server is stopped. */
+import type { SaveAllRequest } from '@hotstepper/api';
 import { EventHub, type EventClient } from '../../sse';
 
 export type SaveAnswer = 'saved' | 'timeout' | 'closed';
-
-/** The data of `event: save-all`. */
-export interface SaveAllRequest {
-  reason: string;
-  /** Unix ms after which the server is stopped whether or not the frontends answered. */
-  deadline: number;
-}
 
 /**
  * The usage feature's events: the frontends connected to `GET /events`, and the save-all
