@@ -27,8 +27,9 @@ export type JobGpu = Static<typeof JobGpu>;
 
 export const JobResources = Type.Object(
   {
-    cpu: Type.Number({ exclusiveMinimum: 0, maximum: 1024, description: 'CPU cores' }),
-    memory: Type.Integer({ minimum: 1048576, description: 'Bytes (at least 1 MiB)' }),
+    // A floor per job: a vanishing request would slip any number of jobs under the quota.
+    cpu: Type.Number({ minimum: 0.01, maximum: 1024, description: 'CPU cores (at least 0.01)' }),
+    memory: Type.Integer({ minimum: 16 * 1024 * 1024, description: 'Bytes (at least 16 MiB)' }),
     gpu: Type.Optional(JobGpu)
   },
   { additionalProperties: false }
@@ -61,7 +62,13 @@ export const JobSubmit = Type.Object(
     cwd: Type.Optional(
       Type.String({ description: 'Working directory relative to the root; default: the file’s' })
     ),
-    env: Type.Optional(Type.Record(Type.String({ pattern: ENV_NAME_PATTERN }), Type.String())),
+    env: Type.Optional(
+      Type.Record(Type.String({ pattern: ENV_NAME_PATTERN }), Type.String(), {
+        // Without it a name off the pattern would pass unchecked ("A=B" made the job's A=B=c).
+        additionalProperties: false,
+        description: 'Variables by name; a name is letters, digits and _, not starting with a digit'
+      })
+    ),
     preset: Type.Optional(Type.String({ minLength: 1, description: 'An admin preset’s name' })),
     resources: Type.Optional(Type.Partial(JobResources)),
     timeLimitSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -134,7 +141,8 @@ export const JobListQuery = Type.Object({
     Type.String({ description: 'Comma-separated statuses, e.g. "queued,running"' })
   ),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 }))
+  // Bounded: SQLite refuses an offset past its 64-bit integers.
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 }))
 });
 export type JobListQuery = Static<typeof JobListQuery>;
 
@@ -195,6 +203,9 @@ export const JobsInfo = Type.Object(
     /** GPU models a job may ask for; empty when jobs cannot have GPUs here. */
     gpuModels: Type.Array(Type.String()),
     papermill: Type.Boolean({ description: 'Notebook parameters need papermill' }),
+    papermillNote: Type.Optional(
+      Type.String({ description: 'Why papermill is not known to be there: the probe timed out' })
+    ),
     quota: JobQuota
   },
   { $id: 'JobsInfo' }

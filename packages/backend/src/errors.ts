@@ -101,6 +101,12 @@ export function schemaErrorMessage(errors: FastifySchemaValidationError[], dataV
     return `${part} is not valid`;
   }
   const field = e.instancePath.split('/').filter(Boolean).join('.');
+  if (e.keyword === 'additionalProperties' && e.parentSchema?.patternProperties) {
+    // A map whose keys follow a rule (environment variables): the key is the mistake.
+    const name = (e.params as { additionalProperty: string }).additionalProperty;
+    const rule = e.parentSchema.description?.replace(/^[^;]*; /, '');
+    return `${field || part}: ${JSON.stringify(name)} is not an allowed name${rule ? `; ${rule}` : ''}`;
+  }
   if (e.keyword === 'additionalProperties') {
     const extra = (e.params as { additionalProperty: string }).additionalProperty;
     return `unknown field "${field ? `${field}.` : ''}${extra}"; ${field ? `"${field}"` : part} allows ${Object.keys(e.parentSchema?.properties ?? {}).join(', ')}`;

@@ -69,7 +69,47 @@ describe('refused at submit, with nothing left behind', () => {
     [
       'no CPU',
       { ...command, resources: { cpu: 0 } },
-      /^"resources\.cpu" is 0; it must be a number above 0 and up to 1024$/
+      /^"resources\.cpu" is 0; it must be a number from 0\.01 to 1024$/
+    ],
+    [
+      'a vanishing CPU, to slip under the quota',
+      { ...command, resources: { cpu: 1e-300 } },
+      /^"resources\.cpu" is 1e-300; it must be a number from 0\.01 to 1024$/
+    ],
+    [
+      'less memory than a job can run in',
+      { ...command, resources: { memory: 1048576 } },
+      /^"resources\.memory" is 1048576; it must be a whole number from 16777216$/
+    ],
+    [
+      'a variable name holding "="',
+      { ...command, env: { 'A=B': 'c' } },
+      /^env: "A=B" is not an allowed name; a name is letters, digits and _, not starting with a digit$/
+    ],
+    [
+      'a variable name starting with a digit',
+      { ...command, env: { OK: '1', '1BAD': 'x' } },
+      /^env: "1BAD" is not an allowed name;/
+    ],
+    [
+      'an empty variable name',
+      { ...command, env: { '': 'x' } },
+      /^env: "" is not an allowed name;/
+    ],
+    [
+      'a NUL byte in a variable',
+      { ...command, env: { GREETING: 'a\u0000b' } },
+      /^env\.GREETING: contains a NUL byte, which no program can be given$/
+    ],
+    [
+      'a NUL byte in the command',
+      { ...command, command: ['echo', 'a\u0000b'] },
+      /^command\.1: contains a NUL byte, which no program can be given$/
+    ],
+    [
+      'a NUL byte in a script argument',
+      { name: 'x', kind: 'script', file: 'work/ok.py', args: ['\u0000'] },
+      /^args\.0: contains a NUL byte, which no program can be given$/
     ],
     [
       'more CPU than the quota',
@@ -166,6 +206,32 @@ describe('refused at submit, with nothing left behind', () => {
     },
     30_000
   );
+
+  it.each([
+    [
+      'offset=9223372036854775807',
+      /^"offset" is 9223372036854776000; it must be a whole number from 0 to 1000000000$/
+    ],
+    ['offset=3e37', /^"offset" is 3e\+37; it must be a whole number from 0 to 1000000000$/],
+    ['limit=1e400', /^"limit" is .*; it must be a whole number from 1 to 1000$/],
+    ['offset=-1', /^"offset" is -1; it must be a whole number from 0 to 1000000000$/]
+  ])('the list refuses %s with a 400 naming the bound', async (query, message) => {
+    const res = await httpRequest(server.socket, { method: 'GET', path: `/api/v1/jobs/?${query}` });
+    expect({ status: res.statusCode, message: res.json().message }).toEqual({
+      status: 400,
+      message: expect.stringMatching(message)
+    });
+  });
+
+  it('the served OpenAPI shows what a variable name may be', async () => {
+    const doc = (
+      await httpRequest(server.socket, { method: 'GET', path: '/api/v1/openapi.json' })
+    ).json();
+    const submitted = doc.paths['/api/v1/jobs'].post.requestBody.content['application/json'];
+    // OpenAPI 3.0 has no key patterns (the served form is a map of strings): the rule is in words.
+    const env = submitted.schema.properties.env;
+    expect(env.description).toMatch(/a name is letters, digits and _, not starting with a digit/);
+  });
 
   it('a script inside the root runs, from its own directory by default', async () => {
     chmodSync(join(root, 'work', 'ok.py'), 0o644);

@@ -3,7 +3,15 @@
  * make): queued jobs are admitted again in order, and old finished jobs are forgotten.
  * Real local runner, real processes.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job } from '@hotstepper/api';
@@ -14,7 +22,7 @@ import { JobInputError } from '../src/platform/jobs';
 import { LocalPlatform } from '../src/platform/local';
 import { ProcTreeReader } from '../src/platform/resources';
 import { Store } from '../src/store';
-import { sleep } from './helpers';
+import { sleep, until } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'hotstepper-jobs-restart-'));
 const rootDir = join(dir, 'root');
@@ -161,4 +169,91 @@ describe('when the runner refuses at start, nothing is left half-created', () =>
       existsSync(join(dir, 'refused', 'jobs')) ? readdirSync(join(dir, 'refused', 'jobs')) : []
     ).toEqual([]);
   });
+});
+
+describe('a backend killed between starting a job and recording it', () => {
+  const count = (name: string) => join(rootDir, name);
+  const runs = (name: string) =>
+    existsSync(count(name)) ? readFileSync(count(name), 'utf8').split('\n').filter(Boolean) : [];
+  /** A job that appends a line to a file in the root each time it runs. */
+  const appender = (name: string) => ['sh', '-c', `echo ran >> "${count(name)}"`];
+
+  /** The row as the killed backend left it: "starting", no runner id. */
+  function leftStarting(s: JobService, id: string, argv: string[]): void {
+    s.table.insert({
+      id,
+      name: id,
+      kind: 'command',
+      runner: 'local',
+      status: 'starting',
+      reason: null,
+      spec: {
+        argv,
+        cwd: '',
+        env: {},
+        resources: { cpu: 0.25, memory: 2 ** 28 },
+        submit: { name: id, kind: 'command', command: argv }
+      },
+      idempotencyKey: null,
+      createdAt: Date.now(),
+      extra: { enforcement: 'rlimit' }
+    });
+    mkdirSync(s.logDir(id), { recursive: true });
+  }
+
+  /** What the killed backend's runner had done: the job started, its id never recorded. */
+  async function startedBehindItsBack(s: JobService, id: string, argv: string[]) {
+    const { runner } = createJobs(config, { platform, env: {} });
+    return runner.start({
+      id,
+      name: id,
+      argv,
+      cwd: rootDir,
+      env: {},
+      resources: { cpu: 0.25, memory: 2 ** 28 },
+      logDir: s.logDir(id)
+    });
+  }
+
+  it('finds each job at start from its folder: ended, running, or never started', async () => {
+    const killed = service();
+    // Ran and exited 0 while no backend watched: its folder has the exit record.
+    leftStarting(killed, 'jcrashexited', appender('exited.count'));
+    await startedBehindItsBack(killed, 'jcrashexited', appender('exited.count'));
+    await until(() => existsSync(join(killed.logDir('jcrashexited'), 'exit')));
+    // Still running: its folder has the pid of a live process.
+    leftStarting(killed, 'jcrashrunning', ['sleep', '30']);
+    const running = await startedBehindItsBack(killed, 'jcrashrunning', ['sleep', '30']);
+    // Killed before the runner was asked: nothing in its folder.
+    leftStarting(killed, 'jcrashnothing', appender('nothing.count'));
+    // Killed after the launch was written, before the watcher took it: it never ran.
+    leftStarting(killed, 'jcrashlaunch', appender('launch.count'));
+    writeFileSync(
+      join(killed.logDir('jcrashlaunch'), 'launch.json'),
+      JSON.stringify({ id: 'jcrashlaunch', argv: appender('launch.count'), cwd: rootDir, env: {} })
+    );
+
+    const restarted = service();
+    await restarted.start();
+    const exited = await finishedJob(restarted, 'jcrashexited');
+    expect(exited).toMatchObject({ status: 'succeeded', exitCode: 0 });
+    expect(runs('exited.count')).toEqual(['ran']);
+    expect(restarted.get('jcrashrunning')).toMatchObject({
+      status: 'running',
+      externalId: running.externalId
+    });
+    for (const [id, file] of [
+      ['jcrashnothing', 'nothing.count'],
+      ['jcrashlaunch', 'launch.count']
+    ]) {
+      expect({ id, status: (await finishedJob(restarted, id)).status }).toEqual({
+        id,
+        status: 'succeeded'
+      });
+      expect({ id, runs: runs(file) }).toEqual({ id, runs: ['ran'] });
+    }
+    // None of them holds the quota any more but the running one.
+    expect((await restarted.info()).quota.cpu.used).toBe(0.25);
+    await restarted.cancel('jcrashrunning');
+  }, 40_000);
 });

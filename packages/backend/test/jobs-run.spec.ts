@@ -151,6 +151,33 @@ describe('a command job', () => {
     }
   }, 20_000);
 
+  it('downloads the log in parts with Range: 206 with Content-Range, 416 past the end', async () => {
+    const get = (range?: string) =>
+      httpRequest(server.socket, {
+        method: 'GET',
+        path: `/api/v1/jobs/${job.id}/log?stream=stdout`,
+        headers: range ? { range } : {}
+      });
+    const whole = await get();
+    expect(whole.headers['accept-ranges']).toBe('bytes');
+    expect(whole.headers['content-length']).toBe('35');
+    const parts: string[] = [];
+    for (const range of ['bytes=0-13', 'bytes=14-27', 'bytes=28-1000']) {
+      const part = await get(range);
+      expect({ range, status: part.statusCode }).toEqual({ range, status: 206 });
+      parts.push(part.body);
+      expect(part.headers['content-range']).toBe(
+        `bytes ${range.slice(6).split('-')[0]}-${Math.min(Number(range.split('-')[1]), 34)}/35`
+      );
+    }
+    expect(parts).toEqual(['line 0\nline 1\n', 'line 2\nline 3\n', 'line 4\n']);
+    expect((await get('bytes=-7')).body).toBe('line 4\n');
+    const past = await get('bytes=35-');
+    expect(past.statusCode).toBe(416);
+    expect(past.headers['content-range']).toBe('bytes */35');
+    expect(past.json().message).toBe('The log has 35 bytes; ask for a range within them');
+  }, 20_000);
+
   it('reruns as a new job with the same command, and deletes only finished jobs', async () => {
     const job = await finishedPrintLines();
     const rerun = await post(server, `/api/v1/jobs/${job.id}/rerun`);

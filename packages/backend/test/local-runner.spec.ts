@@ -345,6 +345,32 @@ describe('LocalJobRunner with real processes', () => {
     });
   });
 
+  it('starts 200 quick `true` jobs, each reported started however soon it exits', async () => {
+    // The watcher may write pid and exit, and exit itself, while start() waits between two
+    // reads: that is a started job, not "the job's watcher exited before starting it".
+    const r = runner();
+    const failures: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < 200) {
+        next += 1;
+        const job = launch(['true']);
+        try {
+          const ref = await startJob(r, job);
+          const state = await finalState(r, ref);
+          if (state.status !== 'succeeded') {
+            failures.push(`${job.id}: ${state.status} ${state.reason ?? ''}`);
+          }
+        } catch (err) {
+          failures.push(`${job.id}: ${(err as Error).message}`);
+        }
+        rmSync(job.logDir, { recursive: true, force: true });
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    expect(failures).toEqual([]);
+  }, 180_000);
+
   it('holds the memory limit the way enforcement() says, and names memory in the reason', async () => {
     const r = runner();
     const { enforcement, note } = await r.enforcement();

@@ -222,9 +222,10 @@ export function validate(
     }
     if (values.kind === 'notebook' && values.parameters.trim()) {
       if (info && !info.papermill) {
-        errors.parameters = trans.__(
-          'Notebook parameters need papermill, which is not installed on this server'
-        );
+        // A probe that timed out is no answer: say so, not "not installed".
+        errors.parameters = info.papermillNote
+          ? trans.__('Notebook parameters need papermill: %1', info.papermillNote)
+          : trans.__('Notebook parameters need papermill, which is not installed on this server');
       } else {
         const { values: params, bad } = parseKeyValues(values.parameters);
         if (bad) {

@@ -70,6 +70,12 @@ export interface JobRunner {
    * refuses it all the same (Slurm or Kubernetes saying no): nothing is left behind then.
    */
   start(launch: JobLaunch): Promise<{ externalId: string }>;
+  /**
+   * After a backend died between start() and recording its answer: the job's external id if
+   * it started (it may have ended since), undefined if it surely never will, so the feature
+   * starts it again. A runner without it cannot tell: the feature fails such a job, saying so.
+   */
+  adopt?(ref: Omit<JobRef, 'externalId'>): Promise<{ externalId: string } | undefined>;
   /** The job's state now. Cheap: the feature asks every second for each active job. */
   state(ref: JobRef): Promise<RunnerState>;
   /** Stops the job; its state becomes cancelled. A finished job is left as it is. */

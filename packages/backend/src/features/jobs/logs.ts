@@ -163,3 +163,28 @@ export async function followLog(
     wake = undefined;
   }
 }
+
+/**
+ * The byte range a `Range` header asks of a file of `size` bytes: `bytes=a-b`, `bytes=a-` or
+ * `bytes=-n`. Undefined: answer the whole file (no header, or one this does not serve, such
+ * as several ranges); 'unsatisfiable': the range starts past the end.
+ */
+export function byteRange(
+  header: string | undefined,
+  size: number
+): { start: number; end: number } | 'unsatisfiable' | undefined {
+  const match = header === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (match[1] === '' && match[2] === '')) {
+    return undefined;
+  }
+  if (match[1] === '') {
+    const suffix = Number(match[2]);
+    return suffix === 0 ? 'unsatisfiable' : { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(match[1]);
+  const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  if (start >= size) {
+    return 'unsatisfiable';
+  }
+  return end < start ? undefined : { start, end };
+}

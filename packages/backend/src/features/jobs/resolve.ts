@@ -5,7 +5,8 @@
  * (JobRunner.check). Nothing here creates anything: a refusal leaves no trace.
  */
 import { execFile } from 'node:child_process';
-import { realpath, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
 import type { JobResources, JobSubmit } from '@hotstepper/api';
 import type { Config } from '../../config';
@@ -77,18 +78,58 @@ export async function confine(rootDir: string, path: string, field: string): Pro
   } catch {
     return fail(`${field}: "${path}" does not exist (paths are relative to the root directory)`);
   }
-  if (real !== rootDir && !real.startsWith(rootDir + sep)) {
+  if (!inside(rootDir, real)) {
     return fail(`${field}: "${path}" is outside the root directory; only files inside it can run`);
   }
   return real;
 }
 
 const rel = (rootDir: string, absolute: string) => relative(rootDir, absolute);
+const inside = (rootDir: string, real: string) =>
+  real === rootDir || real.startsWith(rootDir + sep);
 
-/** Whether `python -c "import papermill"` works. */
-export function hasPapermill(python: string, signal?: AbortSignal): Promise<boolean> {
+/**
+ * Refuses an output name that is a symlink leading out of the root (or nowhere): the executed
+ * notebook is written there. A symlink inside the root is replaced, never written through.
+ */
+export async function checkOutput(rootDir: string, output: string): Promise<void> {
+  const path = join(rootDir, output);
+  if (!(await lstat(path).catch(() => undefined))?.isSymbolicLink()) {
+    return;
+  }
+  const real = await realpath(path).catch(() => undefined);
+  if (!real || !inside(rootDir, real)) {
+    fail(
+      `output: "${output}" is a symlink leading outside the root directory; remove it, the executed notebook is written there`
+    );
+  }
+}
+
+/**
+ * What was confined at submit, again as the job starts: a queued job's folder or file may
+ * have become a symlink leading out since. Answers the real working directory.
+ */
+export async function confineAtLaunch(rootDir: string, spec: JobSpec): Promise<string> {
+  const cwd = await confine(rootDir, spec.cwd, 'cwd');
+  if (spec.file !== undefined) {
+    await confine(rootDir, spec.file, 'file');
+  }
+  if (spec.output !== undefined) {
+    await checkOutput(rootDir, spec.output);
+  }
+  return cwd;
+}
+
+/** Whether `python -c "import papermill"` works; a machine under load may not tell in time. */
+export function probePapermill(
+  python: string,
+  signal?: AbortSignal,
+  timeoutMs = 20_000
+): Promise<'yes' | 'no' | 'timed out'> {
   return new Promise(resolve =>
-    execFile(python, ['-c', 'import papermill'], { timeout: 20_000, signal }, err => resolve(!err))
+    execFile(python, ['-c', 'import papermill'], { timeout: timeoutMs, signal }, err =>
+      resolve(!err ? 'yes' : err.killed && !signal?.aborted ? 'timed out' : 'no')
+    )
   );
 }
 
@@ -148,9 +189,26 @@ function resources(
   };
 }
 
+/** No argument, variable or path can hold a NUL byte: said here, not by Node's spawn. */
+function refuseNul(submit: JobSubmit): void {
+  const strings: Array<[string, string | undefined]> = [
+    ['file', submit.file],
+    ['cwd', submit.cwd],
+    ...(submit.command ?? []).map((s, i): [string, string] => [`command.${i}`, s]),
+    ...(submit.args ?? []).map((s, i): [string, string] => [`args.${i}`, s]),
+    ...Object.entries(submit.env ?? {}).map(([k, v]): [string, string] => [`env.${k}`, v])
+  ];
+  for (const [field, value] of strings) {
+    if (value?.includes('\0')) {
+      fail(`${field}: contains a NUL byte, which no program can be given`);
+    }
+  }
+}
+
 /** Checks a submitted job and resolves it; throws JobInputError naming the field to change. */
 export async function resolveJob(submit: JobSubmit, context: ResolveContext): Promise<ResolvedJob> {
   const { rootDir } = context;
+  refuseNul(submit);
   const only = (field: keyof JobSubmit, kinds: string) =>
     submit[field] !== undefined && fail(`${field}: only for kind ${kinds}`);
   if (submit.kind !== 'command') {
@@ -195,6 +253,7 @@ export async function resolveJob(submit: JobSubmit, context: ResolveContext): Pr
 
   let argv: string[];
   let output: string | undefined;
+  let outputTemp: string | undefined;
   switch (submit.kind) {
     case 'command': {
       if (!submit.command) {
@@ -228,13 +287,21 @@ export async function resolveJob(submit: JobSubmit, context: ResolveContext): Pr
       }
       const out = join(dirname(file!), executedName(file!));
       output = rel(rootDir, out);
+      await checkOutput(rootDir, output);
+      // Written under a name of its own, then renamed over `out` when the job ends (rename
+      // replaces a symlink at `out` instead of writing through it).
+      const temp = join(
+        dirname(file!),
+        `.${basename(out, '.ipynb')}.${randomBytes(6).toString('hex')}.ipynb`
+      );
+      outputTemp = rel(rootDir, temp);
       argv = context.papermill
         ? [
             context.python,
             '-m',
             'papermill',
             file!,
-            out,
+            temp,
             // JSON is YAML: every parameter, typed, in one argument.
             ...(params ? ['-y', JSON.stringify(submit.parameters)] : [])
           ]
@@ -249,7 +316,7 @@ export async function resolveJob(submit: JobSubmit, context: ResolveContext): Pr
             '--output-dir',
             dirname(file!),
             '--output',
-            basename(out, '.ipynb'),
+            basename(temp, '.ipynb'),
             file!
           ];
       break;
@@ -269,7 +336,7 @@ export async function resolveJob(submit: JobSubmit, context: ResolveContext): Pr
       ...(submit.parameters ? { parameters: submit.parameters } : {}),
       ...limits,
       ...(submit.image ? { image: submit.image } : {}),
-      ...(output ? { output } : {}),
+      ...(output ? { output, outputTemp } : {}),
       submit: request
     }
   };

@@ -1,4 +1,5 @@
-import { createReadStream, existsSync, type ReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
@@ -11,8 +12,9 @@ import {
   JobsInfo
 } from '@hotstepper/api';
 import type { FastifyRequest } from 'fastify';
+import { errorResponse } from '../../errors';
 import { eventStreamResponse, eventStreams } from '../../sse';
-import { followLog, logFile, parseOffsets } from './logs';
+import { byteRange, followLog, logFile, parseOffsets } from './logs';
 import { JobService, type JobServiceOptions } from './service';
 
 /** What the jobs feature is given (its log is the app's). */
@@ -157,7 +159,7 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsDeps> = async (app, deps)
     {
       schema: {
         summary:
-          'The log: with Accept text/event-stream, `log` events (id "<stdout>:<stderr>" offsets; resume with Last-Event-ID or ?from=), `status` and `end`; otherwise one stream as text/plain',
+          'The log: with Accept text/event-stream, `log` events (id "<stdout>:<stderr>" offsets; resume with Last-Event-ID or ?from=), `status` and `end`; otherwise one stream as text/plain, in parts with `Range: bytes=a-b` (206), as a client fetches a log too big for the Jupyter server to pass in one answer',
         tags: ['jobs'],
         params: IdParams,
         querystring: JobLogQuery,
@@ -169,7 +171,14 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsDeps> = async (app, deps)
               'text/plain': { schema: Type.Unsafe<ReadStream | string>({ type: 'string' }) }
             }
           },
-          404: ErrorResponse
+          206: {
+            description: 'The asked part of the log file (Content-Range: bytes a-b/size)',
+            content: {
+              'text/plain': { schema: Type.Unsafe<ReadStream>({ type: 'string' }) }
+            }
+          },
+          404: ErrorResponse,
+          416: ErrorResponse
         }
       }
     },
@@ -181,8 +190,32 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsDeps> = async (app, deps)
         const path = logFile(dir, stream);
         reply
           .header('Content-Type', 'text/plain; charset=utf-8')
-          .header('Content-Disposition', `attachment; filename="${job.id}-${stream}.log"`);
-        return reply.send(existsSync(path) ? createReadStream(path) : '');
+          .header('Content-Disposition', `attachment; filename="${job.id}-${stream}.log"`)
+          .header('Accept-Ranges', 'bytes');
+        // Not written yet, or empty: no part of it can be asked for, the whole is nothing.
+        const size = (await stat(path).catch(() => undefined))?.size ?? 0;
+        if (!size) {
+          return reply.send('');
+        }
+        // jupyter-server-proxy holds a whole answer in memory and tornado gives up at 100 MB:
+        // a big log is fetched in parts.
+        const range = byteRange(req.headers.range, size);
+        if (range === 'unsatisfiable') {
+          const message = `The log has ${size} bytes; ask for a range within them`;
+          return reply
+            .code(416)
+            .header('Content-Type', 'application/json; charset=utf-8')
+            .header('Content-Range', `bytes */${size}`)
+            .send(errorResponse(416, message));
+        }
+        if (range) {
+          return reply
+            .code(206)
+            .header('Content-Range', `bytes ${range.start}-${range.end}/${size}`)
+            .header('Content-Length', range.end - range.start + 1)
+            .send(createReadStream(path, range));
+        }
+        return reply.header('Content-Length', size).send(createReadStream(path, { end: size - 1 }));
       }
 
       const lastId = req.headers['last-event-id'];

@@ -7,13 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import { readFile, realpath, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readFile, realpath, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import {
   FINISHED_JOB_STATUSES,
+  JobListQuery,
   type Job,
   type JobList,
-  type JobListQuery,
   type JobStatus,
   type JobSubmit,
   type JobsInfo
@@ -29,16 +29,25 @@ import {
   type JobRunner,
   type RunnerState
 } from '../../platform/jobs';
-import { HttpError } from '../../errors';
+import { HttpError, allowed } from '../../errors';
 import type { Store } from '../../store';
 import { hourlyRate } from '../../pricing';
 import { logFile } from './logs';
 import { notebookFailure } from './notebook';
-import { defaultsOf, hasPapermill, presetsOf, resolveJob } from './resolve';
+import {
+  confine,
+  confineAtLaunch,
+  defaultsOf,
+  presetsOf,
+  probePapermill,
+  resolveJob
+} from './resolve';
 import { JobTable, type JobRow, type JobUpdate } from './table';
 
 const DAY_MS = 24 * 3600_000;
 const ACTIVE: readonly JobStatus[] = ['queued', 'starting', 'running'];
+const PAPERMILL_TIMED_OUT =
+  'could not check papermill (timed out); it is asked again at the next request';
 
 export const isFinished = (status: JobStatus) => FINISHED_JOB_STATUSES.includes(status);
 
@@ -63,6 +72,8 @@ export interface JobServiceOptions {
   log?: FastifyBaseLogger;
   /** How often active jobs are asked about; default 1 s. */
   monitorMs?: number;
+  /** How long `import papermill` may take before the probe says it could not tell; 20 s. */
+  papermillTimeoutMs?: number;
 }
 
 export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: string }] }> {
@@ -73,7 +84,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
   private lock: Promise<unknown> = Promise.resolve();
   private ticking = false;
   private stopped = false;
-  private papermill?: Promise<boolean>;
+  private papermill?: Promise<'yes' | 'no' | 'timed out'>;
   /** Stops the papermill probe when the backend stops first. */
   private readonly aborts = new AbortController();
   private readonly runner: JobRunner;
@@ -98,8 +109,11 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
   /** Resumes watching the jobs a previous backend left, and starts the daily clean-up. */
   async start(): Promise<void> {
     // Importing papermill takes seconds: learn it now, not while someone waits on a submit.
-    void this.hasPapermill();
+    void this.probePapermill();
     await this.expire().catch(err => this.options.log?.warn({ err }, 'job retention failed'));
+    await this.exclusive(() => this.recover()).catch(err =>
+      this.options.log?.warn({ err }, 'could not recover the jobs a previous backend was starting')
+    );
     this.retention = setInterval(() => void this.expire().catch(() => undefined), DAY_MS);
     this.retention.unref();
     this.timer = setInterval(() => void this.tick(), this.options.monitorMs ?? 1000);
@@ -123,8 +137,30 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     return run;
   }
 
-  hasPapermill(): Promise<boolean> {
-    return (this.papermill ??= hasPapermill(this.python, this.aborts.signal));
+  /** Learnt once; a probe that timed out is no answer: the next call asks again. */
+  probePapermill(): Promise<'yes' | 'no' | 'timed out'> {
+    if (!this.papermill) {
+      const probe = probePapermill(
+        this.python,
+        this.aborts.signal,
+        this.options.papermillTimeoutMs
+      );
+      this.papermill = probe;
+      void probe.then(answer => {
+        if (answer === 'timed out' && this.papermill === probe) {
+          this.papermill = undefined;
+        }
+      });
+    }
+    return this.papermill;
+  }
+
+  async hasPapermill(): Promise<boolean> {
+    const answer = await this.probePapermill();
+    if (answer === 'timed out') {
+      throw new HttpError(503, PAPERMILL_TIMED_OUT);
+    }
+    return answer === 'yes';
   }
 
   private async rootDir(): Promise<string> {
@@ -213,6 +249,16 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     const total = statuses
       ? statuses.reduce((sum, s) => sum + (counts[s] ?? 0), 0)
       : Object.values(counts).reduce((sum, n) => sum + n, 0);
+    // The schema bounds both, but fastify's coercion lets "1e400" through as Infinity.
+    for (const field of ['limit', 'offset'] as const) {
+      const value = query[field];
+      if (value !== undefined && !Number.isSafeInteger(value)) {
+        throw new HttpError(
+          400,
+          `"${field}" is ${value}; it must be ${allowed(JobListQuery.properties[field])}`
+        );
+      }
+    }
     const now = Date.now();
     const rows = this.table.list(statuses, query.limit ?? 100, query.offset ?? 0);
     return { jobs: rows.map(r => this.view(r, now)), total, counts };
@@ -224,7 +270,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     const [{ enforcement, note }, gpuModels, papermill, quota, ceiling, image] = await Promise.all([
       runner.enforcement(),
       runner.gpuModels(),
-      this.hasPapermill(),
+      this.probePapermill(),
       admission.quota(this.taken()),
       admission.ceiling(),
       runner.defaultImage?.()
@@ -240,7 +286,8 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
       },
       maxTimeLimitSeconds: config.jobs.maxTimeLimitMinutes * 60,
       gpuModels,
-      papermill,
+      papermill: papermill === 'yes',
+      ...(papermill === 'timed out' ? { papermillNote: PAPERMILL_TIMED_OUT } : {}),
       quota
     };
   }
@@ -271,9 +318,35 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     return { id: row.id, externalId: row.externalId ?? '', logDir: this.logDir(row.id) };
   }
 
+  /** Starts a recorded job, its paths confined again: they may have changed while it waited. */
   private async launch(row: JobRow): Promise<string> {
-    const { externalId } = await this.runner.start(await this.launchOf(row.id, row.name, row.spec));
+    const root = await this.rootDir();
+    const cwd = await confineAtLaunch(root, row.spec);
+    if (row.spec.outputTemp) {
+      // Whatever is at the job's own scratch name (a planted link) goes, never written through.
+      await rm(join(root, row.spec.outputTemp), { force: true });
+    }
+    const launch = { ...(await this.launchOf(row.id, row.name, row.spec)), cwd };
+    const { externalId } = await this.runner.start(launch);
     return externalId;
+  }
+
+  /** The executed notebook, renamed from its scratch name over `output` (a link is replaced). */
+  private async publishOutput(spec: JobRow['spec']): Promise<void> {
+    if (!spec.output || !spec.outputTemp) {
+      return;
+    }
+    const root = await this.rootDir();
+    // Only while its folder is still inside the root.
+    const folder = await confine(root, dirname(spec.output), 'output').catch(() => undefined);
+    if (folder) {
+      await rename(
+        join(folder, basename(spec.outputTemp)),
+        join(folder, basename(spec.output))
+      ).catch(
+        () => undefined // not written: the job failed before, or nbconvert wrote nothing
+      );
+    }
   }
 
   /** What the runner is handed for a job: its spec with absolute paths. */
@@ -462,6 +535,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     }
     if (isFinished(state.status) && row.finishedAt === null) {
       update.finishedAt = state.finishedAt ?? Date.now();
+      await this.publishOutput(row.spec);
       if (row.kind === 'notebook' && state.status === 'failed' && row.spec.file) {
         const root = await this.rootDir();
         const stderr = await readFile(logFile(this.logDir(row.id), 'stderr'), 'utf8').catch(
@@ -479,6 +553,31 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     }
     if (Object.keys(update).length) {
       this.update(row, update);
+    }
+  }
+
+  /**
+   * Rows a killed backend left "starting" without the runner's id: it died between handing
+   * the job over and recording the answer. The runner finds what became of each; one that
+   * surely never started goes back to the head of the queue.
+   */
+  private async recover(): Promise<void> {
+    for (const row of this.table.activeJobs()) {
+      if (row.status !== 'starting' || row.externalId !== null) {
+        continue;
+      }
+      if (!this.runner.adopt) {
+        this.update(row, {
+          status: 'failed',
+          reason:
+            `the backend stopped while handing it to ${this.runner.name}; ` +
+            'it may have started there all the same',
+          finishedAt: Date.now()
+        });
+        continue;
+      }
+      const adopted = await this.runner.adopt({ id: row.id, logDir: this.logDir(row.id) });
+      this.update(row, adopted ? { externalId: adopted.externalId } : { status: 'queued' });
     }
   }
 

@@ -22,6 +22,8 @@ export interface JobSpec {
   image?: string;
   /** kind "notebook": the executed notebook, relative to the root. */
   output?: string;
+  /** kind "notebook": where it is written while the job runs, renamed to `output` at the end. */
+  outputTemp?: string;
   /** The request as sent (without its idempotency key): a rerun submits it again. */
   submit: JobSubmit;
 }

@@ -11,7 +11,8 @@
  * detached again: the job's process group is the job alone, and signalling it never kills
  * the watcher that must record the outcome.
  *
- * Files in <logDir>: `launch.json` (read, then deleted: it holds the environment), `pid`,
+ * Files in <logDir>: `launch.json` (claimed as `launch.taken`, read, and deleted once the job has
+ * started: it holds the environment), `pid`,
  * `exit`, and the markers `timed-out` (written here) and `cancelled` (by the runner).
  * A SIGTERM to the watcher means "cancel": TERM the job's group, KILL after the grace.
  */
@@ -34,8 +35,15 @@ const startTime = pid => {
     return undefined;
   }
 };
-const spec = JSON.parse(fs.readFileSync(file('launch.json'), 'utf8'));
-fs.rmSync(file('launch.json'), { force: true });
+// Claimed by a rename: a backend restarted after a crash voids an unclaimed launch the same
+// way (LocalJobRunner.adopt), so exactly one of the two decides whether the job runs.
+try {
+  fs.renameSync(file('launch.json'), file('launch.taken'));
+} catch {
+  process.exit(0);
+}
+const spec = JSON.parse(fs.readFileSync(file('launch.taken'), 'utf8'));
+const taken = () => fs.rmSync(file('launch.taken'), { force: true });
 process.title = 'hotstepper-job ' + spec.id;
 const grace = spec.graceMs;
 let child;
@@ -96,10 +104,12 @@ try {
 } catch (err) {
   child = undefined;
   writeAtomic('exit', { code: null, signal: null, error: err.message, finishedAt: Date.now() });
+  taken();
   process.exit(0);
 }
 child.on('error', err => {
   writeAtomic('exit', { code: null, signal: null, error: err.message, finishedAt: Date.now() });
+  taken();
   process.exit(0);
 });
 child.on('spawn', () => {
@@ -113,6 +123,7 @@ child.on('spawn', () => {
     memoryBytes: spec.memoryBytes,
     enforcement: spec.enforcement
   });
+  taken();
   if (spec.timeLimitSeconds) {
     setTimeout(() => {
       writeAtomic('timed-out', { at: Date.now() });

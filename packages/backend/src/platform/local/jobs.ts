@@ -276,7 +276,14 @@ export class LocalJobRunner implements JobRunner {
       if (createdDir) {
         await rm(launch.logDir, { recursive: true, force: true });
       } else {
-        for (const name of ['launch.json', 'pid', 'exit', 'stdout.log', 'stderr.log']) {
+        for (const name of [
+          'launch.json',
+          'launch.taken',
+          'pid',
+          'exit',
+          'stdout.log',
+          'stderr.log'
+        ]) {
           await rm(join(launch.logDir, name), { force: true });
         }
       }
@@ -293,6 +300,9 @@ export class LocalJobRunner implements JobRunner {
     watcher.on('error', err => (gone = `the job's watcher could not start: ${err.message}`));
     try {
       for (let waited = 0; waited < 30_000; waited += 10) {
+        // Taken before the reads: a watcher gone by then has written all it ever will, so a
+        // quick job's pid (written before its exit record and the watcher's own exit) is seen.
+        const goneBefore = gone;
         const pid = await readJson<PidFile>(join(logDir, 'pid'));
         if (pid) {
           return pid.pid;
@@ -301,15 +311,49 @@ export class LocalJobRunner implements JobRunner {
         if (exit?.error) {
           throw new JobInputError(`The job could not start: ${exit.error}`);
         }
-        if (gone) {
+        if (goneBefore) {
           const stderr = await readFile(join(logDir, 'stderr.log'), 'utf8').catch(() => '');
-          throw new Error(`${gone}${stderr ? `: ${stderr.trim().slice(-500)}` : ''}`);
+          throw new Error(`${goneBefore}${stderr ? `: ${stderr.trim().slice(-500)}` : ''}`);
         }
         await new Promise(r => setTimeout(r, 10));
       }
       throw new Error("the job's watcher did not report the job's start within 30 s");
     } finally {
       watcher.off('exit', onExit);
+    }
+  }
+
+  /**
+   * A job whose start a crashed backend never recorded: started if its watcher wrote a pid or
+   * an exit record (or took the launch and still may); never to start if the launch was not
+   * taken, which is then voided so a late watcher cannot run it after all.
+   */
+  async adopt(ref: Omit<JobRef, 'externalId'>): Promise<{ externalId: string } | undefined> {
+    const file = (name: string) => join(ref.logDir, name);
+    try {
+      await rename(file('launch.json'), file('launch.void'));
+      await rm(file('launch.void'), { force: true });
+      return undefined;
+    } catch {
+      // Taken by its watcher, or never written.
+    }
+    const claimed = await exists(file('launch.taken'));
+    for (let waited = 0; ; waited += 50) {
+      const pid = await readJson<PidFile>(file('pid'));
+      if (pid) {
+        return { externalId: String(pid.pid) };
+      }
+      if (await exists(file('exit'))) {
+        return { externalId: '' };
+      }
+      if (!claimed) {
+        return undefined;
+      }
+      if (waited >= 30_000) {
+        // The watcher took the launch and died: state() says the job vanished.
+        return { externalId: '' };
+      }
+      await new Promise(r => setTimeout(r, 50));
     }
   }
 
