@@ -72,7 +72,8 @@ describe('flare with another Unix user on the machine', () => {
     const proc = as
       ? spawn(
           'setpriv',
-          [`--reuid=${as.uid}`, `--regid=${as.gid}`, '--clear-groups', 'python3', ...args],
+          // The system's Python: the other user cannot read root's (a pyenv shim, a venv).
+          [`--reuid=${as.uid}`, `--regid=${as.gid}`, '--clear-groups', '/usr/bin/python3', ...args],
           { cwd: folder, stdio: 'ignore' }
         )
       : spawn('python3', args, { cwd: folder, stdio: 'ignore' });
