@@ -37,6 +37,11 @@ export interface LocalFlareGatewayOptions {
   maxFailures?: number;
   /** default 60 s */
   failureWindowMs?: number;
+  /**
+   * How long a wrong password or a limited client waits for its answer, in ms (default 1000):
+   * a guessing loop then costs the backend a timer, not a stream of instant answers.
+   */
+  failureDelayMs?: number;
 }
 
 /** The user name HTTP Basic asks for; the password is the exposure's. */
@@ -128,8 +133,14 @@ class Refusal {
     readonly status: number,
     readonly reason: string,
     readonly text: string,
-    readonly headers: Record<string, string> = {}
+    readonly headers: Record<string, string> = {},
+    /** A failed guess: answered after failureDelayMs. */
+    readonly slow = false
   ) {}
+
+  get asSlow(): Refusal {
+    return new Refusal(this.status, this.reason, this.text, this.headers, true);
+  }
 }
 
 function page(res: ServerResponse, status: number, text: string, headers = {}): void {
@@ -385,7 +396,7 @@ export class LocalFlareGateway implements FlareGateway {
       Buffer.byteLength(credentials.password) > BCRYPT_MAX_BYTES
     ) {
       this.failed(client, now);
-      return ask;
+      return ask.asSlow;
     }
     const entry = this.failureEntry(client);
     entry.checking++;
@@ -403,7 +414,7 @@ export class LocalFlareGateway implements FlareGateway {
     }
     if (!ok) {
       this.failed(client, Date.now());
-      return ask;
+      return ask.asSlow;
     }
     if (this.verified.size > 1000) {
       for (const [k, t] of this.verified) {
@@ -421,7 +432,8 @@ export class LocalFlareGateway implements FlareGateway {
       429,
       'Too Many Requests',
       `Too many wrong passwords for '${spec.name}' from your address: try again in ${seconds} s`,
-      { 'Retry-After': String(seconds) }
+      { 'Retry-After': String(seconds) },
+      true
     );
   }
 
@@ -524,7 +536,7 @@ export class LocalFlareGateway implements FlareGateway {
     this.admit(req, route).then(
       target => {
         if (target instanceof Refusal) {
-          page(res, target.status, target.text, target.headers);
+          this.later(target, () => page(res, target.status, target.text, target.headers));
           return;
         }
         this.proxy?.web(req, res, { target, xfwd: true });
@@ -543,7 +555,9 @@ export class LocalFlareGateway implements FlareGateway {
     this.admit(req, route).then(
       target => {
         if (target instanceof Refusal) {
-          refuseUpgrade(socket, target.status, target.reason, target.text, target.headers);
+          this.later(target, () =>
+            refuseUpgrade(socket, target.status, target.reason, target.text, target.headers)
+          );
           return;
         }
         route.upgraded.add(socket);
@@ -552,6 +566,15 @@ export class LocalFlareGateway implements FlareGateway {
       },
       () => socket.destroy()
     );
+  }
+
+  /** Answers a refusal now, or a failed guess after failureDelayMs. */
+  private later(refusal: Refusal, answer: () => void): void {
+    if (!refusal.slow) {
+      answer();
+      return;
+    }
+    setTimeout(answer, this.options.failureDelayMs ?? 1000).unref();
   }
 
   private upstreamError(err: Error, req: IncomingMessage, res: ServerResponse | Socket): void {
