@@ -297,6 +297,7 @@ export class LocalFlareGateway implements FlareGateway {
     }
     this.unroute(spec.name);
     this.routes.set(label, { spec, traffic: { requests: 0 }, upgraded: new Set() });
+    this.listenerScan = undefined; // the app was just started, maybe after the last scan
   }
 
   async unexpose(name: string): Promise<void> {
