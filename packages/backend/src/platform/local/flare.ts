@@ -25,12 +25,18 @@ import type { PortListener } from '../types';
 import { CheckQueueFull, PasswordChecker } from './password-check';
 import { ProcProcesses } from './processes';
 
+/** Where a listener is: all the gateway needs of it. */
+type Listener = Pick<PortListener, 'port' | 'address'>;
+
 export interface LocalFlareGatewayOptions {
   config: Config['flare'];
   env?: NodeJS.ProcessEnv;
   log?: FastifyBaseLogger;
-  /** The user's own listening ports (default: this uid's, from /proc, the backend left out). */
-  listeners?: () => Promise<PortListener[]>;
+  /**
+   * The user's own listening sockets (default: those of this uid in /proc/net/tcp{,6}: the
+   * kernel records each socket's owner, so no process needs to be looked up).
+   */
+  listeners?: () => Promise<Listener[]>;
   /** How long one scan of the listeners answers for, in ms (default 1500). */
   listenersTtlMs?: number;
   /** Wrong passwords allowed per exposure and client address in `failureWindowMs` (default 10). */
@@ -74,7 +80,7 @@ const CLIENT_CLAIMS = [
  * reached on loopback (0.0.0.0 and 127.0.0.1 → 127.0.0.1, :: and ::1 → ::1), another
  * address as itself. Undefined when the user listens on none.
  */
-export function connectAddress(listeners: PortListener[], port: number): string | undefined {
+export function connectAddress(listeners: Listener[], port: number): string | undefined {
   const mine = listeners.filter(l => l.port === port).map(l => l.address);
   if (mine.includes('0.0.0.0') || mine.includes('127.0.0.1')) {
     return '127.0.0.1';
@@ -192,7 +198,7 @@ export class LocalFlareGateway implements FlareGateway {
   /** Worker threads checking passwords: started with the first check, ended by close(). */
   private checker?: PasswordChecker;
   /** The user's listeners, one scan shared by every request for a moment. */
-  private listenerScan?: { at: number; listeners: Promise<PortListener[]> };
+  private listenerScan?: { at: number; listeners: Promise<Listener[]> };
   /** exposure name + client address → when its recent wrong passwords (and checks under way) were. */
   private readonly failures = new Map<string, { times: number[]; checking: number }>();
 
@@ -203,13 +209,16 @@ export class LocalFlareGateway implements FlareGateway {
    * most a quarter of a second old (an app just started must not wait out the cache, and a
    * flood of requests to a stopped app still costs at most four scans a second).
    */
-  private listeners(fresher = false): Promise<PortListener[]> {
+  private listeners(fresher = false): Promise<Listener[]> {
     const now = Date.now();
     const ttl = fresher ? 250 : (this.options.listenersTtlMs ?? 1500);
     if (!this.listenerScan || now - this.listenerScan.at > ttl) {
       const scan =
         this.options.listeners ??
-        (() => new ProcProcesses().listeningPorts({ excludePids: new Set([process.pid]) }));
+        (async () => {
+          const uid = process.getuid?.();
+          return (await new ProcProcesses().listeningSockets()).filter(s => s.uid === uid);
+        });
       const listeners = scan();
       this.listenerScan = { at: now, listeners };
       listeners.catch(() => (this.listenerScan = undefined));
