@@ -6,14 +6,24 @@
 //   - jupyter-server-proxy's {base_url}proxy/<app>/ in the same Jupyter server (token auth)
 // autocannon, BENCH_FLARE_SECONDS (10) each with BENCH_FLARE_CONNECTIONS (10) connections,
 // after a 2 s warm-up. Run by `node scripts/bench.mjs flare`, which starts the Jupyter server.
+//
+// Then the password-guessing attack: BENCH_FLARE_ATTACKERS (20) concurrent loops sending wrong
+// passwords to a password-protected exposure for BENCH_FLARE_ATTACK_SECONDS (10), while one
+// client polls the API's /usage/now through Jupyter; its p50/p99 are printed beside the same
+// poll without the attack (goal: p99 < 50 ms), with how the guesses were answered and how long
+// a right password takes from another address meanwhile.
 import { spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon');
 
 const SECONDS = Number(process.env.BENCH_FLARE_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_FLARE_CONNECTIONS ?? 10);
+const ATTACKERS = Number(process.env.BENCH_FLARE_ATTACKERS ?? 20);
+const ATTACK_SECONDS = Number(process.env.BENCH_FLARE_ATTACK_SECONDS ?? 10);
 
 /** The app: its own process, so it never shares an event loop with the load generator. */
 function startApp() {
@@ -54,6 +64,96 @@ async function load(url, headers) {
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
 }
 
+/** One GET to the flare proxy; resolves with the status (the body is drained). */
+function flareGet(flare, headers, agent, localAddress) {
+  return new Promise((resolve, reject) => {
+    request(
+      {
+        host: '127.0.0.1',
+        port: Number(flare.port),
+        path: '/',
+        headers: { host: flare.host, ...headers },
+        agent,
+        ...(localAddress ? { localAddress } : {})
+      },
+      res => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      }
+    )
+      .on('error', reject)
+      .end();
+  });
+}
+
+const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+
+/** Polls `url` one request after another for `seconds`; the latencies in ms, sorted. */
+async function poll(url, headers, seconds) {
+  const times = [];
+  const end = performance.now() + seconds * 1000;
+  while (performance.now() < end) {
+    const t = performance.now();
+    const res = await fetch(url, { headers });
+    await res.arrayBuffer();
+    if (res.status !== 200) {
+      throw new Error(`${url} answered ${res.status}`);
+    }
+    times.push(performance.now() - t);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+/** 20 loops of wrong passwords against a password exposure, while the API is polled. */
+async function benchPasswordGuesses(jupyter, expose) {
+  const password = 'the right password';
+  const flare = new URL((await expose({ name: 'guarded', protection: 'password', password })).url);
+  const usage = `${jupyter.base}hotstepper/api/v1/usage/now`;
+  const auth = { Authorization: `token ${jupyter.token}` };
+  const before = await poll(usage, auth, Math.min(5, ATTACK_SECONDS));
+
+  const agent = new Agent({ keepAlive: true, maxSockets: ATTACKERS });
+  const answers = new Map();
+  let stopped = false;
+  const loops = Array.from({ length: ATTACKERS }, async (_, i) => {
+    for (let n = 0; !stopped; n++) {
+      const wrong = `Basic ${Buffer.from(`flare:guess-${i}-${n}`).toString('base64')}`;
+      const status = await flareGet(flare, { authorization: wrong }, agent).catch(() => 'error');
+      answers.set(status, (answers.get(status) ?? 0) + 1);
+    }
+  });
+  await new Promise(r => setTimeout(r, 1000)); // the attack under way
+  // A visitor with the right password, from another address, during the attack.
+  const right = `Basic ${Buffer.from(`flare:${password}`).toString('base64')}`;
+  const t = performance.now();
+  const visitor = await flareGet(flare, { authorization: right }, false, '127.0.0.2');
+  const visitorMs = performance.now() - t;
+  const during = await poll(usage, auth, ATTACK_SECONDS);
+  stopped = true;
+  await Promise.all(loops);
+  agent.destroy();
+
+  const fmt = times =>
+    `p50 ${percentile(times, 0.5).toFixed(1)} ms   p99 ${percentile(times, 0.99).toFixed(1)} ms   (${times.length} requests)`;
+  console.log(
+    `\nThe API's /usage/now through Jupyter while ${ATTACKERS} loops guess the password of an exposure (goal: p99 < 50 ms):`
+  );
+  console.log(`  without the attack   ${fmt(before)}`);
+  console.log(`  during the attack    ${fmt(during)}`);
+  console.log(
+    `  the guesses were answered: ${[...answers].map(([s, n]) => `${s}: ${n}`).join(', ')}`
+  );
+  console.log(
+    `  the right password from another address during the attack: ${visitor} in ${visitorMs.toFixed(0)} ms`
+  );
+  return {
+    before: { p50: percentile(before, 0.5), p99: percentile(before, 0.99) },
+    during: { p50: percentile(during, 0.5), p99: percentile(during, 0.99) },
+    visitor: { status: visitor, ms: visitorMs }
+  };
+}
+
 /**
  * `jupyter`: { base, token } of a running Jupyter server with the Hotstepper suite (its
  * backend's flare proxy must be able to listen: see scripts/bench.mjs).
@@ -64,20 +164,23 @@ export async function benchFlare(jupyter) {
   try {
     // An XSRF pair, as JupyterLab sends it: the backend wants the header to match the cookie.
     const xsrf = 'bench-xsrf';
-    const res = await fetch(`${jupyter.base}hotstepper/api/v1/flare/exposures`, {
-      method: 'POST',
-      headers: {
-        ...auth,
-        'Content-Type': 'application/json',
-        Cookie: `_xsrf=${xsrf}`,
-        'X-XSRFToken': xsrf
-      },
-      body: JSON.stringify({ port: app.port, name: 'bench', protection: 'none' })
-    });
-    if (res.status !== 201) {
-      throw new Error(`exposing the bench app answered ${res.status}: ${await res.text()}`);
-    }
-    const flare = new URL((await res.json()).url);
+    const expose = async body => {
+      const res = await fetch(`${jupyter.base}hotstepper/api/v1/flare/exposures`, {
+        method: 'POST',
+        headers: {
+          ...auth,
+          'Content-Type': 'application/json',
+          Cookie: `_xsrf=${xsrf}`,
+          'X-XSRFToken': xsrf
+        },
+        body: JSON.stringify({ port: app.port, ...body })
+      });
+      if (res.status !== 201) {
+        throw new Error(`exposing the bench app answered ${res.status}: ${await res.text()}`);
+      }
+      return res.json();
+    };
+    const flare = new URL((await expose({ name: 'bench', protection: 'none' })).url);
 
     const rows = [
       ['direct loopback', await load(`http://127.0.0.1:${app.port}/`, {})],
@@ -95,7 +198,8 @@ export async function benchFlare(jupyter) {
         `  ${name.padEnd(38)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50} ms   p99 ${r.p99} ms`
       );
     }
-    return rows;
+    const attack = await benchPasswordGuesses(jupyter, expose);
+    return { rows, attack };
   } finally {
     app.stop();
   }

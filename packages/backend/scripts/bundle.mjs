@@ -27,3 +27,6 @@ await build({
 });
 const addon = join(dirname(require.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
 copyFileSync(addon, join(outDir, 'better_sqlite3.node'));
+// The flare proxy checks passwords in worker threads, which load bcryptjs (one file, no
+// dependencies) from beside main.js: src/platform/local/password-check.ts.
+copyFileSync(require.resolve('bcryptjs'), join(outDir, 'bcryptjs.js'));

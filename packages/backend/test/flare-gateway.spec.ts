@@ -12,6 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { Exposure, ExposureList } from '@hotstepper/api';
+import { parseConfig } from '../src/config';
+import { LocalFlareGateway, connectAddress } from '../src/platform/local/flare';
+import type { PortListener } from '../src/platform/types';
 import { httpRequest, startTestServer, type TestServer } from './helpers';
 
 jest.setTimeout(60_000);
@@ -44,6 +47,20 @@ function startApp(
   });
 }
 
+/** A Node HTTP server answering `body`, its own process, listening on `host`. */
+function startNodeApp(host: string, body: string): Promise<{ proc: ChildProcess; port: number }> {
+  return startApp(
+    process.execPath,
+    [
+      '-e',
+      `const s = require('node:http').createServer((req, res) => res.end(${JSON.stringify(body)}));
+       s.listen(0, ${JSON.stringify(host)}, () => console.log('port ' + s.address().port));`
+    ],
+    tmpdir(),
+    /port (\d+)/
+  );
+}
+
 interface GatewayResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -53,16 +70,31 @@ interface GatewayResponse {
 /** A GET to the gateway at `url`'s port, with `host` (default: the URL's) as the Host header. */
 function viaGateway(
   url: string,
-  options: { path?: string; host?: string; auth?: string } = {}
+  options: {
+    path?: string;
+    host?: string;
+    auth?: string;
+    /** The Authorization header's scheme word (default "Basic"). */
+    scheme?: string;
+    /** The client's address (the gateway limits wrong passwords per address). */
+    from?: string;
+  } = {}
 ): Promise<GatewayResponse> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { host: options.host ?? u.host };
     if (options.auth) {
-      headers.authorization = `Basic ${Buffer.from(options.auth).toString('base64')}`;
+      headers.authorization = `${options.scheme ?? 'Basic'} ${Buffer.from(options.auth).toString('base64')}`;
     }
     request(
-      { host: '127.0.0.1', port: Number(u.port), path: options.path ?? '/', headers, agent: false },
+      {
+        host: '127.0.0.1',
+        port: Number(u.port),
+        path: options.path ?? '/',
+        headers,
+        agent: false,
+        ...(options.from ? { localAddress: options.from } : {})
+      },
       res => {
         let body = '';
         res.setEncoding('utf8');
@@ -233,13 +265,32 @@ describe('flare on the local platform', () => {
       expect(res.status).toBe(200);
       return JSON.parse(res.body);
     };
-    const plain = await seen({ 'x-forwarded-for': '203.0.113.9', 'x-forwarded-host': 'evil' });
+    const claims = {
+      'x-forwarded-for': '203.0.113.9',
+      'x-forwarded-host': 'evil',
+      'x-forwarded-port': '1',
+      'x-forwarded-proto': 'https',
+      forwarded: 'for=203.0.113.9;proto=https',
+      'x-real-ip': '203.0.113.9',
+      'x-forwarded-prefix': '/admin',
+      'x-forwarded-server': 'evil',
+      'x-client-ip': '203.0.113.9',
+      'true-client-ip': '203.0.113.9',
+      'proxy-authorization': 'Basic c2VjcmV0OnNlY3JldA=='
+    };
+    const plain = await seen(claims);
     expect(plain).toMatchObject({
       host: u.host,
       'x-forwarded-for': '127.0.0.1',
       'x-forwarded-host': u.host,
+      'x-forwarded-port': u.port,
       'x-forwarded-proto': 'http'
     });
+    for (const claim of Object.keys(claims).filter(h => !h.startsWith('x-forwarded-'))) {
+      expect([claim, plain[claim]]).toEqual([claim, undefined]);
+    }
+    expect(plain['x-forwarded-prefix']).toBeUndefined();
+    expect(plain['x-forwarded-server']).toBeUndefined();
 
     const locked = await api('POST', '/exposures', {
       port: echo.port,
@@ -332,6 +383,63 @@ describe('flare on the local platform', () => {
     // Again, now from the verification cache.
     expect((await viaGateway(url, { auth: 'flare:correct horse' })).status).toBe(200);
     expect((await viaGateway(url, { auth: 'flare:wrong horse' })).status).toBe(401);
+    // The scheme is case-insensitive (RFC 7235).
+    for (const scheme of ['basic', 'BASIC', 'bAsIc']) {
+      const res = await viaGateway(url, { auth: 'flare:correct horse', scheme });
+      expect([scheme, res.status]).toEqual([scheme, 200]);
+    }
+  });
+
+  it('answers 429 with Retry-After after 10 wrong passwords from one address, not to another', async () => {
+    const res = await api('POST', '/exposures', {
+      port: web.port,
+      name: 'guarded',
+      protection: 'password',
+      password: 'the right one'
+    });
+    expect(res.statusCode).toBe(201);
+    const { url } = res.json();
+    // Concurrent guesses count while they are checked: 20 at once still get 10 checks.
+    const started = Date.now();
+    const guesses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => viaGateway(url, { auth: `flare:guess ${i}` }))
+    );
+    // A failed guess is answered after a second: a guessing loop mostly waits.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(guesses.filter(r => r.status === 401)).toHaveLength(10);
+    const limited = guesses.filter(r => r.status === 429);
+    expect(limited).toHaveLength(10);
+    expect(Number(limited[0].headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited[0].body).toMatch(
+      /Too many wrong passwords for 'guarded' from your address: try again in \d+ s/
+    );
+    // The right password from the limited address waits too; from another address it gets in.
+    expect((await viaGateway(url, { auth: 'flare:the right one' })).status).toBe(429);
+    const other = await viaGateway(url, { auth: 'flare:the right one', from: '127.0.0.2' });
+    expect(other).toMatchObject({ status: 200, body: '<h1>hello from the app</h1>\n' });
+    expect((await api('DELETE', '/exposures/guarded')).statusCode).toBe(204);
+  });
+
+  it.each([
+    ['::1 only', '::1'],
+    ['127.0.0.2 only', '127.0.0.2']
+  ])("serves an app listening on %s, at the listener's address", async (_case, host) => {
+    const app = await startNodeApp(host, `app on ${host}`);
+    try {
+      const res = await api('POST', '/exposures', {
+        port: app.port,
+        name: 'elsewhere',
+        protection: 'none'
+      });
+      expect(res.statusCode).toBe(201);
+      expect(await viaGateway(res.json().url)).toMatchObject({
+        status: 200,
+        body: `app on ${host}`
+      });
+    } finally {
+      await api('DELETE', '/exposures/elsewhere');
+      app.proc.kill('SIGKILL');
+    }
   });
 
   it('serves a secret link only at <name>-<secret>', async () => {
@@ -496,5 +604,48 @@ describe('flare on the local platform', () => {
     const res = await viaGateway(web1.url);
     expect(res.status).toBe(502);
     expect(res.body).toMatch(`Nothing listens on port ${web.port}`);
+  });
+});
+
+describe("the local gateway's routing", () => {
+  it('connects to a loopback address for a wildcard or loopback listener, else to its address', () => {
+    const at = (...addresses: string[]) =>
+      addresses.map(address => ({ port: 80, address, pid: 1, command: 'app' }));
+    expect(connectAddress(at('0.0.0.0'), 80)).toBe('127.0.0.1');
+    expect(connectAddress(at('127.0.0.1'), 80)).toBe('127.0.0.1');
+    expect(connectAddress(at('::', '0.0.0.0'), 80)).toBe('127.0.0.1');
+    expect(connectAddress(at('::'), 80)).toBe('::1');
+    expect(connectAddress(at('::1'), 80)).toBe('::1');
+    expect(connectAddress(at('127.0.0.2'), 80)).toBe('127.0.0.2');
+    expect(connectAddress(at('10.1.2.3'), 80)).toBe('10.1.2.3');
+    expect(connectAddress(at('0.0.0.0'), 81)).toBeUndefined();
+  });
+
+  it("answers 502 'no listener' once the port's listener is no longer the user's", async () => {
+    const app = await startNodeApp('127.0.0.1', 'whose app?');
+    let mine: PortListener[] = [
+      { port: app.port, address: '127.0.0.1', pid: app.proc.pid!, command: 'node' }
+    ];
+    const gateway = new LocalFlareGateway({
+      config: parseConfig({ flare: { listenPort: 0 } }).flare,
+      listeners: async () => mine,
+      listenersTtlMs: 100
+    });
+    try {
+      await gateway.start();
+      await gateway.expose({ name: 'app', port: app.port, protection: 'none' });
+      const url = gateway.urlFor('app');
+      expect(await viaGateway(url)).toMatchObject({ status: 200, body: 'whose app?' });
+      // The user's app stopped and another user's took the port: the scan no longer shows it.
+      mine = [];
+      await new Promise(r => setTimeout(r, 150));
+      const res = await viaGateway(url);
+      expect(res.status).toBe(502);
+      expect(res.body).toMatch(`Nothing listens on port ${app.port}`);
+      expect(res.body).toMatch('no listener of yours');
+    } finally {
+      await gateway.close();
+      app.proc.kill('SIGKILL');
+    }
   });
 });

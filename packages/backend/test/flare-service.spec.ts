@@ -5,7 +5,7 @@
  * in-memory implementation of the interface; the table is real SQLite.
  */
 import { parseConfig } from '../src/config';
-import { FlareService } from '../src/features/flare/service';
+import { FlareService, type FlareServiceOptions } from '../src/features/flare/service';
 import type { ExposureSpec, ExposureTraffic, FlareGateway } from '../src/platform/flare';
 import { Store } from '../src/store';
 
@@ -44,10 +44,24 @@ class PlatformGateway implements FlareGateway {
   async close() {}
 }
 
-const listening = [{ port: 8050, address: '0.0.0.0', pid: 4242, command: 'python app.py' }];
+const listening = [
+  { port: 8050, address: '0.0.0.0', pid: 4242, command: 'python app.py' },
+  {
+    port: 8888,
+    address: '127.0.0.1',
+    pid: 4243,
+    command: 'python -m jupyter lab --ServerApp.token=0123abcd --port=8888'
+  }
+];
 
-function service(store: Store, gateway: FlareGateway, flare: object = {}) {
+function service(
+  store: Store,
+  gateway: FlareGateway,
+  flare: object = {},
+  more: Partial<FlareServiceOptions> = {}
+) {
   return new FlareService({
+    ...more,
     config: parseConfig({ flare }).flare,
     store,
     gateway,
@@ -151,5 +165,67 @@ describe('the flare service', () => {
       lastRequestAt: '2026-11-25T10:05:00.000Z'
     });
     await again.stop();
+  });
+
+  it.each([
+    ['73 ASCII bytes', 'x'.repeat(73)],
+    ['25 euro signs (75 bytes in UTF-8)', '€'.repeat(25)]
+  ])('refuses a password over the 72 bytes bcrypt reads: %s', async (_case, password) => {
+    const gateway = new PlatformGateway(false);
+    const flare = service(store, gateway);
+    await expect(
+      flare.expose({ port: 8050, name: 'long', protection: 'password', password })
+    ).rejects.toMatchObject({
+      statusCode: 400,
+      message:
+        'The password must be at most 72 bytes long in UTF-8 (bcrypt ignores the rest); choose a shorter one'
+    });
+    expect(gateway.held.size).toBe(0);
+    await flare.expose({
+      port: 8050,
+      name: 'long',
+      protection: 'password',
+      password: 'x'.repeat(72)
+    });
+    expect(gateway.held.has('long')).toBe(true);
+    await flare.stop();
+  });
+
+  it("lists the ports with the command lines' tokens redacted", async () => {
+    const flare = service(store, new PlatformGateway(false));
+    const { ports } = await flare.ports();
+    expect(ports.map(p => p.command)).toEqual([
+      'python app.py',
+      'python -m jupyter lab --ServerApp.token=*** --port=8888'
+    ]);
+    await flare.stop();
+  });
+
+  it('refuses a port only another user listens on, saying so', async () => {
+    const flare = service(
+      store,
+      new PlatformGateway(false),
+      {},
+      {
+        sockets: async () => [
+          { port: 9000, address: '127.0.0.1', uid: 4321 },
+          { port: 8050, address: '0.0.0.0', uid: process.getuid!() }
+        ]
+      }
+    );
+    await expect(
+      flare.expose({ port: 9000, name: 'theirs', protection: 'none' })
+    ).rejects.toMatchObject({
+      statusCode: 400,
+      message:
+        "Port 9000 is listened on by another user's program (uid 4321 on 127.0.0.1), not yours: only your own apps can be exposed"
+    });
+    await expect(
+      flare.expose({ port: 9001, name: 'nobody', protection: 'none' })
+    ).rejects.toMatchObject({
+      statusCode: 400,
+      message: 'Nothing listens on port 9001: start your app first, then expose it'
+    });
+    await flare.stop();
   });
 });

@@ -31,7 +31,7 @@ describe('reading /proc/net/tcp', () => {
       ''
     ].join('\n');
     expect([...parseTcpTable(table, false, 1000)]).toEqual([
-      ['4711', { port: 8050, address: '127.0.0.1' }]
+      ['4711', { port: 8050, address: '127.0.0.1', uid: 1000 }]
     ]);
     expect([...parseTcpTable(table, false).keys()]).toEqual(['4711', '4712']);
   });
@@ -80,6 +80,12 @@ describe('ProcProcesses over the real /proc', () => {
         excludePids: new Set([process.pid])
       });
       expect(others.map(p => p.port)).not.toContain(port);
+      // Whose a port is, read from the kernel's tables alone.
+      expect(await new ProcProcesses().listeningSockets()).toContainEqual({
+        port,
+        address: '127.0.0.1',
+        uid: process.getuid!()
+      });
     } finally {
       await new Promise(resolve => server.close(resolve));
     }

@@ -62,6 +62,13 @@ export interface PortListener {
   command: string;
 }
 
+/** A listening TCP socket of any user (no process looked up: another user's are not ours to read). */
+export interface ListeningSocket {
+  port: number;
+  address: string;
+  uid: number;
+}
+
 export interface PortScanOptions {
   /** Whose processes count; default: ours. */
   uid?: number;
@@ -75,6 +82,8 @@ export interface Processes {
   tree(rootPid: number): Promise<ProcessNode[]>;
   /** The TCP ports processes listen on, sorted by port, one entry per address. */
   listeningPorts(options?: PortScanOptions): Promise<PortListener[]>;
+  /** Every listening TCP socket on the machine with its owner's uid: whose a port is. */
+  listeningSockets(): Promise<ListeningSocket[]>;
 }
 
 /**

@@ -33,6 +33,7 @@ export const flareRoutes: FastifyPluginAsyncTypebox<FlareDeps> = async (app, dep
     platform: deps.platform.name,
     // The backend's own sockets (the flare proxy itself) are not the user's apps.
     scan: () => deps.platform.processes.listeningPorts({ excludePids: backend }),
+    sockets: () => deps.platform.processes.listeningSockets(),
     log: app.log
   });
   app.addHook('onClose', () => service.stop());

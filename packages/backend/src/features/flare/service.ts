@@ -19,7 +19,8 @@ import type { Config } from '../../config';
 import { HttpError } from '../../errors';
 import type { ExposureSpec, FlareGateway } from '../../platform/flare';
 import type { Store } from '../../store';
-import type { PortListener } from '../../platform/types';
+import type { ListeningSocket, PortListener } from '../../platform/types';
+import { redactCommand } from '../../redact';
 
 /** The user name HTTP Basic asks for on both gateways. */
 export const FLARE_USER = 'flare';
@@ -27,6 +28,8 @@ const EXPIRED_KEPT_MS = 24 * 3600_000;
 const SECRET_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 /** How long one /proc scan answers for: polling clients share it. */
 const SCAN_TTL_MS = 1000;
+/** bcrypt reads at most 72 bytes of a password (ingress-nginx's htpasswd too): longer is refused. */
+export const PASSWORD_MAX_BYTES = 72;
 
 interface Row {
   name: string;
@@ -46,6 +49,8 @@ export interface FlareServiceOptions {
   platform: FlareInfo['platform'];
   /** The listening ports of the user's processes (the platform's processes.listeningPorts). */
   scan: () => Promise<PortListener[]>;
+  /** Every listening socket with its owner (processes.listeningSockets): says when a port is another user's. */
+  sockets?: () => Promise<ListeningSocket[]>;
   log?: FastifyBaseLogger;
   /** Unix ms; tests may move it. */
   now?: () => number;
@@ -172,7 +177,16 @@ export class FlareService {
     const rows = this.rows();
     if (rows.length) {
       await this.ensureStarted();
+      // The gateway connects only to the user's own listener, so an exposure whose port was
+      // taken by someone else while the backend was down serves nothing: say so in the log.
+      const mine = new Set((await this.scan(true).catch(() => [])).map(l => l.port));
       for (const row of rows) {
+        if (!mine.has(row.port)) {
+          this.options.log?.warn(
+            { name: row.name, port: row.port },
+            'flare: restored an exposure with no listener of the user on its port'
+          );
+        }
         await this.gateway.expose(toSpec(row)).catch(err => {
           this.options.log?.error({ err, name: row.name }, 'flare: could not re-expose');
         });
@@ -236,6 +250,7 @@ export class FlareService {
     return {
       ports: listeners.map(l => ({
         ...l,
+        command: redactCommand(l.command),
         exposures: rows.filter(r => r.port === l.port).map(r => r.name)
       })),
       checkedAt: new Date().toISOString()
@@ -304,6 +319,12 @@ export class FlareService {
           `The password must be at least ${config.passwordMinLength} characters long`
         );
       }
+      if (Buffer.byteLength(req.password!, 'utf8') > PASSWORD_MAX_BYTES) {
+        throw new HttpError(
+          400,
+          `The password must be at most ${PASSWORD_MAX_BYTES} bytes long in UTF-8 (bcrypt ignores the rest); choose a shorter one`
+        );
+      }
     } else if (req.password !== undefined) {
       throw new HttpError(
         400,
@@ -311,9 +332,13 @@ export class FlareService {
       );
     }
     if (!(await this.scan(true)).some(l => l.port === port)) {
+      const others = (await this.options.sockets?.().catch(() => [])) ?? [];
+      const theirs = others.find(s => s.port === port && s.uid !== process.getuid?.());
       throw new HttpError(
         400,
-        `Nothing listens on port ${port}: start your app first, then expose it`
+        theirs
+          ? `Port ${port} is listened on by another user's program (uid ${theirs.uid} on ${theirs.address}), not yours: only your own apps can be exposed`
+          : `Nothing listens on port ${port}: start your app first, then expose it`
       );
     }
 

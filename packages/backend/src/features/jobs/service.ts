@@ -32,6 +32,7 @@ import {
 import { HttpError, allowed } from '../../errors';
 import type { Store } from '../../store';
 import { hourlyRate } from '../../pricing';
+import { redactArgv } from '../../redact';
 import { logFile } from './logs';
 import { notebookFailure } from './notebook';
 import {
@@ -186,7 +187,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
       status: row.status,
       ...(row.reason ? { reason: row.reason } : {}),
       ...(row.exitCode !== null || isFinished(row.status) ? { exitCode: row.exitCode } : {}),
-      argv: spec.argv,
+      argv: redactArgv(spec.argv),
       cwd: spec.cwd,
       ...(spec.file !== undefined ? { file: spec.file } : {}),
       env: spec.env,

@@ -1,7 +1,12 @@
 /**
  * The embedded default's flare gateway: a reverse proxy inside the backend that routes by host
- * name, `<label>.<domain>` → 127.0.0.1:<port>, for HTTP and WebSocket, streaming both ways
- * (http-proxy-3 pipes with backpressure, so no body is ever held whole).
+ * name, `<label>.<domain>` → the user's own listener on <port>, for HTTP and WebSocket,
+ * streaming both ways (http-proxy-3 pipes with backpressure, so no body is ever held whole).
+ *
+ * A port number alone does not say whose app answers: another Unix user may listen on the same
+ * port at another address, or take the port over once the user's app stops. So every connection
+ * goes to the address the user's own listener is bound to, as a scan of /proc (at most a couple
+ * of seconds old) shows it, and to nothing when the user has none.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -12,22 +17,99 @@ import {
   type ServerResponse
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import bcrypt from 'bcryptjs';
 import type { FastifyBaseLogger } from 'fastify';
 import { createProxyServer, type ProxyServer } from 'http-proxy-3';
 import type { Config } from '../../config';
 import type { ExposureSpec, ExposureTraffic, FlareGateway } from '../flare';
+import type { PortListener } from '../types';
+import { CheckQueueFull, PasswordChecker } from './password-check';
+import { ProcProcesses } from './processes';
+
+/** Where a listener is: all the gateway needs of it. */
+type Listener = Pick<PortListener, 'port' | 'address'>;
 
 export interface LocalFlareGatewayOptions {
   config: Config['flare'];
   env?: NodeJS.ProcessEnv;
   log?: FastifyBaseLogger;
+  /**
+   * The user's own listening sockets (default: those of this uid in /proc/net/tcp{,6}: the
+   * kernel records each socket's owner, so no process needs to be looked up).
+   */
+  listeners?: () => Promise<Listener[]>;
+  /** How long one scan of the listeners answers for, in ms (default 1500). */
+  listenersTtlMs?: number;
+  /** Wrong passwords allowed per exposure and client address in `failureWindowMs` (default 10). */
+  maxFailures?: number;
+  /** default 60 s */
+  failureWindowMs?: number;
+  /**
+   * How long a wrong password or a limited client waits for its answer, in ms (default 1000):
+   * a guessing loop then costs the backend a timer, not a stream of instant answers.
+   */
+  failureDelayMs?: number;
 }
 
 /** The user name HTTP Basic asks for; the password is the exposure's. */
 export const FLARE_USER = 'flare';
 /** bcrypt is slow on purpose: a verified Authorization header is trusted this long. */
 const AUTH_CACHE_MS = 60_000;
+/** bcrypt reads at most 72 bytes of a password: a longer one would match on its first 72. */
+export const BCRYPT_MAX_BYTES = 72;
+/**
+ * Headers a client might send to pass for something the edge says: the proxy sets the
+ * X-Forwarded-* it owns (for, host, port, proto) and drops every other claim, and a proxy
+ * credential is never the app's.
+ */
+const CLIENT_CLAIMS = [
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-proto',
+  'x-forwarded-prefix',
+  'x-forwarded-server',
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'proxy-authorization'
+];
+
+/**
+ * Where to connect for the user's listeners on `port`: a wildcard or loopback listener is
+ * reached on loopback (0.0.0.0 and 127.0.0.1 → 127.0.0.1, :: and ::1 → ::1), another
+ * address as itself. Undefined when the user listens on none.
+ */
+export function connectAddress(listeners: Listener[], port: number): string | undefined {
+  const mine = listeners.filter(l => l.port === port).map(l => l.address);
+  if (mine.includes('0.0.0.0') || mine.includes('127.0.0.1')) {
+    return '127.0.0.1';
+  }
+  if (mine.includes('::') || mine.includes('::1')) {
+    return '::1';
+  }
+  return mine.sort()[0];
+}
+
+/** The client's address, an IPv4-mapped IPv6 one as IPv4. */
+function clientAddress(req: IncomingMessage): string {
+  return (req.socket.remoteAddress ?? '').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+}
+
+/** The `Authorization: Basic …` credentials, the scheme in any case (RFC 7235). */
+export function basicCredentials(
+  header: string | undefined
+): { user: string; password: string } | undefined {
+  const m = /^basic[ \t]+([A-Za-z0-9+/=_-]+)[ \t]*$/i.exec(header ?? '');
+  if (!m) {
+    return undefined;
+  }
+  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0
+    ? undefined
+    : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
 
 interface Route {
   spec: ExposureSpec;
@@ -51,6 +133,22 @@ export function hostLabel(host: string | undefined, domain: string): string | un
   return /^[a-z0-9-]+$/.test(label) ? label : undefined;
 }
 
+/** Why a request is not let through to the app. */
+class Refusal {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    readonly text: string,
+    readonly headers: Record<string, string> = {},
+    /** A failed guess: answered after failureDelayMs. */
+    readonly slow = false
+  ) {}
+
+  get asSlow(): Refusal {
+    return new Refusal(this.status, this.reason, this.text, this.headers, true);
+  }
+}
+
 function page(res: ServerResponse, status: number, text: string, headers = {}): void {
   if (res.headersSent) {
     res.destroy();
@@ -65,10 +163,19 @@ function page(res: ServerResponse, status: number, text: string, headers = {}): 
 }
 
 /** Writes a bare HTTP response on an upgrade socket and closes it. */
-function refuseUpgrade(socket: Socket, status: number, reason: string, text: string): void {
+function refuseUpgrade(
+  socket: Socket,
+  status: number,
+  reason: string,
+  text: string,
+  headers: Record<string, string> = {}
+): void {
   if (socket.writable) {
+    const extra = Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
     socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\n${extra}` +
         `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`
     );
   }
@@ -88,8 +195,36 @@ export class LocalFlareGateway implements FlareGateway {
   private readonly sockets = new Set<Socket>();
   /** Connections to the apps are kept open between requests, as a browser keeps them to us. */
   private agent?: Agent;
+  /** Worker threads checking passwords: started with the first check, ended by close(). */
+  private checker?: PasswordChecker;
+  /** The user's listeners, one scan shared by every request for a moment. */
+  private listenerScan?: { at: number; listeners: Promise<Listener[]> };
+  /** exposure name + client address → when its recent wrong passwords (and checks under way) were. */
+  private readonly failures = new Map<string, { times: number[]; checking: number }>();
 
   constructor(readonly options: LocalFlareGatewayOptions) {}
+
+  /**
+   * The user's listeners from a scan at most `listenersTtlMs` old; `fresher` asks for one at
+   * most a quarter of a second old (an app just started must not wait out the cache, and a
+   * flood of requests to a stopped app still costs at most four scans a second).
+   */
+  private listeners(fresher = false): Promise<Listener[]> {
+    const now = Date.now();
+    const ttl = fresher ? 250 : (this.options.listenersTtlMs ?? 1500);
+    if (!this.listenerScan || now - this.listenerScan.at > ttl) {
+      const scan =
+        this.options.listeners ??
+        (async () => {
+          const uid = process.getuid?.();
+          return (await new ProcProcesses().listeningSockets()).filter(s => s.uid === uid);
+        });
+      const listeners = scan();
+      this.listenerScan = { at: now, listeners };
+      listeners.catch(() => (this.listenerScan = undefined));
+    }
+    return this.listenerScan.listeners;
+  }
 
   private get config() {
     return this.options.config;
@@ -171,6 +306,7 @@ export class LocalFlareGateway implements FlareGateway {
     }
     this.unroute(spec.name);
     this.routes.set(label, { spec, traffic: { requests: 0 }, upgraded: new Set() });
+    this.listenerScan = undefined; // the app was just started, maybe after the last scan
   }
 
   async unexpose(name: string): Promise<void> {
@@ -204,6 +340,8 @@ export class LocalFlareGateway implements FlareGateway {
     this.proxy = undefined;
     this.agent?.destroy();
     this.agent = undefined;
+    await this.checker?.close();
+    this.checker = undefined;
     if (server) {
       // Open WebSockets and keep-alive connections would hold close() forever.
       for (const socket of this.sockets) {
@@ -230,40 +368,158 @@ export class LocalFlareGateway implements FlareGateway {
       : `No app is exposed under the name '${label}' here: it was never exposed, was unexposed, or has expired`;
   }
 
-  /** Whether the request may pass: HTTP Basic against the bcrypt hash, remembered for a minute. */
-  private async authorized(req: IncomingMessage, spec: ExposureSpec): Promise<boolean> {
+  /**
+   * Whether the request may pass (undefined) or why not: HTTP Basic against the bcrypt hash,
+   * checked in a worker thread and remembered for a minute; wrong guesses from one client
+   * address are limited per exposure, the limit answered 429 without any bcrypt.
+   */
+  private async authorize(req: IncomingMessage, spec: ExposureSpec): Promise<Refusal | undefined> {
     if (spec.protection !== 'password') {
-      return true;
+      return undefined;
     }
     const header = req.headers.authorization;
-    if (!header?.startsWith('Basic ')) {
-      return false;
+    const credentials = basicCredentials(header);
+    const ask = new Refusal(
+      401,
+      'Unauthorized',
+      `'${spec.name}' is protected by a password: the user name is '${FLARE_USER}'`,
+      { 'WWW-Authenticate': `Basic realm="flare ${spec.name}", charset="UTF-8"` }
+    );
+    if (!credentials) {
+      return ask;
     }
     const key = createHash('sha256')
       .update(`${spec.name}\0${spec.secret}\0${header}`)
       .digest('hex');
-    const until = this.verified.get(key);
     const now = Date.now();
+    const until = this.verified.get(key);
     if (until !== undefined && until > now) {
-      return true;
+      return undefined;
     }
-    const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    const ok =
-      colon >= 0 &&
-      decoded.slice(0, colon) === FLARE_USER &&
-      (await bcrypt.compare(decoded.slice(colon + 1), spec.secret ?? ''));
-    if (ok) {
-      if (this.verified.size > 1000) {
-        for (const [k, t] of this.verified) {
-          if (t <= now) {
-            this.verified.delete(k);
-          }
+    const client = `${spec.name}\0${clientAddress(req)}`;
+    const wait = this.lockedFor(client, now);
+    if (wait > 0) {
+      return this.tooMany(spec, wait);
+    }
+    if (
+      credentials.user !== FLARE_USER ||
+      Buffer.byteLength(credentials.password) > BCRYPT_MAX_BYTES
+    ) {
+      this.failed(client, now);
+      return ask.asSlow;
+    }
+    const entry = this.failureEntry(client);
+    entry.checking++;
+    let ok: boolean;
+    try {
+      this.checker ??= new PasswordChecker();
+      ok = await this.checker.check(credentials.password, spec.secret ?? '');
+    } catch (err) {
+      if (err instanceof CheckQueueFull) {
+        return this.tooMany(spec, 1);
+      }
+      throw err;
+    } finally {
+      entry.checking--;
+    }
+    if (!ok) {
+      this.failed(client, Date.now());
+      return ask.asSlow;
+    }
+    if (this.verified.size > 1000) {
+      for (const [k, t] of this.verified) {
+        if (t <= now) {
+          this.verified.delete(k);
         }
       }
-      this.verified.set(key, now + AUTH_CACHE_MS);
     }
-    return ok;
+    this.verified.set(key, Date.now() + AUTH_CACHE_MS);
+    return undefined;
+  }
+
+  private tooMany(spec: ExposureSpec, seconds: number): Refusal {
+    return new Refusal(
+      429,
+      'Too Many Requests',
+      `Too many wrong passwords for '${spec.name}' from your address: try again in ${seconds} s`,
+      { 'Retry-After': String(seconds) },
+      true
+    );
+  }
+
+  private failureEntry(client: string): { times: number[]; checking: number } {
+    let entry = this.failures.get(client);
+    if (!entry) {
+      if (this.failures.size > 10_000) {
+        this.pruneFailures(Date.now());
+      }
+      entry = { times: [], checking: 0 };
+      this.failures.set(client, entry);
+    }
+    return entry;
+  }
+
+  private failed(client: string, now: number): void {
+    this.failureEntry(client).times.push(now);
+  }
+
+  /**
+   * Seconds until `client` may try a password again: 0 while its wrong guesses in the window
+   * (and those being checked, so concurrent guesses count too) are under the limit.
+   */
+  private lockedFor(client: string, now: number): number {
+    const entry = this.failures.get(client);
+    if (!entry) {
+      return 0;
+    }
+    const windowMs = this.options.failureWindowMs ?? 60_000;
+    entry.times = entry.times.filter(t => t > now - windowMs);
+    if (entry.times.length + entry.checking < (this.options.maxFailures ?? 10)) {
+      return 0;
+    }
+    const oldest = entry.times[0] ?? now;
+    return Math.max(1, Math.ceil((oldest + windowMs - now) / 1000));
+  }
+
+  private pruneFailures(now: number): void {
+    const windowMs = this.options.failureWindowMs ?? 60_000;
+    for (const [client, entry] of this.failures) {
+      if (!entry.checking && entry.times.every(t => t <= now - windowMs)) {
+        this.failures.delete(client);
+      }
+    }
+  }
+
+  /** Where the app of `spec` is reached now, or why it is not. */
+  private async target(spec: ExposureSpec): Promise<{ host: string; port: number } | Refusal> {
+    const host =
+      connectAddress(await this.listeners(), spec.port) ??
+      connectAddress(await this.listeners(true), spec.port);
+    return host === undefined
+      ? new Refusal(
+          502,
+          'Bad Gateway',
+          `Nothing listens on port ${spec.port}: the app behind '${spec.name}' is not running (no listener of yours)`
+        )
+      : { host, port: spec.port };
+  }
+
+  /** The request's way through: its target, or the refusal to answer. */
+  private async admit(
+    req: IncomingMessage,
+    route: Route
+  ): Promise<{ host: string; port: number } | Refusal> {
+    const refusal = await this.authorize(req, route.spec);
+    if (refusal) {
+      return refusal;
+    }
+    const target = await this.target(route.spec);
+    if (target instanceof Refusal) {
+      return target;
+    }
+    this.count(route);
+    this.scrub(req, route.spec);
+    return target;
   }
 
   private count(route: Route): void {
@@ -271,18 +527,9 @@ export class LocalFlareGateway implements FlareGateway {
     route.traffic.lastRequestAt = Date.now();
   }
 
-  private target(spec: ExposureSpec) {
-    return { target: { host: '127.0.0.1', port: spec.port }, xfwd: true };
-  }
-
   /** We are the edge: what a client claims as forwarding headers is not passed on. */
   private scrub(req: IncomingMessage, spec: ExposureSpec): void {
-    for (const h of [
-      'x-forwarded-for',
-      'x-forwarded-host',
-      'x-forwarded-port',
-      'x-forwarded-proto'
-    ]) {
+    for (const h of CLIENT_CLAIMS) {
       delete req.headers[h];
     }
     if (spec.protection === 'password') {
@@ -296,25 +543,15 @@ export class LocalFlareGateway implements FlareGateway {
       page(res, 404, this.notFound(req));
       return;
     }
-    const { spec } = route;
-    this.authorized(req, spec).then(
-      ok => {
-        if (!ok) {
-          page(
-            res,
-            401,
-            `'${spec.name}' is protected by a password: the user name is '${FLARE_USER}'`,
-            {
-              'WWW-Authenticate': `Basic realm="flare ${spec.name}", charset="UTF-8"`
-            }
-          );
+    this.admit(req, route).then(
+      target => {
+        if (target instanceof Refusal) {
+          this.later(target, () => page(res, target.status, target.text, target.headers));
           return;
         }
-        this.count(route);
-        this.scrub(req, spec);
-        this.proxy?.web(req, res, this.target(spec));
+        this.proxy?.web(req, res, { target, xfwd: true });
       },
-      err => page(res, 500, `The flare proxy could not check the password: ${err}`)
+      err => page(res, 500, `The flare proxy could not check the request: ${err}`)
     );
   }
 
@@ -325,21 +562,29 @@ export class LocalFlareGateway implements FlareGateway {
       refuseUpgrade(socket, 404, 'Not Found', this.notFound(req));
       return;
     }
-    const { spec } = route;
-    this.authorized(req, spec).then(
-      ok => {
-        if (!ok) {
-          refuseUpgrade(socket, 401, 'Unauthorized', `'${spec.name}' is protected by a password`);
+    this.admit(req, route).then(
+      target => {
+        if (target instanceof Refusal) {
+          this.later(target, () =>
+            refuseUpgrade(socket, target.status, target.reason, target.text, target.headers)
+          );
           return;
         }
-        this.count(route);
-        this.scrub(req, spec);
         route.upgraded.add(socket);
         socket.once('close', () => route.upgraded.delete(socket));
-        this.proxy?.ws(req, socket, head, this.target(spec));
+        this.proxy?.ws(req, socket, head, { target, xfwd: true });
       },
       () => socket.destroy()
     );
+  }
+
+  /** Answers a refusal now, or a failed guess after failureDelayMs. */
+  private later(refusal: Refusal, answer: () => void): void {
+    if (!refusal.slow) {
+      answer();
+      return;
+    }
+    setTimeout(answer, this.options.failureDelayMs ?? 1000).unref();
   }
 
   private upstreamError(err: Error, req: IncomingMessage, res: ServerResponse | Socket): void {

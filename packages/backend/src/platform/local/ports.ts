@@ -6,7 +6,7 @@
  */
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PortListener, PortScanOptions } from '../types';
+import type { ListeningSocket, PortListener, PortScanOptions } from '../types';
 
 /** "0100007F" → "127.0.0.1": the kernel prints each 32-bit word in host (little-endian) order. */
 export function hexToIPv4(hex: string): string {
@@ -51,13 +51,13 @@ export function hexToIPv6(hex: string): string {
     : `${text(groups.slice(0, best))}::${text(groups.slice(best + bestLen))}`;
 }
 
-/** Listening sockets of one /proc/net/tcp{,6} table: inode → { port, address }. */
+/** Listening sockets of one /proc/net/tcp{,6} table (of `uid`, or everyone's): inode → socket. */
 export function parseTcpTable(
   text: string,
   v6: boolean,
   uid?: number
-): Map<string, { port: number; address: string }> {
-  const out = new Map<string, { port: number; address: string }>();
+): Map<string, ListeningSocket> {
+  const out = new Map<string, ListeningSocket>();
   for (const line of text.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
     // sl local rem st queues tr retrnsmt uid timeout inode
@@ -71,7 +71,8 @@ export function parseTcpTable(
     }
     out.set(inode, {
       port: parseInt(hexPort, 16),
-      address: v6 ? hexToIPv6(hexAddr) : hexToIPv4(hexAddr)
+      address: v6 ? hexToIPv6(hexAddr) : hexToIPv4(hexAddr),
+      uid: Number(f[7])
     });
   }
   return out;
@@ -83,6 +84,14 @@ async function readOr(path: string): Promise<string> {
   } catch {
     return '';
   }
+}
+
+/** Every listening TCP socket on the machine, whoever owns it: the kernel's tables only, no process. */
+export async function scanListeningSockets(proc = '/proc'): Promise<ListeningSocket[]> {
+  return [
+    ...parseTcpTable(await readOr(join(proc, 'net', 'tcp')), false).values(),
+    ...parseTcpTable(await readOr(join(proc, 'net', 'tcp6')), true).values()
+  ].sort((a, b) => a.port - b.port || a.address.localeCompare(b.address) || a.uid - b.uid);
 }
 
 /**
@@ -126,8 +135,8 @@ export async function scanListeningPorts(
         }
         const command = (await readOr(join(dir, 'cmdline'))).replace(/\0+$/, '').split('\0');
         for (const inode of inodes) {
-          const s = sockets.get(inode)!;
-          found.push({ ...s, pid, command: command.join(' ') });
+          const { port, address } = sockets.get(inode)!;
+          found.push({ port, address, pid, command: command.join(' ') });
         }
       } catch {
         // The process ended while we looked, or its fds are not ours to read.

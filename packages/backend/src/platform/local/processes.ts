@@ -1,9 +1,15 @@
 /** The machine's processes, read from /proc: what features ask of them, without reading it themselves. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ProcessNode, Processes, PortListener, PortScanOptions } from '../types';
+import type {
+  ListeningSocket,
+  ProcessNode,
+  Processes,
+  PortListener,
+  PortScanOptions
+} from '../types';
 import { CLOCK_TICKS, PAGE_SIZE, processTree, readStats } from '../resources/proc';
-import { scanListeningPorts } from './ports';
+import { scanListeningPorts, scanListeningSockets } from './ports';
 
 /** /proc/<pid>/cmdline: arguments separated (and ended) by NUL; empty for a kernel thread or a zombie. */
 async function readCmdline(procDir: string, pid: number): Promise<string[]> {
@@ -42,5 +48,9 @@ export class ProcProcesses implements Processes {
 
   listeningPorts(options: PortScanOptions = {}): Promise<PortListener[]> {
     return scanListeningPorts({ ...options, proc: this.procDir });
+  }
+
+  listeningSockets(): Promise<ListeningSocket[]> {
+    return scanListeningSockets(this.procDir);
   }
 }
