@@ -216,7 +216,8 @@ describe('a backend killed between starting a job and recording it', () => {
   }
 
   it('finds each job at start from its folder: ended, running, or never started', async () => {
-    const killed = service();
+    const dataDir = join(dir, 'crash');
+    const killed = service(dataDir);
     // Ran and exited 0 while no backend watched: its folder has the exit record.
     leftStarting(killed, 'jcrashexited', appender('exited.count'));
     await startedBehindItsBack(killed, 'jcrashexited', appender('exited.count'));
@@ -233,7 +234,7 @@ describe('a backend killed between starting a job and recording it', () => {
       JSON.stringify({ id: 'jcrashlaunch', argv: appender('launch.count'), cwd: rootDir, env: {} })
     );
 
-    const restarted = service();
+    const restarted = service(dataDir);
     await restarted.start();
     const exited = await finishedJob(restarted, 'jcrashexited');
     expect(exited).toMatchObject({ status: 'succeeded', exitCode: 0 });

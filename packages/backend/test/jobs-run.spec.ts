@@ -152,6 +152,7 @@ describe('a command job', () => {
   }, 20_000);
 
   it('downloads the log in parts with Range: 206 with Content-Range, 416 past the end', async () => {
+    const job = await finishedPrintLines();
     const get = (range?: string) =>
       httpRequest(server.socket, {
         method: 'GET',
