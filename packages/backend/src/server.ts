@@ -65,6 +65,9 @@ export async function buildServer(deps: ServerDeps) {
 
   await app.register(swagger, {
     openapi: {
+      // 3.1: its schemas are JSON Schema, as TypeBox writes them and ajv checks them
+      // (numeric exclusiveMinimum, const); 3.0.3 would need them translated.
+      openapi: '3.1.0',
       info: {
         title: 'Hotstepper backend',
         version: deps.version,
