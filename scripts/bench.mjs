@@ -376,6 +376,8 @@ if (wanted('fuzz')) {
         '--workers',
         '2',
         '--no-color',
+        '--generation-database',
+        'none',
         '--report',
         'ndjson',
         '--report-ndjson-path',
