@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import { FLARE_NAME_PATTERN, type ErrorResponse } from '@hotstepper/api';
 import { Kind, type TSchema } from '@sinclair/typebox';
 import {
@@ -119,6 +119,23 @@ export function schemaErrorMessage(errors: FastifySchemaValidationError[], dataV
 export const schemaErrorFormatter = (errors: FastifySchemaValidationError[], dataVar: string) =>
   new Error(schemaErrorMessage(errors, dataVar));
 
+/**
+ * Reads what is left of a request's body and drops it. A refusal before the body was read
+ * (XSRF, a body over the limit, a content type we do not take) would otherwise close the
+ * connection with unread bytes: jupyter-server-proxy gets a reset, and the user Jupyter's HTML
+ * 500 instead of our answer. (Only the user reaches the backend's socket; behind Jupyter,
+ * tornado caps a body at 100 MB.)
+ */
+export function drain(req: IncomingMessage): Promise<void> {
+  if (req.readableEnded || req.destroyed) {
+    return Promise.resolve();
+  }
+  return new Promise(resolve => {
+    req.on('end', resolve).on('error', resolve).on('close', resolve);
+    req.resume();
+  });
+}
+
 /** The error behind an answer, kept for the line logged when the answer is done. */
 const failures = new WeakMap<FastifyRequest, unknown>();
 
@@ -147,13 +164,15 @@ export function loggedError(err: unknown): Error | undefined {
 }
 
 /**
- * The one error path: an HttpError or a validation error answers with its own status and
- * message; fastify's own client errors (a bad JSON body…) keep theirs; anything else is a 500.
+ * The one error path, which reads the request's body to its end before answering: an
+ * HttpError or a validation error answers with its own status and message; fastify's own
+ * client errors (a bad JSON body…) keep theirs; anything else is a 500.
  * Every 5xx is logged by FailureLog, whichever way it was answered.
  */
 export function installErrorHandler(app: FastifyInstance) {
-  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler(async (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     failures.set(req, err);
+    await drain(req.raw);
     if (err instanceof HttpError) {
       return reply.code(err.statusCode).send(errorResponse(err.statusCode, err.message));
     }

@@ -1,5 +1,4 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import { HttpError } from './errors';
 
@@ -38,26 +37,9 @@ export async function xsrfGuard(request: FastifyRequest): Promise<void> {
   const header = request.headers['x-xsrftoken'];
   const cookie = cookieValue(request.headers.cookie, '_xsrf');
   if (typeof header !== 'string' || !header || !cookie || !same(header, cookie)) {
-    await drain(request.raw);
     throw new HttpError(
       403,
       "XSRF check failed: send the '_xsrf' cookie's value in an 'X-XSRFToken' header (JupyterLab's ServerConnection does this)"
     );
   }
-}
-
-/**
- * Reads a request's body to its end and drops it. Answering while a proxy still sends the
- * body closes the connection with unread bytes: the proxy gets a reset, and the user its
- * HTML 500 instead of our 403. (Only the user reaches the backend's socket; behind Jupyter,
- * tornado caps a body at 100 MB.)
- */
-function drain(req: IncomingMessage): Promise<void> {
-  if (req.readableEnded) {
-    return Promise.resolve();
-  }
-  return new Promise(resolve => {
-    req.on('end', resolve).on('error', resolve).on('close', resolve);
-    req.resume();
-  });
 }
