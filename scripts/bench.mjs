@@ -383,7 +383,12 @@ if (wanted('fuzz')) {
         '--report-ndjson-path',
         report
       ],
-      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SCHEMATHESIS_HOOKS: '' } }
+      // In the temp dir: what it keeps between runs stays out of the repo.
+      {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, SCHEMATHESIS_HOOKS: '' }
+      }
     );
     let out = '';
     run.stdout.on('data', chunk => (out += chunk));
