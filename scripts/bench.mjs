@@ -5,7 +5,9 @@
 //    jupyter-resource-usage's /api/metrics/v1 from the same server (ratio);
 //  - the sampler's CPU cost and the backend's RSS over BENCH_SAMPLER_SECONDS (600);
 //  - the 90-day history benchmark (packages/backend/bench);
-//  - the flare proxy's throughput and p99 vs. direct loopback vs. jupyter-server-proxy.
+//  - the flare proxy's throughput and p99 vs. direct loopback vs. jupyter-server-proxy;
+//  - fuzz: schemathesis over every operation of the served OpenAPI document, through a real
+//    Jupyter server with a token and the XSRF pair (cases run, 5xx found, schema violations).
 // `npm run bench -- startup latency` runs only the named sections.
 import { chromium } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
@@ -308,4 +310,172 @@ if (wanted('jobs')) {
   execFileSync(process.execPath, [join(root, 'packages', 'backend', 'bench', 'jobs.bench.mjs')], {
     stdio: 'inherit'
   });
+}
+
+if (wanted('fuzz')) {
+  // schemathesis goes into the venv on first use (the tests never need it).
+  const schemathesis = join(root, '.venv', 'bin', 'schemathesis');
+  if (!existsSync(schemathesis)) {
+    execFileSync(
+      join(root, '.venv', 'bin', 'pip'),
+      ['install', '-q', '--disable-pip-version-check', 'schemathesis'],
+      { stdio: ['ignore', 'ignore', 'inherit'] }
+    );
+  }
+  const MAX_EXAMPLES = Number(process.env.BENCH_FUZZ_EXAMPLES ?? 50);
+  const dir = mkdtempSync(join(tmpdir(), 'hs-bench-fuzz-'));
+  const config = join(dir, 'hotstepper.json');
+  // Its own flare port (8787 may be someone's real one); fuzzed jobs share one CPU.
+  writeFileSync(
+    config,
+    JSON.stringify({ flare: { listenPort: await freePort() }, jobs: { quota: { cpu: 1 } } })
+  );
+  const server = await startJupyter({ disableSuite: false, env: { HOTSTEPPER_CONFIG: config } });
+  try {
+    const auth = { Authorization: `token ${server.token}` };
+    // The _xsrf cookie, as Jupyter sets it when JupyterLab's page loads.
+    const page = await fetch(`${server.base}lab?token=${server.token}`);
+    const xsrf = page.headers
+      .getSetCookie()
+      .map(c => /^_xsrf=([^;]*)/.exec(c)?.[1])
+      .find(Boolean);
+    if (!xsrf) {
+      throw new Error('Jupyter set no _xsrf cookie');
+    }
+    const docRes = await fetch(`${server.base}hotstepper/api/v1/openapi.json`, { headers: auth });
+    if (!docRes.ok) {
+      throw new Error(`the OpenAPI document answered ${docRes.status}`);
+    }
+    const doc = await docRes.json();
+    const operations = Object.values(doc.paths).flatMap(item =>
+      Object.keys(item).filter(m => ['get', 'put', 'post', 'delete', 'patch'].includes(m))
+    ).length;
+    const schemaFile = join(dir, 'openapi.json');
+    writeFileSync(schemaFile, JSON.stringify(doc));
+    const report = join(dir, 'report.ndjson');
+    const run = spawn(
+      schemathesis,
+      [
+        'run',
+        schemaFile,
+        '--url',
+        `${server.base}hotstepper`,
+        '-H',
+        `Authorization: token ${server.token}`,
+        '-H',
+        `X-XSRFToken: ${xsrf}`,
+        '-H',
+        `Cookie: _xsrf=${xsrf}`,
+        '--checks',
+        'not_a_server_error,response_schema_conformance',
+        '--max-examples',
+        String(MAX_EXAMPLES),
+        // Event streams never end: a positive case of one waits this long.
+        '--request-timeout',
+        '5',
+        '--workers',
+        '2',
+        '--no-color',
+        '--generation-database',
+        'none',
+        '--report',
+        'ndjson',
+        '--report-ndjson-path',
+        report
+      ],
+      // In the temp dir: what it keeps between runs stays out of the repo.
+      {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, SCHEMATHESIS_HOOKS: '' }
+      }
+    );
+    let out = '';
+    run.stdout.on('data', chunk => (out += chunk));
+    await new Promise(r => run.on('exit', r));
+    if (process.env.BENCH_FUZZ_REPORT) {
+      // Every case and response, to see what failed and how to reproduce it.
+      writeFileSync(process.env.BENCH_FUZZ_REPORT, readFileSync(report));
+    }
+    const figures = fuzzFigures(readFileSync(report, 'utf8'));
+    console.log(
+      `schemathesis ${execFileSync(schemathesis, ['--version'], { encoding: 'utf8' }).trim().split(' ').at(-1)} over the served OpenAPI document (${operations} operations), through Jupyter with the token and the XSRF pair, at most ${MAX_EXAMPLES} examples per operation:`
+    );
+    console.log(
+      `  ${figures.cases} cases on ${figures.operations.size} operations; 5xx found: ${figures.serverErrors.size}; schema violations: ${figures.schemaViolations.size}`
+    );
+    console.log(
+      `  5xx from jupyter-server-proxy itself, for methods the API does not declare: ${figures.proxyErrors.size}; requests without an answer in time (event streams): ${figures.otherErrors.size}`
+    );
+    for (const [label, set] of [
+      ['5xx', figures.serverErrors],
+      ['schema violation', figures.schemaViolations],
+      ['5xx of jupyter-server-proxy', figures.proxyErrors],
+      ['no answer', figures.otherErrors]
+    ]) {
+      for (const line of set) {
+        console.log(`    ${label}: ${line}`);
+      }
+    }
+    if (figures.operations.size < operations) {
+      console.log(`  (schemathesis's own summary:)\n${out.split('\n').slice(-40).join('\n')}`);
+    }
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Cases, operations and distinct failures from schemathesis's NDJSON event stream. A 5xx in
+ * Jupyter's own HTML page comes from jupyter-server-proxy itself, before the backend (tornado's
+ * client refuses a PATCH without a body and an OPTIONS with one): counted apart.
+ */
+function fuzzFigures(ndjson) {
+  const figures = {
+    cases: 0,
+    operations: new Set(),
+    serverErrors: new Set(),
+    proxyErrors: new Set(),
+    schemaViolations: new Set(),
+    otherErrors: new Set()
+  };
+  for (const line of ndjson.split('\n').filter(Boolean)) {
+    const event = JSON.parse(line);
+    if (event.NonFatalError) {
+      const { label, value } = event.NonFatalError;
+      figures.otherErrors.add(`${label}: ${value.type}`);
+    }
+    const recorder = event.ScenarioFinished?.recorder;
+    if (!recorder) {
+      continue;
+    }
+    figures.operations.add(recorder.label);
+    figures.cases += Object.keys(recorder.cases ?? {}).length;
+    for (const [id, checks] of Object.entries(recorder.checks ?? {})) {
+      for (const check of checks) {
+        if (String(check.status).toLowerCase() !== 'failure') {
+          continue;
+        }
+        const response = recorder.interactions?.[id]?.response;
+        const request = recorder.interactions?.[id]?.request;
+        const type = String(
+          response?.headers?.['content-type'] ?? response?.headers?.['Content-Type'] ?? ''
+        );
+        const what = `${recorder.label}: ${request?.method ?? ''} → ${response?.status_code ?? '?'}`;
+        if (check.name === 'not_a_server_error') {
+          // Only for a method the operation does not declare: any other HTML 5xx may be the
+          // proxy meeting a backend that broke the connection, and counts as ours.
+          const undeclared = request?.method !== recorder.label.split(' ')[0];
+          (type.includes('text/html') && undeclared
+            ? figures.proxyErrors
+            : figures.serverErrors
+          ).add(what);
+        } else if (check.name === 'response_schema_conformance') {
+          figures.schemaViolations.add(`${what} ${check.failure_info?.failure?.title ?? ''}`);
+        }
+      }
+    }
+  }
+  return figures;
 }

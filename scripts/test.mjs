@@ -1,26 +1,31 @@
 // Runs every suite in turn and ends with one line, "N passed, N failed",
-// summing them all. A suite that crashes before reporting counts as a failure.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// summing them all. A suite fails when it crashes before reporting, when none of its tests
+// passed (all skipped, or none found), when a spec file focuses tests (`.only`: the others
+// would silently not run), or when it outlives its timeout (its whole process group is killed).
+// HOTSTEPPER_TEST_SUITES names a JSON file of suites to run instead (the runner's own tests).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const out = join(root, '.test-artifacts');
 mkdirSync(out, { recursive: true });
+
+const jestCount = r => ({
+  passed: r.numPassedTests,
+  failed: r.numFailedTests + r.numRuntimeErrorTestSuites,
+  skipped: r.numPendingTests + (r.numTodoTests ?? 0)
+});
 
 const jest = (name, dir, config = []) => ({
   name,
   cwd: join(root, dir),
   cmd: ['npx', 'jest', ...config, '--json', `--outputFile=${join(out, `${name}.json`)}`],
   report: join(out, `${name}.json`),
-  count: r => ({
-    passed: r.numPassedTests,
-    failed: r.numFailedTests + r.numRuntimeErrorTestSuites,
-    skipped: r.numPendingTests
-  })
+  count: jestCount
 });
 
-const suites = [
+const builtin = [
   jest('backend-unit', 'packages/backend'),
   jest('core-unit', 'packages/core'),
   jest('usage-unit', 'packages/usage'),
@@ -44,7 +49,7 @@ const suites = [
   {
     name: 'ui (galata)',
     cwd: join(root, 'ui-tests'),
-    cmd: ['npx', 'playwright', 'test'],
+    cmd: ['npx', 'playwright', 'test', '--forbid-only'],
     report: join(root, 'ui-tests', 'test-results', 'results.json'),
     count: r => ({
       passed: r.stats.expected + r.stats.flaky,
@@ -54,41 +59,136 @@ const suites = [
   }
 ];
 
-const SUITE_TIMEOUT_MS = 25 * 60_000;
+const suites = process.env.HOTSTEPPER_TEST_SUITES
+  ? JSON.parse(readFileSync(process.env.HOTSTEPPER_TEST_SUITES, 'utf8')).map(s => ({
+      ...s,
+      count: jestCount
+    }))
+  : builtin;
+
+const SUITE_TIMEOUT_MS = Number(process.env.HOTSTEPPER_SUITE_TIMEOUT_MS || 25 * 60_000);
+
+const SKIP_DIRS = new Set(['node_modules', 'lib', 'labextension', 'test-results', '.venv']);
+const SPEC = /\.(spec|test)\.[cm]?[jt]sx?$/;
+// it.only, test.only, describe.only, test.describe.only, and jest's fit / fdescribe.
+const FOCUS = /\b(?:(?:it|test|describe)(?:\.describe)?\.only|fit|fdescribe)\s*(?:\(|\.each)/;
+
+/** `file:line: text` for every focused test in the spec files under `dir`. */
+function focusedTests(dir) {
+  const found = [];
+  const walk = d => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      if (entry.isDirectory() && !SKIP_DIRS.has(entry.name) && !entry.name.startsWith('.')) {
+        walk(join(d, entry.name));
+      } else if (entry.isFile() && SPEC.test(entry.name)) {
+        const file = join(d, entry.name);
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .forEach((line, i) => {
+            if (FOCUS.test(line)) {
+              found.push(`${relative(root, file)}:${i + 1}: ${line.trim()}`);
+            }
+          });
+      }
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+/** The process group of the suite running now: it is not in our terminal's group. */
+let running;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    try {
+      process.kill(-running, 'SIGKILL');
+    } catch {
+      // None running.
+    }
+    process.exit(130);
+  });
+}
+
+/** Runs the suite in its own process group; on timeout the whole group is killed. */
+function run(suite) {
+  return new Promise(resolvePromise => {
+    const child = spawn(suite.cmd[0], suite.cmd.slice(1), {
+      cwd: suite.cwd,
+      stdio: 'inherit',
+      // An empty CI= would let Playwright reuse a server someone else runs on its port.
+      env: { ...process.env, CI: process.env.CI || '1', FORCE_COLOR: '0' },
+      detached: true
+    });
+    running = child.pid;
+    let timedOut = false;
+    // A runner kept alive by a leaked handle must fail the run, not hang it.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }, SUITE_TIMEOUT_MS);
+    child.on('error', () => {
+      clearTimeout(timer);
+      resolvePromise({ status: 127, timedOut });
+    });
+    child.on('exit', code => {
+      clearTimeout(timer);
+      // Whatever the runner left behind (workers, servers) goes with it.
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Nothing left.
+      }
+      resolvePromise({ status: code ?? 1, timedOut });
+    });
+  });
+}
+
+const SUITE_TIMEOUT_TEXT =
+  SUITE_TIMEOUT_MS >= 60_000 ? `${SUITE_TIMEOUT_MS / 60_000} min` : `${SUITE_TIMEOUT_MS} ms`;
 const only = process.argv.slice(2);
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const lines = [];
 for (const suite of suites.filter(s => !only.length || only.some(o => s.name.startsWith(o)))) {
-  rmSync(suite.report, { force: true });
   process.stderr.write(`\n=== ${suite.name} ===\n`);
-  const run = spawnSync(suite.cmd[0], suite.cmd.slice(1), {
-    cwd: suite.cwd,
-    stdio: 'inherit',
-    env: { ...process.env, CI: process.env.CI ?? '1', FORCE_COLOR: '0' },
-    // A runner kept alive by a leaked handle must fail the run, not hang it.
-    timeout: SUITE_TIMEOUT_MS,
-    killSignal: 'SIGKILL'
-  });
-  if (run.error?.code === 'ETIMEDOUT') {
-    process.stderr.write(
-      `\n${suite.name}: still running after ${SUITE_TIMEOUT_MS / 60_000} min: stopped\n`
-    );
-  }
   let counts;
-  if (existsSync(suite.report)) {
-    counts = suite.count(JSON.parse(readFileSync(suite.report, 'utf8')));
-    // A runner that exits non-zero with no failed test still failed (e.g. a crashed global setup).
-    if (run.status !== 0 && counts.failed === 0) {
-      counts.failed = 1;
-    }
+  let why = '';
+  const focused = focusedTests(suite.cwd);
+  if (focused.length) {
+    process.stderr.write(`focused tests (remove .only):\n  ${focused.join('\n  ')}\n`);
+    counts = { passed: 0, failed: focused.length, skipped: 0 };
+    why = ' (focused tests)';
   } else {
-    counts = { passed: 0, failed: 1, skipped: 0 };
+    rmSync(suite.report, { force: true });
+    const { status, timedOut } = await run(suite);
+    if (timedOut) {
+      process.stderr.write(`\n${suite.name}: still running after ${SUITE_TIMEOUT_TEXT}: stopped\n`);
+      why = ' (timed out)';
+    }
+    if (existsSync(suite.report)) {
+      counts = suite.count(JSON.parse(readFileSync(suite.report, 'utf8')));
+      // A runner that exits non-zero with no failed test still failed (e.g. a crashed global setup).
+      if ((status !== 0 || timedOut) && counts.failed === 0) {
+        counts.failed = 1;
+      }
+      // A suite where nothing ran proves nothing: every test skipped, or none found.
+      if (counts.passed === 0 && counts.failed === 0) {
+        counts.failed = 1;
+        why = ' (no test passed: all skipped or none found)';
+      }
+    } else {
+      counts = { passed: 0, failed: 1, skipped: 0 };
+      why ||= ' (no report)';
+    }
   }
   for (const key of Object.keys(totals)) {
     totals[key] += counts[key];
   }
   lines.push(
-    `${suite.name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`
+    `${suite.name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${why}`
   );
 }
 process.stdout.write(`\n${lines.join('\n')}\n`);

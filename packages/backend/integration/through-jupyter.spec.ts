@@ -5,8 +5,10 @@
  * shared by the tests that leave it as they found it; a test that needs a server
  * no one has used yet, or stops it, starts its own.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import {
   commandLine,
   isRunning,
@@ -27,7 +29,11 @@ interface Route {
 const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', ...MUTATIONS]);
 
-const server = new JupyterServer();
+// Debug level: refusals are logged too, so the token-leak check sees every line there is.
+const configDir = mkdtempSync(join(tmpdir(), 'hotstepper-int-config-'));
+const configFile = join(configDir, 'hotstepper.json');
+writeFileSync(configFile, JSON.stringify({ logLevel: 'debug' }));
+const server = new JupyterServer({ env: { HOTSTEPPER_CONFIG: configFile } });
 const at = (path: string) => `${server.url}hotstepper${path}`;
 
 let cachedRoutes: Route[] | undefined;
@@ -115,6 +121,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server.stop();
+  rmSync(configDir, { recursive: true, force: true });
 });
 
 /** Runs `test` against a Jupyter server of its own, stopped however the test ends. */
@@ -404,15 +411,24 @@ describe('the backend behind jupyter-server-proxy, with token and XSRF on', () =
     await request(at('/api/v1/no-such-route'), 'GET', {
       headers: { ...jupyterlab, 'x-xsrftoken': server.token }
     });
-    await new Promise(r => setTimeout(r, 500)); // let the pipe deliver what was written
-
+    // Last, a refusal of its own: once its line has come, every line before it has.
+    const last = `leak-check-${randomBytes(6).toString('hex')}`;
+    await request(withQueryToken(`/api/v1/${last}`), 'GET', { headers: jupyterlab });
     // Jupyter prints (a masked form of) its own token at start-up: only the backend's lines count.
-    const backendLines = server.stderr
-      .split('\n')
-      .filter(line => line.startsWith('{"level"') || line.startsWith('hotstepper:'));
-    expect(backendLines.some(line => line.includes('hotstepper backend ready'))).toBe(true);
+    const backendLines = () =>
+      server.stderr
+        .split('\n')
+        .filter(line => line.startsWith('{"level"') || line.startsWith('hotstepper:'));
+    while (!backendLines().some(line => line.includes(last))) {
+      await new Promise(r => setTimeout(r, 50)); // the test's timeout bounds the wait
+    }
+    expect(backendLines().some(line => line.includes('hotstepper backend ready'))).toBe(true);
+    // The refusals were logged (debug), so their lines were checked too.
+    expect(
+      backendLines().filter(line => line.includes('"request refused"')).length
+    ).toBeGreaterThanOrEqual(5);
     const secrets = [server.token, xsrf, encodeURIComponent(xsrf), xsrf.split('|')[2]];
-    const leaks = backendLines.filter(line => secrets.some(secret => line.includes(secret)));
+    const leaks = backendLines().filter(line => secrets.some(secret => line.includes(secret)));
     expect(leaks).toEqual([]);
   });
 });

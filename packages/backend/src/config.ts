@@ -172,7 +172,15 @@ export const Config = Type.Object(
 );
 export type Config = Static<typeof Config>;
 
-export class ConfigError extends Error {}
+/** A configuration that cannot be used: every error found, each said for a person. */
+export class ConfigError extends Error {
+  constructor(
+    readonly origin: string,
+    readonly errors: string[]
+  ) {
+    super(`${origin}: ${errors.join('; ')}`);
+  }
+}
 
 /** The schema at a JSON pointer, to say what a field allows. */
 function schemaAt(schema: TSchema, path: string): TSchema | undefined {
@@ -192,15 +200,21 @@ function describe(error: ValueError): string {
   return `"${field}" is ${JSON.stringify(error.value)}; it must be ${allowed(schemaAt(Config, error.path))}`;
 }
 
-/** Validates raw configuration, filling in defaults; throws ConfigError naming the field. */
+/** Validates raw configuration, filling in defaults; throws a ConfigError naming every bad field. */
 export function parseConfig(raw: unknown, origin = 'configuration'): Config {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ConfigError(`${origin}: must be a JSON object`);
+    throw new ConfigError(origin, ['must be a JSON object']);
   }
   const value = Value.Default(Config, structuredClone(raw));
-  const first = Value.Errors(Config, value).First();
-  if (first) {
-    throw new ConfigError(`${origin}: ${describe(first)}`);
+  // One error per field: a bad value can break several rules of one schema.
+  const byField = new Map<string, string>();
+  for (const error of Value.Errors(Config, value)) {
+    if (!byField.has(error.path)) {
+      byField.set(error.path, describe(error));
+    }
+  }
+  if (byField.size) {
+    throw new ConfigError(origin, [...byField.values()]);
   }
   return value as Config;
 }
@@ -214,13 +228,13 @@ export function loadConfig(file: string | undefined): Config {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code})`);
+    throw new ConfigError(file, [`cannot be read (${(err as NodeJS.ErrnoException).code})`]);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`${file}: is not valid JSON (${(err as Error).message})`);
+    throw new ConfigError(file, [`is not valid JSON (${(err as Error).message})`]);
   }
   return parseConfig(raw, file);
 }

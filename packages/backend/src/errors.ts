@@ -1,12 +1,13 @@
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import { FLARE_NAME_PATTERN, type ErrorResponse } from '@hotstepper/api';
 import { Kind, type TSchema } from '@sinclair/typebox';
-import type {
-  FastifyError,
-  FastifyInstance,
-  FastifyReply,
-  FastifyRequest,
-  FastifySchemaValidationError
+import {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifySchemaValidationError
 } from 'fastify';
 
 /** Every refusal a person can act on: thrown anywhere, answered as an ErrorResponse. */
@@ -125,12 +126,59 @@ export const schemaErrorFormatter = (errors: FastifySchemaValidationError[], dat
   new Error(schemaErrorMessage(errors, dataVar));
 
 /**
- * The one error path: an HttpError or a validation error answers with its own status and
- * message; fastify's own client errors (a bad JSON body…) keep theirs; anything else is a
- * 500, logged with the route (never the headers, which carry the user's credentials).
+ * Reads what is left of a request's body and drops it. A refusal before the body was read
+ * (XSRF, a body over the limit, a content type we do not take) would otherwise close the
+ * connection with unread bytes: jupyter-server-proxy gets a reset, and the user Jupyter's HTML
+ * 500 instead of our answer. (Only the user reaches the backend's socket; behind Jupyter,
+ * tornado caps a body at 100 MB.)
+ */
+export function drain(req: IncomingMessage): Promise<void> {
+  if (req.readableEnded || req.destroyed) {
+    return Promise.resolve();
+  }
+  return new Promise(resolve => {
+    req.on('end', resolve).on('error', resolve).on('close', resolve);
+    req.resume();
+  });
+}
+
+/** The error behind an answer, kept for the line logged when the answer is done. */
+const failures = new WeakMap<FastifyRequest, unknown>();
+
+const routeOf = (req: FastifyRequest) => `${req.method} ${req.routeOptions.url ?? '(no route)'}`;
+
+/**
+ * An error as logged: a fresh Error with its name, message, code and stack, and nothing else a
+ * library hangs on it (a response's headers, a request's options, a cause) that could carry a
+ * credential.
+ */
+export function loggedError(err: unknown): Error | undefined {
+  if (err === undefined) {
+    return undefined;
+  }
+  if (!(err instanceof Error)) {
+    return new Error(String(err));
+  }
+  const copy: Error & { code?: string } = new Error(err.message);
+  copy.name = err.name;
+  copy.stack = err.stack;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (typeof code === 'string') {
+    copy.code = code;
+  }
+  return copy;
+}
+
+/**
+ * The one error path, which reads the request's body to its end before answering: an
+ * HttpError or a validation error answers with its own status and message; fastify's own
+ * client errors (a bad JSON body…) keep theirs; anything else is a 500.
+ * Every 5xx is logged by FailureLog, whichever way it was answered.
  */
 export function installErrorHandler(app: FastifyInstance) {
-  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler(async (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    failures.set(req, err);
+    await drain(req.raw);
     if (err instanceof HttpError) {
       return reply.code(err.statusCode).send(errorResponse(err.statusCode, err.message));
     }
@@ -139,7 +187,72 @@ export function installErrorHandler(app: FastifyInstance) {
       const code = status ?? 400;
       return reply.code(code).send(errorResponse(code, err.message));
     }
-    req.log.error({ err, route: `${req.method} ${req.routeOptions.url ?? ''}` }, 'request failed');
     return reply.code(500).send(errorResponse(500, err.message));
   });
+  // An ErrorResponse a route sent itself (`reply.code(502).send(…)`): its message is the error.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (reply.statusCode >= 400 && !failures.has(req) && typeof payload === 'string') {
+      try {
+        const message = (JSON.parse(payload) as { message?: unknown }).message;
+        if (typeof message === 'string') {
+          failures.set(req, new Error(message));
+        }
+      } catch {
+        // Not JSON: the status says enough.
+      }
+    }
+    return payload;
+  });
+}
+
+/**
+ * Request logging stays off (every request is a poll) but every 5xx is logged with its route
+ * and error, however it came about: thrown, sent by a route, or a stream that broke after its
+ * headers. Refusals (4xx) go to the debug level. Never the headers or the query string, which
+ * carry the user's Jupyter credentials: the route is the pattern, not the URL.
+ */
+export class FailureLog extends LogController {
+  constructor() {
+    super({ disableRequestLogging: true });
+  }
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    req: FastifyRequest,
+    reply: FastifyReply
+  ) {
+    const err = loggedError(error ?? failures.get(req));
+    const line = { route: routeOf(req), statusCode: reply.statusCode, ...(err ? { err } : {}) };
+    if (error || reply.statusCode >= 500) {
+      reply.log.error(line, 'request failed');
+    } else if (reply.statusCode >= 400) {
+      reply.log.debug(line, 'request refused');
+    }
+  }
+
+  override streamError(error: Error, req: FastifyRequest, reply: FastifyReply) {
+    // The client going away is no failure.
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+      reply.log.error(
+        { route: routeOf(req), statusCode: reply.statusCode, err: loggedError(error) },
+        'response stream failed after its headers were sent'
+      );
+    }
+  }
+
+  override writeHeadError(error: Error, req: FastifyRequest, reply: FastifyReply) {
+    reply.log.error({ route: routeOf(req), err: loggedError(error) }, 'could not answer an error');
+  }
+
+  override serializerError(
+    error: Error,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    metadata: { statusCode: number }
+  ) {
+    reply.log.error(
+      { route: routeOf(req), statusCode: metadata.statusCode, err: loggedError(error) },
+      'could not serialize the answer'
+    );
+  }
 }

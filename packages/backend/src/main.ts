@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ConfigError, dataDir, loadConfig } from './config';
+import { degradedServer } from './degraded';
 import { createAdapters, jupyterRootPid } from './platform';
 import { buildServer, logSerializers } from './server';
 import { Store } from './store';
@@ -41,11 +42,14 @@ async function main(): Promise<void> {
   try {
     config = loadConfig(process.env.HOTSTEPPER_CONFIG || values.config);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`hotstepper: bad configuration: ${err.message}\n`);
-      process.exit(2);
+    if (!(err instanceof ConfigError)) {
+      throw err;
     }
-    throw err;
+    // Every error in the log, and every route answering them at once.
+    process.stderr.write(`hotstepper: bad configuration: ${err.message}\n`);
+    const server = degradedServer(err);
+    await listen(values, at => new Promise(ok => server.listen(at, () => ok(undefined))));
+    return;
   }
 
   const data = dataDir(config);
@@ -74,17 +78,29 @@ async function main(): Promise<void> {
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
 
-  if (values.socket) {
-    // A stale socket from a killed run would make listen fail with EADDRINUSE.
-    if (existsSync(values.socket)) {
-      unlinkSync(values.socket);
-    }
-    await app.listen({ path: values.socket });
-    chmodSync(values.socket, 0o600);
-  } else {
-    await app.listen({ port: Number(values.port), host: '127.0.0.1' });
-  }
+  await listen(values, at => app.listen(at));
   app.log.info({ platform: platform.describe(), version: VERSION }, 'hotstepper backend ready');
+}
+
+interface Where {
+  socket?: string;
+  port?: string;
+}
+
+type ListenAt = { path: string } | { port: number; host: string };
+
+/** Listens on the socket jupyter-server-proxy named (private to the user), or a loopback port. */
+async function listen(where: Where, start: (at: ListenAt) => Promise<unknown>) {
+  if (!where.socket) {
+    await start({ port: Number(where.port), host: '127.0.0.1' });
+    return;
+  }
+  // A stale socket from a killed run would make listen fail with EADDRINUSE.
+  if (existsSync(where.socket)) {
+    unlinkSync(where.socket);
+  }
+  await start({ path: where.socket });
+  chmodSync(where.socket, 0o600);
 }
 
 main().catch(err => {

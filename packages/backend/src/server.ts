@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { API_PREFIX, ErrorResponse, Ready } from '@hotstepper/api';
-import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { flareRoutes } from './features/flare/routes';
 import { jobsRoutes } from './features/jobs/routes';
 import { usageRoutes } from './features/usage/routes';
@@ -9,7 +9,13 @@ import type { UsageSampler } from './features/usage/service';
 import type { Config } from './config';
 import type { FlareGateway, JobAdapters, Platform } from './platform';
 import type { Store } from './store';
-import { HttpError, errorResponse, installErrorHandler, schemaErrorFormatter } from './errors';
+import {
+  FailureLog,
+  HttpError,
+  errorResponse,
+  installErrorHandler,
+  schemaErrorFormatter
+} from './errors';
 import { xsrfGuard } from './xsrf';
 
 export interface ServerDeps {
@@ -51,8 +57,8 @@ export async function buildServer(deps: ServerDeps) {
   const app = Fastify({
     ...(deps.log ? { loggerInstance: deps.log } : { logger: false }),
     routerOptions: { ignoreTrailingSlash: true },
-    // Every request is a poll: log errors and start-up, not each request.
-    logController: new LogController({ disableRequestLogging: true }),
+    // Every request is a poll: log failures and start-up, not each request.
+    logController: new FailureLog(),
     // verbose: a validation error carries the value and its schema, to say what is allowed.
     ajv: { customOptions: { removeAdditional: false, verbose: true } },
     schemaErrorFormatter
@@ -64,6 +70,9 @@ export async function buildServer(deps: ServerDeps) {
 
   await app.register(swagger, {
     openapi: {
+      // 3.1: its schemas are JSON Schema, as TypeBox writes them and ajv checks them
+      // (numeric exclusiveMinimum, const); 3.0.3 would need them translated.
+      openapi: '3.1.0',
       info: {
         title: 'Hotstepper backend',
         version: deps.version,

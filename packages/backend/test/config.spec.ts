@@ -166,6 +166,32 @@ describe('parseConfig', () => {
     }
   );
 
+  it('names every error at once, each with its field, value and what it allows', () => {
+    let error: ConfigError | undefined;
+    try {
+      parseConfig(
+        {
+          platform: 'k8s',
+          usage: { sampleIntervalSeconds: 0, source: 'gpu' },
+          jobs: { presets: [{ name: 'Big', label: 'big', cpu: 1, memoryGiB: 1 }] },
+          flare: { listenPort: 70000 }
+        },
+        'hotstepper.json'
+      );
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.errors).toEqual([
+      '"platform" is "k8s"; it must be one of "auto", "local", "kubernetes"',
+      '"usage.sampleIntervalSeconds" is 0; it must be a number from 1 to 300',
+      '"usage.source" is "gpu"; it must be one of "auto", "cgroup", "proc"',
+      '"jobs.presets.0.name" is "Big"; it must be a string matching ^[a-z0-9][a-z0-9-]*$',
+      '"flare.listenPort" is 70000; it must be a whole number from 0 to 65535'
+    ]);
+    expect(error!.message).toBe(`hotstepper.json: ${error!.errors.join('; ')}`);
+  });
+
   it('starts the message with where the configuration came from', () => {
     expect(errorFor({ platform: 'k8s' }, '/etc/jupyter/hotstepper.json')).toMatch(
       /^\/etc\/jupyter\/hotstepper\.json: /
@@ -208,6 +234,14 @@ describe('loadConfig', () => {
     writeFileSync(file, '{ "platform": "local", }');
     expect(() => loadConfig(file)).toThrow(ConfigError);
     expect(() => loadConfig(file)).toThrow(`${file}: is not valid JSON`);
+  });
+
+  it('names the file alone as the error when it is not JSON', () => {
+    const file = join(dir, 'hotstepper.json');
+    writeFileSync(file, '{');
+    expect(() => loadConfig(file)).toThrow(
+      expect.objectContaining({ errors: [expect.stringMatching(/^is not valid JSON/)] })
+    );
   });
 
   it('names the file and the field for a bad value in a file', () => {

@@ -3,8 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { HttpError, allowed, installErrorHandler, schemaErrorFormatter } from '../src/errors';
-import { httpRequest, memoryLogger } from './helpers';
+import { Readable } from 'node:stream';
+import {
+  FailureLog,
+  HttpError,
+  allowed,
+  errorResponse,
+  installErrorHandler,
+  schemaErrorFormatter
+} from '../src/errors';
+import { httpRequest, memoryLogger, until } from './helpers';
 
 const Body = Type.Object(
   {
@@ -29,6 +37,7 @@ describe('the one error path', () => {
     socket = join(dir, 'app.sock');
     app = Fastify({
       loggerInstance: log as FastifyBaseLogger,
+      logController: new FailureLog(),
       ajv: { customOptions: { removeAdditional: false, verbose: true } },
       schemaErrorFormatter
     });
@@ -38,6 +47,33 @@ describe('the one error path', () => {
     });
     app.get('/broken', async () => {
       throw new Error('disk on fire');
+    });
+    app.get('/unavailable', async () => {
+      throw new HttpError(503, 'Exposing is unavailable: the gateway did not start');
+    });
+    app.get('/direct', async (_req, reply) =>
+      reply.code(502).send(errorResponse(502, 'the runner answered nonsense'))
+    );
+    app.get('/secretive', async () => {
+      // What a client library hangs on its errors: the request it made, with credentials.
+      throw Object.assign(new Error('the API server refused'), {
+        headers: { authorization: 'Bearer s3cret-in-error' },
+        options: { url: 'https://k8s/?token=s3cret-in-error' }
+      });
+    });
+    app.get('/stream', async (_req, reply) => {
+      let sent = false;
+      const body = new Readable({
+        read() {
+          if (sent) {
+            this.destroy(new Error('log file vanished'));
+          } else {
+            sent = true;
+            this.push('first line\n');
+          }
+        }
+      });
+      return reply.type('text/plain').send(body);
     });
     app.get(
       '/query',
@@ -92,6 +128,52 @@ describe('the one error path', () => {
     const logged = lines.find(l => l.msg === 'request failed');
     expect(logged).toMatchObject({ route: 'GET /broken', err: { message: 'disk on fire' } });
     expect(JSON.stringify(lines)).not.toContain('s3cret');
+  });
+
+  it.each([
+    ['/unavailable', 503, 'Exposing is unavailable: the gateway did not start'],
+    ['/direct', 502, 'the runner answered nonsense']
+  ])('logs a 5xx however it is answered: %s', async (path, status, message) => {
+    const res = await httpRequest(socket, {
+      method: 'GET',
+      path: `${path}?token=s3cret-query`,
+      headers: { authorization: 'token s3cret' }
+    });
+    expect(res.statusCode).toBe(status);
+    expect(res.json().message).toBe(message);
+    await until(() => lines.some(l => l.route === `GET ${path}`));
+    expect(lines.find(l => l.route === `GET ${path}`)).toMatchObject({
+      level: 50,
+      msg: 'request failed',
+      statusCode: status,
+      err: { message }
+    });
+    expect(JSON.stringify(lines)).not.toContain('s3cret');
+  });
+
+  it('logs an error without what a library hung on it', async () => {
+    const res = await httpRequest(socket, { method: 'GET', path: '/secretive' });
+    expect(res.statusCode).toBe(500);
+    await until(() => lines.some(l => l.route === 'GET /secretive'));
+    expect(lines.find(l => l.route === 'GET /secretive')).toMatchObject({
+      msg: 'request failed',
+      err: { message: 'the API server refused' }
+    });
+    expect(JSON.stringify(lines)).not.toContain('s3cret-in-error');
+  });
+
+  it('logs a stream that fails after its headers were sent, with its route', async () => {
+    await httpRequest(socket, { method: 'GET', path: '/stream' }).catch(() => undefined);
+    await until(() => lines.some(l => l.route === 'GET /stream'));
+    expect(lines.find(l => l.route === 'GET /stream')).toMatchObject({
+      level: 50,
+      err: { message: 'log file vanished' }
+    });
+  });
+
+  it('logs no refusal at the info level', async () => {
+    await httpRequest(socket, { method: 'GET', path: '/refused' });
+    expect(lines.filter(l => l.route === 'GET /refused')).toEqual([]);
   });
 
   it('keeps the status of fastify’s own client errors', async () => {

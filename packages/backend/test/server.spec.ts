@@ -131,7 +131,7 @@ describe('the HTTP server', () => {
     it.each([
       ['a cross-site HTML form', 'application/x-www-form-urlencoded', 'a=1'],
       ['a body that is not JSON', 'application/json', '{not json']
-    ])('is refused with 403 before the body is read: %s', async (_what, type, body) => {
+    ])('is refused with 403 before the body is parsed: %s', async (_what, type, body) => {
       const before = rows();
       const res = await inject({
         method: 'POST',
@@ -142,6 +142,26 @@ describe('the HTTP server', () => {
       expect(res.statusCode).toBe(403);
       expect(rows()).toBe(before);
     });
+
+    it.each([
+      ['a JSON body of 900 KiB', 900 * 1024],
+      ['a body over fastify’s 1 MiB body limit', 3 * 1024 * 1024]
+    ])(
+      'reads %s before refusing, so the client gets the 403 and no broken pipe',
+      async (_what, size) => {
+        const body = JSON.stringify({ pad: 'x'.repeat(size) });
+        for (let i = 0; i < 10; i++) {
+          const res = await inject({
+            method: 'POST',
+            url: '/api/v1/usage/sample',
+            headers: { 'content-type': 'application/json', cookie: JUPYTER_COOKIES },
+            body
+          });
+          expect(res.statusCode).toBe(403);
+          expect(res.json().message).toContain('XSRF check failed');
+        }
+      }
+    );
 
     it('compares the cookie as sent: a percent-encoded cookie is not its decoded header', async () => {
       const res = await post({ 'x-xsrftoken': '2|abc|', cookie: '_xsrf=2|abc%7C' });

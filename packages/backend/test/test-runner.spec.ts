@@ -1,0 +1,132 @@
+/**
+ * scripts/test.mjs, the runner of every suite, on small suites of its own: what it must
+ * count as a failure, and what it must leave behind (nothing).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isRunning } from '../integration/jupyter';
+
+const RUNNER = join(resolve(__dirname, '..', '..', '..'), 'scripts', 'test.mjs');
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hotstepper-runner-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Counts {
+  passed?: number;
+  failed?: number;
+  skipped?: number;
+}
+
+/** A suite whose command writes a jest report with these counts (CI=1 seen or not, by `ci`). */
+function suite(
+  name: string,
+  counts: Counts | 'by-ci',
+  extra: { cwd?: string; cmd?: string[] } = {}
+) {
+  const report = join(dir, `${name}.json`);
+  const write =
+    counts === 'by-ci'
+      ? `const ok = process.env.CI === '1'; const c = { passed: ok ? 1 : 0, failed: ok ? 0 : 1 };`
+      : `const c = ${JSON.stringify(counts)};`;
+  const script =
+    `${write} require('fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify({` +
+    ` numPassedTests: c.passed ?? 0, numFailedTests: c.failed ?? 0,` +
+    ` numRuntimeErrorTestSuites: 0, numPendingTests: c.skipped ?? 0 }));`;
+  return {
+    name,
+    cwd: extra.cwd ?? dir,
+    cmd: extra.cmd ?? [process.execPath, '-e', script],
+    report
+  };
+}
+
+function runRunner(suites: object[], env: Record<string, string> = {}) {
+  const file = join(dir, 'suites.json');
+  writeFileSync(file, JSON.stringify(suites));
+  const res = spawnSync(process.execPath, [RUNNER], {
+    env: { ...process.env, HOTSTEPPER_TEST_SUITES: file, ...env },
+    encoding: 'utf8',
+    timeout: 60_000
+  });
+  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+it('passes a suite whose tests pass', () => {
+  const res = runRunner([suite('fine', { passed: 3, skipped: 1 })]);
+  expect(res.stdout).toContain('fine: 3 passed, 0 failed, 1 skipped\n');
+  expect(res.status).toBe(0);
+});
+
+it('fails a suite where every test was skipped', () => {
+  const res = runRunner([suite('fine', { passed: 3 }), suite('skipped', { skipped: 4 })]);
+  expect(res.stdout).toContain('skipped: 0 passed, 1 failed, 4 skipped (no test passed');
+  expect(res.status).toBe(1);
+});
+
+// Written with "~" for ".only" and "^it" for jest's focused "it", so this file focuses nothing.
+it.each([
+  ['it', "it~('runs alone', () => {});"],
+  ['describe', "describe~('runs alone', () => {});"],
+  ['test.describe', "test.describe~('runs alone', () => {});"],
+  ['fit', "^it('runs alone', () => {});"],
+  ['it with each', "it~.each([1])('runs alone %p', () => {});"]
+])('fails a suite whose spec files focus tests (%s), without running it', (_what, focus) => {
+  const line = focus.replace('~', '.only').replace('^', 'f');
+  const cwd = join(dir, 'pkg');
+  mkdirSync(join(cwd, 'test'), { recursive: true });
+  writeFileSync(join(cwd, 'test', 'a.spec.ts'), `it('x', () => {});\n${line}\n`);
+  const res = runRunner([suite('focused', { passed: 5 }, { cwd })]);
+  expect(res.stderr).toMatch(/focused tests.*\n.*test\/a\.spec\.ts:2: /);
+  expect(res.stdout).toContain('focused: 0 passed, 1 failed, 0 skipped (focused tests)');
+  expect(res.status).toBe(1);
+});
+
+it('does not mistake a word ending in "it" or an "only" in a string for a focus', () => {
+  const cwd = join(dir, 'pkg');
+  mkdirSync(cwd, { recursive: true });
+  writeFileSync(join(cwd, 'a.spec.ts'), "submit('x');\nit('runs only once', () => {});\n");
+  const res = runRunner([suite('plain', { passed: 1 }, { cwd })]);
+  expect(res.status).toBe(0);
+});
+
+it('kills the whole process group of a suite that outlives its timeout', () => {
+  const pids = join(dir, 'pids');
+  // A runner (sh) with a child of its own (sleep), both hanging.
+  const cmd = ['sh', '-c', `sleep 300 & echo $! > ${pids}; sleep 300`];
+  const started = Date.now();
+  const res = runRunner([suite('hangs', { passed: 1 }, { cmd })], {
+    HOTSTEPPER_SUITE_TIMEOUT_MS: '1500'
+  });
+  expect(Date.now() - started).toBeLessThan(30_000);
+  expect(res.stderr).toContain('hangs: still running after 1500 ms: stopped');
+  expect(res.status).toBe(1);
+  const child = Number(readFileSync(pids, 'utf8'));
+  expect(child).toBeGreaterThan(0);
+  expect(isRunning(child)).toBe(false);
+});
+
+it.each([
+  ['empty', ''],
+  ['unset', undefined]
+])('runs the suites with CI=1 when CI is %s', (_what, ci) => {
+  const env: Record<string, string> = {};
+  if (ci !== undefined) {
+    env.CI = ci;
+  }
+  const saved = process.env.CI;
+  delete process.env.CI;
+  try {
+    const res = runRunner([suite('ci', 'by-ci')], env);
+    expect(res.stdout).toContain('ci: 1 passed, 0 failed');
+    expect(res.status).toBe(0);
+  } finally {
+    if (saved !== undefined) {
+      process.env.CI = saved;
+    }
+  }
+});
