@@ -1,6 +1,7 @@
 // Runs every suite in turn and ends with one line, "N passed, N failed",
 // summing them all. A suite fails when it crashes before reporting, when none of its tests
-// passed (all skipped, or none found), when a spec file focuses tests (`.only`: the others
+// passed (all skipped, or none found), when it skips more tests than it declares
+// (`expectedSkips`: none today — a skipped attack or GPU test proves nothing), when a spec file focuses tests (`.only`: the others
 // would silently not run), or when it outlives its timeout (its whole process group is killed).
 // HOTSTEPPER_TEST_SUITES names a JSON file of suites to run instead (the runner's own tests).
 import { spawn } from 'node:child_process';
@@ -178,6 +179,10 @@ for (const suite of suites.filter(s => !only.length || only.some(o => s.name.sta
       if (counts.passed === 0 && counts.failed === 0) {
         counts.failed = 1;
         why = ' (no test passed: all skipped or none found)';
+      } else if (counts.skipped > (suite.expectedSkips ?? 0)) {
+        // A skip nobody declared hides what did not run (e.g. the second-user attacks when not root).
+        counts.failed += 1;
+        why = ` (${counts.skipped} skipped, ${suite.expectedSkips ?? 0} declared as expected)`;
       }
     } else {
       counts = { passed: 0, failed: 1, skipped: 0 };

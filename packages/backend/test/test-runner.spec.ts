@@ -57,9 +57,18 @@ function runRunner(suites: object[], env: Record<string, string> = {}) {
 }
 
 it('passes a suite whose tests pass', () => {
-  const res = runRunner([suite('fine', { passed: 3, skipped: 1 })]);
-  expect(res.stdout).toContain('fine: 3 passed, 0 failed, 1 skipped\n');
+  const res = runRunner([suite('fine', { passed: 3 })]);
+  expect(res.stdout).toContain('fine: 3 passed, 0 failed, 0 skipped\n');
   expect(res.status).toBe(0);
+});
+
+it('fails a suite that skips a test nobody declared, and passes one whose skip is declared', () => {
+  const res = runRunner([suite('stray', { passed: 3, skipped: 1 })]);
+  expect(res.stdout).toContain('stray: 3 passed, 1 failed, 1 skipped (1 skipped, 0 declared');
+  expect(res.status).toBe(1);
+  const declared = runRunner([{ ...suite('gpu', { passed: 3, skipped: 1 }), expectedSkips: 1 }]);
+  expect(declared.stdout).toContain('gpu: 3 passed, 0 failed, 1 skipped\n');
+  expect(declared.status).toBe(0);
 });
 
 it('fails a suite where every test was skipped', () => {
