@@ -12,6 +12,7 @@ import { UsageSampler } from '../src/features/usage/service';
 import { createFlareGateway, createJobs } from '../src/platform';
 import { LocalPlatform } from '../src/platform/local';
 import { ProcTreeReader } from '../src/platform/resources';
+import type { EventBus } from '../src/bus';
 import { buildServer } from '../src/server';
 import { Store } from '../src/store';
 
@@ -125,6 +126,8 @@ export async function startTestServer(
     dbPath?: string;
     /** The job runner's environment (a Slurm cluster's SLURM_CONF); default empty. */
     env?: NodeJS.ProcessEnv;
+    /** The event bus the features publish on; default the server's own. */
+    bus?: EventBus;
   } = {}
 ): Promise<TestServer> {
   const store = new Store({ path: options.dbPath ?? ':memory:' });
@@ -146,7 +149,8 @@ export async function startTestServer(
     flare: createFlareGateway(config, { platform, env: {} }),
     dataDir: join(dir, 'data'),
     rootDir: options.rootDir ?? join(dir, 'root'),
-    rootPid: process.pid
+    rootPid: process.pid,
+    bus: options.bus
   });
   const socket = join(dir, 'backend.sock');
   await app.listen({ path: socket });
