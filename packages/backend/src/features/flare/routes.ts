@@ -48,21 +48,29 @@ export const flareRoutes: FastifyPluginAsyncTypebox<FlareDeps> = async (app, dep
 
   const { bus } = deps;
   let published = '';
-  /** Publishes the exposures if they differ from the last published. */
-  const publish = async () => {
+  let publishing: Promise<void> = Promise.resolve();
+  /**
+   * Publishes the exposures if they differ from the last published; one at a time, so an
+   * older list never follows a newer one. (While no page follows them the last published
+   * may grow stale: a page that connects gets it first, and the next check corrects it.)
+   */
+  const publish = () => {
     if (!bus) {
-      return;
+      return publishing;
     }
-    try {
-      const list = await service.list();
-      const json = JSON.stringify(list);
-      if (json !== published) {
-        published = json;
-        bus.publish('exposures', list);
+    publishing = publishing.then(async () => {
+      try {
+        const list = await service.list();
+        const json = JSON.stringify(list);
+        if (json !== published) {
+          published = json;
+          bus.publish('exposures', list);
+        }
+      } catch (err) {
+        app.log.warn({ err }, 'flare: could not list the exposures to publish');
       }
-    } catch (err) {
-      app.log.warn({ err }, 'flare: could not list the exposures to publish');
-    }
+    });
+    return publishing;
   };
   if (bus) {
     void publish();
