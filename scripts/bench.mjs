@@ -6,6 +6,8 @@
 //  - the sampler's CPU cost and the backend's RSS over BENCH_SAMPLER_SECONDS (600);
 //  - the 90-day history benchmark (packages/backend/bench);
 //  - the flare proxy's throughput and p99 vs. direct loopback vs. jupyter-server-proxy.
+//  - load: 50 pollers of /usage/now vs. 50 page event streams, with 20 job log streams
+//    (packages/backend/bench/load.bench.mjs).
 // `npm run bench -- startup latency` runs only the named sections.
 import { chromium } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
@@ -308,4 +310,16 @@ if (wanted('jobs')) {
   execFileSync(process.execPath, [join(root, 'packages', 'backend', 'bench', 'jobs.bench.mjs')], {
     stdio: 'inherit'
   });
+}
+
+if (wanted('load')) {
+  const server = await startJupyter({ disableSuite: false });
+  try {
+    const { benchLoad } = await import(
+      join(root, 'packages', 'backend', 'bench', 'load.bench.mjs')
+    );
+    await benchLoad(server);
+  } finally {
+    await server.stop();
+  }
 }
