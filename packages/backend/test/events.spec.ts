@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ExposureList, Job } from '@hotstepper/api';
 import { EVENTS_PREFIX } from '@hotstepper/api/constants';
 import { EventBus } from '../src/bus';
@@ -83,11 +86,13 @@ function follow(socketPath: string) {
 describe('GET /api/v1/events', () => {
   let server: TestServer | undefined;
   let bus: EventBus;
+  let root: string;
   const streams: Array<ReturnType<typeof follow>> = [];
 
   beforeEach(async () => {
     bus = new EventBus();
-    server = await startTestServer({ bus });
+    root = mkdtempSync(join(tmpdir(), 'hotstepper-events-'));
+    server = await startTestServer({ bus, rootDir: root });
     // The flare feature publishes the exposures once it has started.
     await until(() => bus.latest('exposures') !== undefined);
   });
@@ -96,6 +101,7 @@ describe('GET /api/v1/events', () => {
     streams.forEach(s => s.stop());
     await server?.close();
     server = undefined;
+    rmSync(root, { recursive: true, force: true });
   });
 
   it('sends the current usage and exposures first, then each change as it happens', async () => {
@@ -132,6 +138,43 @@ describe('GET /api/v1/events', () => {
       { event: 'exposures', data: exposures },
       { event: 'job-deleted', data: { id: 'j-1' } }
     ]);
+  });
+
+  it("carries the jobs feature's own changes: a job submitted, run and deleted", async () => {
+    const stream = follow(server!.socket);
+    streams.push(stream);
+    await until(() => stream.events.length >= 2);
+    const submitted = await httpRequest(server!.socket, {
+      method: 'POST',
+      path: '/api/v1/jobs',
+      headers: { ...XSRF_HEADERS, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bus', kind: 'command', command: ['true'] })
+    });
+    expect([submitted.statusCode, submitted.body]).toEqual([201, expect.any(String)]);
+    const id = submitted.json().id as string;
+    const statuses = () =>
+      stream.events
+        .filter(e => e.event === 'job' && (e.data as Job).id === id)
+        .map(e => (e.data as Job).status);
+    await until(() => statuses().includes('succeeded'));
+    expect(statuses()[0]).toBe(submitted.json().status);
+    const deleted = await httpRequest(server!.socket, {
+      method: 'DELETE',
+      path: `/api/v1/jobs/${id}`,
+      headers: XSRF_HEADERS
+    });
+    expect(deleted.statusCode).toBe(204);
+    await until(() => stream.events.some(e => e.event === 'job-deleted'));
+    expect(stream.events.at(-1)).toEqual({ event: 'job-deleted', data: { id } });
+  });
+
+  it('is listed in the OpenAPI document as an event stream', async () => {
+    const res = await httpRequest(server!.socket, { method: 'GET', path: '/api/v1/openapi.json' });
+    const paths = Object.keys(res.json().paths);
+    expect(paths).toContain(EVENTS_PREFIX);
+    expect(res.json().paths[EVENTS_PREFIX].get.responses['200'].content).toHaveProperty(
+      'text/event-stream'
+    );
   });
 
   it('lets go of the bus when a page leaves, and ends every stream on shutdown', async () => {
