@@ -7,7 +7,9 @@
 //  - the 90-day history benchmark (packages/backend/bench);
 //  - the flare proxy's throughput and p99 vs. direct loopback vs. jupyter-server-proxy;
 //  - fuzz: schemathesis over every operation of the served OpenAPI document, through a real
-//    Jupyter server with a token and the XSRF pair (cases run, 5xx found, schema violations).
+//    Jupyter server with a token and the XSRF pair (cases run, 5xx found, schema violations);
+//  - load: 50 pollers of /usage/now vs. 50 page event streams, with 20 job log streams
+//    (packages/backend/bench/load.bench.mjs).
 // `npm run bench -- startup latency` runs only the named sections.
 import { chromium } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
@@ -478,4 +480,16 @@ function fuzzFigures(ndjson) {
     }
   }
   return figures;
+}
+
+if (wanted('load')) {
+  const server = await startJupyter({ disableSuite: false });
+  try {
+    const { benchLoad } = await import(
+      join(root, 'packages', 'backend', 'bench', 'load.bench.mjs')
+    );
+    await benchLoad(server);
+  } finally {
+    await server.stop();
+  }
 }

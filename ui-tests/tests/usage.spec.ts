@@ -22,6 +22,8 @@ import {
 
 const PLUGIN = '@hotstepper/usage:status-item';
 const NOW_ROUTE = backendRoute('usage/now');
+/** The page's one event stream: while it is open the figures come from it, not from a poll. */
+const EVENTS_ROUTE = backendRoute('events');
 
 /** One core flat out: 1 / 0.5 = 200 % of the limit. */
 const BUSY = ['import time', 't = time.time()', 'while time.time() - t < 12:', '    pass'];
@@ -171,6 +173,9 @@ test.describe('usage status item', () => {
       });
     };
     await page.route(NOW_ROUTE, fail);
+    // A backend that fails fails its event stream too: reload so the page starts without one.
+    await page.route(EVENTS_ROUTE, fail);
+    await page.reload();
 
     const unavailable = page.locator('#jp-main-statusbar .hs-UsageStatus-unavailable');
     await expect(unavailable).toHaveText('usage unavailable', {
@@ -180,6 +185,7 @@ test.describe('usage status item', () => {
     await expect(cpu(page)).toHaveCount(0);
 
     await page.unroute(NOW_ROUTE, fail);
+    await page.unroute(EVENTS_ROUTE, fail);
     // The poll backs off after a failure (up to 3× the interval), then reconnects.
     await expect(cpu(page)).toHaveText(/CPU \d+/, { timeout: 30_000 });
     await expect(unavailable).toHaveCount(0);

@@ -15,8 +15,14 @@ export const FEATURE_PREFIX = {
   flare: `${API_PREFIX}/flare`
 } as const;
 
+/** The route of a page's one event stream (usage, jobs, exposures); see PageEventMap. */
+export const EVENTS_PREFIX = `${API_PREFIX}/events`;
+
 /** A backend path as the frontends call it: relative to the backend's root, no leading slash. */
 const path = (prefix: string, rest = '') => `${prefix.slice(1)}${rest && `/${rest}`}`;
+
+/** A page's one event stream, for followEvents. */
+export const EVENTS_PATH = path(EVENTS_PREFIX);
 
 /** The usage routes, for requestBackend / followEvents. */
 export const USAGE_PATHS = {

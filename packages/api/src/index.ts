@@ -7,5 +7,6 @@ export * from './common';
 export * from './usage';
 export * from './jobs';
 export * from './flare';
+export type * from './events';
 export * from './constants';
 export { literals } from './literals';

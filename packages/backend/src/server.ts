@@ -1,7 +1,9 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { API_PREFIX, ErrorResponse, Ready } from '@hotstepper/api';
+import { API_PREFIX, EVENTS_PREFIX, ErrorResponse, Ready } from '@hotstepper/api';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { EventBus } from './bus';
+import { eventsRoutes } from './features/events/routes';
 import { flareRoutes } from './features/flare/routes';
 import { jobsRoutes } from './features/jobs/routes';
 import { usageRoutes } from './features/usage/routes';
@@ -33,6 +35,8 @@ export interface ServerDeps {
   rootDir: string;
   /** The Jupyter server's pid. */
   rootPid: number;
+  /** Tests: a bus of their own to publish on; default one made here. */
+  bus?: EventBus;
   /** pino, writing to stderr; none in unit tests. */
   log?: FastifyBaseLogger;
   /** Tests: told of every route as it is registered, hidden ones and HEAD included. */
@@ -116,12 +120,16 @@ export async function buildServer(deps: ServerDeps) {
     async () => app.swagger()
   );
 
+  // Features publish what happened here; a page follows it all on one stream.
+  const bus = deps.bus ?? new EventBus();
+  await app.register(eventsRoutes, { prefix: EVENTS_PREFIX, bus });
   await app.register(usageRoutes, {
     prefix: `${API_PREFIX}/usage`,
     config: deps.config,
     platform: deps.platform,
     store: deps.store,
-    sampler: deps.sampler
+    sampler: deps.sampler,
+    bus
   });
   await app.register(jobsRoutes, {
     prefix: `${API_PREFIX}/jobs`,
@@ -129,7 +137,8 @@ export async function buildServer(deps: ServerDeps) {
     store: deps.store,
     jobs: deps.jobs,
     dataDir: deps.dataDir,
-    rootDir: deps.rootDir
+    rootDir: deps.rootDir,
+    bus
   });
   await app.register(flareRoutes, {
     prefix: `${API_PREFIX}/flare`,
@@ -137,7 +146,8 @@ export async function buildServer(deps: ServerDeps) {
     platform: deps.platform,
     store: deps.store,
     gateway: deps.flare,
-    rootPid: deps.rootPid
+    rootPid: deps.rootPid,
+    bus
   });
 
   app.setNotFoundHandler((req, reply) =>

@@ -12,6 +12,7 @@ import { UsageSampler } from '../src/features/usage/service';
 import { createFlareGateway, createJobs } from '../src/platform';
 import { LocalPlatform } from '../src/platform/local';
 import { ProcTreeReader } from '../src/platform/resources';
+import type { EventBus } from '../src/bus';
 import { buildServer, type ServerDeps } from '../src/server';
 import { Store } from '../src/store';
 
@@ -126,6 +127,8 @@ export async function startTestServer(
     /** The job runner's environment (a Slurm cluster's SLURM_CONF); default empty. */
     env?: NodeJS.ProcessEnv;
     onRoute?: ServerDeps['onRoute'];
+    /** The event bus the features publish on; default the server's own. */
+    bus?: EventBus;
   } = {}
 ): Promise<TestServer> {
   const store = new Store({ path: options.dbPath ?? ':memory:' });
@@ -148,7 +151,8 @@ export async function startTestServer(
     dataDir: join(dir, 'data'),
     rootDir: options.rootDir ?? join(dir, 'root'),
     rootPid: process.pid,
-    onRoute: options.onRoute
+    onRoute: options.onRoute,
+    bus: options.bus
   });
   const socket = join(dir, 'backend.sock');
   await app.listen({ path: socket });

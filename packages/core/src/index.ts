@@ -6,3 +6,4 @@ export * from './polls';
 export * from './request';
 export * from './settings';
 export * from './sse';
+export * from './page-events';

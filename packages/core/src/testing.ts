@@ -3,7 +3,11 @@
  * route (JSON, text or an event stream), and a wait on a model's signal. Kept out of the extension's index, so no bundle
  * carries them.
  */
+import type { PageEventMap, PageEventName } from '@hotstepper/api';
 import { ServerConnection } from '@jupyterlab/services';
+import { DisposableDelegate, type IDisposable } from '@lumino/disposable';
+import { Signal } from '@lumino/signaling';
+import type { IPageEvents } from './page-events';
 import { FormatRegistry, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
@@ -132,4 +136,45 @@ export function until(
     };
     changed.connect(check);
   });
+}
+
+/** A page event stream driven by the test: `setLive` opens or drops it, `emit` sends an event. */
+export class FakePageEvents implements IPageEvents {
+  live = false;
+  readonly liveChanged: Signal<IPageEvents, boolean> = new Signal<IPageEvents, boolean>(this);
+  readonly opened: Signal<IPageEvents, void> = new Signal<IPageEvents, void>(this);
+
+  /** How many subscribe to `event` now. */
+  count(event: PageEventName): number {
+    return [...this._handlers].filter(h => h.event === event).length;
+  }
+
+  subscribe<E extends PageEventName>(
+    event: E,
+    handler: (data: PageEventMap[E]) => void
+  ): IDisposable {
+    const entry = { event, handler: handler as (data: unknown) => void };
+    this._handlers.add(entry);
+    return new DisposableDelegate(() => void this._handlers.delete(entry));
+  }
+
+  setLive(live: boolean): void {
+    if (live !== this.live) {
+      this.live = live;
+      this.liveChanged.emit(live);
+      if (live) {
+        this.opened.emit();
+      }
+    }
+  }
+
+  emit<E extends PageEventName>(event: E, data: PageEventMap[E]): void {
+    for (const entry of [...this._handlers]) {
+      if (entry.event === event) {
+        entry.handler(data);
+      }
+    }
+  }
+
+  private readonly _handlers = new Set<{ event: string; handler: (data: unknown) => void }>();
 }

@@ -8,7 +8,13 @@ import type {
   ListeningPorts
 } from '@hotstepper/api';
 import { FLARE_PATHS } from '@hotstepper/api/constants';
-import { type IResourceState, ResourcePolls, requestBackend } from '@hotstepper/core';
+import {
+  type IPageEvents,
+  type IResourceState,
+  PageEvents,
+  ResourcePolls,
+  requestBackend
+} from '@hotstepper/core';
 import type { ServerConnection } from '@jupyterlab/services';
 import { type ISignal, Signal } from '@lumino/signaling';
 import type { ExpiryChoice } from './format';
@@ -42,6 +48,8 @@ export interface IFlareModelOptions {
   visible?: boolean;
   /** Remembers the expired exposures already announced, across page loads. */
   storage?: Pick<Storage, 'getItem' | 'setItem'> | null;
+  /** The page's event stream; default the one shared by the page (PageEvents.for). */
+  events?: IPageEvents;
 }
 
 /** The admin's flare settings change only with a restart of the backend. */
@@ -56,7 +64,8 @@ type Resources = {
 
 /**
  * Flare's state: the listening ports (polled while the panel is shown), the exposures
- * (polled always, for the status bar and the expiry notification) and the admin's
+ * (always known, for the status bar and the expiry notification: from the page's event
+ * stream, polled only while it is down) and the admin's
  * settings, each backing off while the backend fails and standing by while the page is
  * hidden. Also the expose form's open state, so a command can open it.
  */
@@ -66,6 +75,7 @@ export class FlareModel {
     this._settings = { ...DEFAULT_SETTINGS, ...options.settings };
     this._storage = options.storage ?? null;
     this._seen = new Set(this._readSeen());
+    const events = options.events ?? PageEvents.for(this._serverSettings);
     const get =
       <K extends keyof Resources>(key: K) =>
       () =>
@@ -82,13 +92,21 @@ export class FlareModel {
             return list;
           },
           interval: rate,
-          standby: 'when-hidden'
+          standby: () => (events.live ? true : 'when-hidden')
         },
         info: { factory: get('info'), interval: INFO_INTERVAL, standby: 'when-hidden' }
       },
       { name: '@hotstepper/flare:FlareModel', visible: options.visible }
     );
     this._polls.changed.connect(() => this._changed.emit());
+    this._stream = events.subscribe('exposures', list => {
+      if (!this.isDisposed) {
+        this._announceExpired(list.expired);
+        this._polls.set('exposures', list);
+      }
+    });
+    // The stream dropped: poll at once rather than wait a tick.
+    events.liveChanged.connect((_, live) => live || this._polls.refresh('exposures'), this);
   }
 
   /** Emitted on every answer and every change of settings or form. */
@@ -224,6 +242,7 @@ export class FlareModel {
   }
 
   dispose(): void {
+    this._stream.dispose();
     this._polls.dispose();
     Signal.clearData(this);
   }
@@ -264,6 +283,7 @@ export class FlareModel {
   private _formPort: number | null = null;
   private _formGeneration = 0;
   private readonly _polls: ResourcePolls<Resources>;
+  private readonly _stream: { dispose(): void };
   private readonly _changed = new Signal<this, void>(this);
   private readonly _expired = new Signal<this, ExpiredExposure[]>(this);
 }

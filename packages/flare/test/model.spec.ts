@@ -1,3 +1,4 @@
+import { FakePageEvents } from '@hotstepper/core/lib/testing';
 import { FlareModel } from '../src/model';
 import { exposure, exposures, info, ports } from './fixtures';
 import { type IAnswer, settingsRouting, until } from './helpers';
@@ -185,5 +186,55 @@ describe('FlareModel', () => {
     await until(model.changed, () => !!model!.exposures.error);
     expect(model.exposures.error).toBe('The flare gateway stopped');
     expect(model.exposures.value?.exposures).toHaveLength(1);
+  });
+});
+
+describe("FlareModel on the page's event stream", () => {
+  let model: FlareModel | undefined;
+  afterEach(() => model?.dispose());
+
+  const exposurePolls = (seen: Request[]) =>
+    seen.filter(r => new URL(r.url).pathname.endsWith('/api/v1/flare/exposures')).length;
+
+  it('takes the exposures from the stream, announcing expiries, and polls them only while it is down', async () => {
+    const seen: Request[] = [];
+    const events = new FakePageEvents();
+    events.setLive(true);
+    model = new FlareModel({
+      serverSettings: settingsRouting(
+        {
+          'api/v1/flare/info': ok(info()),
+          'api/v1/flare/exposures': ok(exposures([exposure({ name: 'polled', port: 1 })]))
+        },
+        seen
+      ),
+      settings: { refreshRate: 20 },
+      events
+    });
+    const m = model;
+    const announced: string[][] = [];
+    m.expired.connect((_, list) => announced.push(list.map(e => e.name)));
+    const expiredAt = '2026-11-25T09:00:00.000Z';
+    events.emit(
+      'exposures',
+      exposures([exposure({ name: 'dash', port: 8050 })], [{ name: 'old', port: 9, expiredAt }])
+    );
+    expect(m.takenNames).toEqual(['dash']);
+    expect(announced).toEqual([['old']]);
+    await new Promise(r => setTimeout(r, 120));
+    expect(exposurePolls(seen)).toBe(0);
+
+    events.setLive(false);
+    await until(m.changed, () => m.takenNames[0] === 'polled');
+    await new Promise(r => setTimeout(r, 100));
+    expect(exposurePolls(seen)).toBeGreaterThanOrEqual(2);
+
+    events.setLive(true);
+    await new Promise(r => setTimeout(r, 30));
+    const polled = exposurePolls(seen);
+    await new Promise(r => setTimeout(r, 100));
+    expect(exposurePolls(seen)).toBe(polled);
+    m.dispose();
+    expect(events.count('exposures')).toBe(0);
   });
 });

@@ -1,13 +1,13 @@
 /**
  * The jobs list as the panel shows it: one page of jobs for the chosen filter, the counts per
- * status, and what the submit form needs (presets, limits, the quota). Kept live by the
- * backend's event stream (`GET api/v1/jobs/events`, reconnecting with Last-Event-ID); polls
- * that back off and stand by while the page is hidden catch up when the stream is down, and
+ * status, and what the submit form needs (presets, limits, the quota). Kept live by the page's
+ * one event stream (core's PageEvents: `job` and `job-deleted`); polls that back off and stand
+ * by while the page is hidden catch up when the stream is down (and after it reopens), and
  * reconcile what events cannot say (the quota) while it is up. No DOM.
  */
-import type { Job, JobDeleted, JobList, JobStatus, JobSubmit, JobsInfo } from '@hotstepper/api';
+import type { Job, JobList, JobStatus, JobSubmit, JobsInfo } from '@hotstepper/api';
 import { ACTIVE_JOB_STATUSES, JOBS_PATHS, JOB_STATUSES } from '@hotstepper/api/constants';
-import { ResourcePolls, followEvents, requestBackend } from '@hotstepper/core';
+import { type IPageEvents, PageEvents, ResourcePolls, requestBackend } from '@hotstepper/core';
 import type { ServerConnection } from '@jupyterlab/services';
 import { type ISignal, Signal } from '@lumino/signaling';
 
@@ -34,16 +34,14 @@ export interface IJobsModelOptions {
   pageSize?: number;
   /** Milliseconds between list refreshes while the event stream is down. */
   pollInterval?: number;
-  /** Milliseconds before the first reconnect of the event stream; doubles up to 5 minutes. */
-  reconnectDelay?: number;
+  /** The page's event stream; default the one shared by the page (PageEvents.for). */
+  events?: IPageEvents;
   /** Start following the event stream at once (tests may drive events by hand). */
   live?: boolean;
 }
 
 type Resources = { list: JobList; info: JobsInfo };
 
-/** Backoff tops out at five minutes while the backend is down. */
-const MAX_INTERVAL = 300_000;
 /** While the stream is up the poll only reconciles what events cannot say (the quota). */
 const LIVE_INTERVAL = 60_000;
 /** Events come in bursts (a job changing state several times): one list refresh per burst. */
@@ -56,7 +54,6 @@ export class JobsModel {
     this._pageSize = options.pageSize ?? 50;
     this._limit = this._pageSize;
     this._pollInterval = options.pollInterval ?? 5000;
-    this._reconnectDelay = options.reconnectDelay ?? 1000;
     // Polled while the page is shown, whether the panel is or not: open job views and the
     // submit form go by the list's events and the info.
     this._polls = new ResourcePolls<Resources>(
@@ -77,8 +74,7 @@ export class JobsModel {
     );
     this._polls.changed.connect(this._onAnswer, this);
     if (options.live !== false) {
-      this._controller = new AbortController();
-      this._follow(this._controller.signal);
+      this._follow(options.events ?? PageEvents.for(this.serverSettings));
     }
   }
 
@@ -254,8 +250,8 @@ export class JobsModel {
     try {
       if (event.event === 'job') {
         this.applyJob(JSON.parse(event.data) as Job);
-      } else if (event.event === 'deleted') {
-        this.applyDeleted((JSON.parse(event.data) as JobDeleted).id);
+      } else if (event.event === 'job-deleted') {
+        this.applyDeleted((JSON.parse(event.data) as { id: string }).id);
       }
     } catch (err) {
       console.warn('@hotstepper/jobs: an event could not be read', err);
@@ -277,7 +273,7 @@ export class JobsModel {
       return;
     }
     this._isDisposed = true;
-    this._controller?.abort();
+    this._subscriptions.forEach(s => s.dispose());
     clearTimeout(this._settleTimer);
     this._polls.dispose();
     Signal.clearData(this);
@@ -334,37 +330,26 @@ export class JobsModel {
     this._changed.emit();
   }
 
-  /** Follows the event stream until disposed; the poll fills in while it is down. */
-  private _follow(signal: AbortSignal): void {
-    void followEvents(JOBS_PATHS.events, {
-      serverSettings: this.serverSettings,
-      signal,
-      minDelay: this._reconnectDelay,
-      maxDelay: MAX_INTERVAL,
-      onEvent: e => this.handle(e),
-      onOpen: () => {
-        // Reopened after the stream ended: catch up on what may have happened in between.
-        if (this._live) {
-          this._polls.refresh();
-        }
-        this._setLive(true);
-      },
-      onRetry: (err, delay) => {
-        console.warn(
-          `@hotstepper/jobs: the jobs event stream failed; retrying in ${delay} ms`,
-          err
-        );
-        this._setLive(false);
-      },
-      onDrop: () => this._setLive(false)
-    });
+  /** Follows the page's event stream until disposed; the poll fills in while it is down. */
+  private _follow(events: IPageEvents): void {
+    events.liveChanged.connect((_, live) => this._setLive(live), this);
+    events.opened.connect(() => {
+      // Reopened after the stream ended: catch up on what may have happened in between.
+      if (this._live) {
+        this._polls.refresh();
+      }
+    }, this);
+    this._subscriptions.push(
+      events.subscribe('job', job => this.applyJob(job)),
+      events.subscribe('job-deleted', ({ id }) => this.applyDeleted(id))
+    );
+    this._setLive(events.live);
   }
 
   private _filter: JobFilter;
   private readonly _pageSize: number;
   private _limit: number;
   private readonly _pollInterval: number;
-  private readonly _reconnectDelay: number;
   private _jobs: Job[] = [];
   private _total = 0;
   private _counts: Record<string, number> = {};
@@ -375,7 +360,7 @@ export class JobsModel {
   private _live = false;
   private _isDisposed = false;
   private _settleTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly _controller: AbortController | undefined;
+  private readonly _subscriptions: Array<{ dispose(): void }> = [];
   private readonly _polls: ResourcePolls<Resources>;
   private readonly _changed = new Signal<this, void>(this);
   private readonly _jobChanged = new Signal<this, Job>(this);

@@ -1,5 +1,6 @@
 import type { JobList } from '@hotstepper/api';
 import { JobLogModel } from '../src/logModel';
+import { PageEvents } from '@hotstepper/core';
 import { JobsModel } from '../src/model';
 import { FakeBackend, info, job, until } from './helpers';
 
@@ -17,7 +18,7 @@ describe('JobsModel', () => {
   let model: JobsModel | undefined;
   afterEach(() => model?.dispose());
 
-  it('loads the list and the info, then follows the event stream: new jobs on top, counts moved', async () => {
+  it("loads the list and the info, then follows the page's event stream: new jobs on top, counts moved", async () => {
     const backend = new FakeBackend();
     backend.routes['api/v1/jobs?limit=50&offset=0'] = {
       status: 200,
@@ -27,7 +28,8 @@ describe('JobsModel', () => {
       )
     };
     backend.routes['api/v1/jobs/info'] = { status: 200, body: info() };
-    model = new JobsModel({ serverSettings: backend.settings, reconnectDelay: 10 });
+    const events = new PageEvents(backend.settings, { minDelay: 10 });
+    model = new JobsModel({ serverSettings: backend.settings, events });
     const m = model;
     await until(m.changed, () => !m.loading);
     expect(m.jobs.map(j => j.id)).toEqual(['j2', 'j1']);
@@ -36,33 +38,52 @@ describe('JobsModel', () => {
 
     const stream = await backend.streamOpened();
     expect(stream.request.headers.get('Accept')).toBe('text/event-stream');
-    expect(new URL(stream.request.url).pathname).toBe('/hotstepper/api/v1/jobs/events');
-    stream.send('job', job('j3', 'queued', { createdAt: '2026-11-25T10:03:00Z' }), '7');
+    expect(new URL(stream.request.url).pathname).toBe('/hotstepper/api/v1/events');
+    stream.send('job', job('j3', 'queued', { createdAt: '2026-11-25T10:03:00Z' }));
     await until(m.changed, () => m.jobs.length === 3);
     expect(m.live).toBe(true);
     expect(m.jobs.map(j => j.id)).toEqual(['j3', 'j2', 'j1']);
     expect(m.count('active')).toBe(2);
 
-    stream.send(
-      'job',
-      job('j2', 'failed', { createdAt: '2026-11-25T10:02:00Z', exitCode: 1 }),
-      '8'
-    );
+    stream.send('job', job('j2', 'failed', { createdAt: '2026-11-25T10:02:00Z', exitCode: 1 }));
     await until(m.changed, () => m.jobs[1].status === 'failed');
     expect(m.counts).toMatchObject({ running: 0, failed: 1, queued: 1, succeeded: 1 });
     expect(m.count('active')).toBe(1);
 
-    stream.send('deleted', { id: 'j1' }, '9');
+    stream.send('job-deleted', { id: 'j1' });
     await until(m.changed, () => m.jobs.length === 2);
     expect(m.counts.succeeded).toBe(0);
 
-    // The stream drops: polling takes over until the model reconnects from the last event it saw.
+    // The stream drops: polling takes over until the page reconnects, then the list is asked
+    // again for whatever happened in between.
     backend.refuseStreams = true;
     stream.close();
     await until(m.changed, () => !m.live);
     backend.refuseStreams = false;
-    const again = await backend.streamOpened(2);
-    expect(again.request.headers.get('Last-Event-ID')).toBe('9');
+    const asked = backend.seen.filter(r => r.url.includes('/jobs?')).length;
+    await backend.streamOpened(2);
+    await until(m.changed, () => m.live);
+    await until(m.changed, () => backend.seen.filter(r => r.url.includes('/jobs?')).length > asked);
+  });
+
+  it('shares the page stream with the other models, and stops following it when disposed', async () => {
+    const backend = new FakeBackend();
+    backend.routes['api/v1/jobs?limit=50&offset=0'] = { status: 200, body: list([], {}) };
+    backend.routes['api/v1/jobs/info'] = { status: 200, body: info() };
+    const events = new PageEvents(backend.settings, { minDelay: 10 });
+    const other = events.subscribe('usage', () => {});
+    const stream = await backend.streamOpened();
+    stream.send('usage', {});
+    await until(events.liveChanged, () => events.live);
+    model = new JobsModel({ serverSettings: backend.settings, events });
+    // Live at once: the page's stream is already open.
+    expect(model.live).toBe(true);
+    stream.send('job', job('j9', 'running'));
+    await until(model.changed, () => model!.jobs.length === 1);
+    model.dispose();
+    other.dispose();
+    expect(events.live).toBe(false);
+    expect(backend.streams).toHaveLength(1);
   });
 
   it('filters: the query asks for the statuses, and a job leaving them leaves the list', async () => {

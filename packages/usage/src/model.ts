@@ -13,6 +13,8 @@ import {
   type IThresholds,
   levelOf,
   type MeterLevel,
+  type IPageEvents,
+  PageEvents,
   requestBackend,
   ResourcePolls
 } from '@hotstepper/core';
@@ -109,14 +111,17 @@ export interface IUsageModelOptions {
   /** Whether the panel starts out visible; it stands by (except idle) while not. */
   visible?: boolean;
   range?: HistoryRange;
+  /** The page's event stream; default the one shared by the page (PageEvents.for). */
+  events?: IPageEvents;
 }
 
 /**
  * The notebook's usage, for the status item and the usage panel: one poll
  * per endpoint, each backing off while the backend fails and standing by
- * while the page is hidden. The current figures are polled while the status
- * item or the panel shows them; the idle status always (it drives the idle
- * warning); the rest while the panel and its card are shown.
+ * while the page is hidden. The current figures come from the page's event
+ * stream while the status item or the panel shows them, and are polled only
+ * while that stream is down; the idle status is polled always (it drives the
+ * idle warning); the rest while the panel and its card are shown.
  */
 export class UsageModel {
   constructor(options: IUsageModelOptions) {
@@ -126,6 +131,8 @@ export class UsageModel {
     this._range = options.range ?? 'hour';
     this._sessions = options.sessions;
     this._sessions?.runningChanged?.connect(this._onSessions, this);
+    this._events = options.events ?? PageEvents.for(this._serverSettings);
+    this._events.liveChanged.connect(this._onLive, this);
 
     const get =
       <T>(path: string) =>
@@ -138,7 +145,11 @@ export class UsageModel {
     });
     this._polls = new ResourcePolls<IResources>(
       {
-        now: poll('now', get(USAGE_PATHS.now)),
+        now: {
+          ...poll('now', get(USAGE_PATHS.now)),
+          // The page's stream brings every new snapshot: no poll while it is open.
+          standby: () => (this._needed('now') && !this._events.live ? 'when-hidden' : true)
+        },
         history: poll('history', () =>
           requestBackend<UsageHistory>(
             `${USAGE_PATHS.history}?range=${encodeURIComponent(this._range)}`,
@@ -153,6 +164,7 @@ export class UsageModel {
       { name: '@hotstepper/usage:UsageModel', visible: options.visible }
     );
     this._polls.changed.connect(this._onPolled, this);
+    this._follow();
   }
 
   /** Emitted whenever any state, the range, the settings or the sessions change. */
@@ -361,6 +373,7 @@ export class UsageModel {
     if (this.isDisposed) {
       return;
     }
+    this._stream?.dispose();
     this._polls.dispose();
     Signal.clearData(this);
   }
@@ -405,6 +418,29 @@ export class UsageModel {
     for (const name of Object.keys(CARD_OF).concat('now') as ResourceName[]) {
       this._polls.setInterval(name, this._interval(name));
     }
+    this._follow();
+  }
+
+  /** Follows the page's snapshots while the current figures are shown, and only then. */
+  private _follow(): void {
+    const needed = this._needed('now');
+    if (needed && !this._stream) {
+      this._stream = this._events.subscribe('usage', snapshot => {
+        if (!this.isDisposed) {
+          this._polls.set('now', snapshot);
+        }
+      });
+    } else if (!needed && this._stream) {
+      this._stream.dispose();
+      this._stream = undefined;
+    }
+  }
+
+  /** The stream dropped: poll at once rather than wait a tick; it came back: the poll stands by. */
+  private _onLive(_: unknown, live: boolean): void {
+    if (!live) {
+      this._polls.refresh('now');
+    }
   }
 
   private _onPolled(_: unknown, name: keyof IResources): void {
@@ -427,6 +463,8 @@ export class UsageModel {
   private _statusSettings: IUsageSettings | null;
   private _range: HistoryRange;
   private readonly _polls: ResourcePolls<IResources>;
+  private readonly _events: IPageEvents;
+  private _stream: { dispose(): void } | undefined;
   private readonly _changed = new Signal<this, void>(this);
   private readonly _idleChanged = new Signal<this, IdleStatus>(this);
 }

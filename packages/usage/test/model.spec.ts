@@ -1,3 +1,4 @@
+import { FakePageEvents } from '@hotstepper/core/lib/testing';
 import { Signal } from '@lumino/signaling';
 import { DEFAULT_PANEL_SETTINGS, DEFAULT_SETTINGS, UsageModel } from '../src/model';
 import { A40, cost, history, idle, inventory, kernels, snapshotWithGpus } from './fixtures';
@@ -330,5 +331,60 @@ describe('UsageModel, as the status item reads it', () => {
     const nows = seen.filter(r => new URL(r.url).pathname.endsWith('/usage/now'));
     // The panel shown: at most one more ask for the figures, not a second poll of its own.
     expect(nows.length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe("UsageModel on the page's event stream", () => {
+  let model: UsageModel | undefined;
+  afterEach(() => model?.dispose());
+
+  const nowPolls = (seen: Request[]) => paths(seen).filter(p => p === 'api/v1/usage/now').length;
+
+  it('takes the current figures from the stream and polls them only while it is down', async () => {
+    const seen: Request[] = [];
+    const events = new FakePageEvents();
+    events.setLive(true);
+    model = new UsageModel({
+      serverSettings: settingsRouting(allRoutes(), seen),
+      statusSettings: { ...DEFAULT_SETTINGS, refreshRate: 20 },
+      events
+    });
+    const m = model;
+    expect(events.count('usage')).toBe(1);
+    events.emit('usage', snapshot(3.25, 1));
+    expect(m.now.value?.cpu.used).toBe(3.25);
+    expect(m.now.loading).toBe(false);
+    await new Promise(r => setTimeout(r, 120));
+    // Six ticks of the status item's rate, and not one poll.
+    expect(nowPolls(seen)).toBe(0);
+
+    // The stream drops: the poll takes over at once and keeps going.
+    events.setLive(false);
+    await until(m.changed, () => m.now.value?.cpu.used === 1.5);
+    await new Promise(r => setTimeout(r, 100));
+    expect(nowPolls(seen)).toBeGreaterThanOrEqual(2);
+
+    // Back: the poll stands by again, the stream brings the figures.
+    events.setLive(true);
+    await new Promise(r => setTimeout(r, 30));
+    const polled = nowPolls(seen);
+    events.emit('usage', snapshot(0.5, 1));
+    await new Promise(r => setTimeout(r, 100));
+    expect(m.now.value?.cpu.used).toBe(0.5);
+    expect(nowPolls(seen)).toBe(polled);
+  });
+
+  it('follows the stream only while the figures are shown', () => {
+    const events = new FakePageEvents();
+    model = new UsageModel({ serverSettings: settingsRouting(allRoutes()), events });
+    expect(events.count('usage')).toBe(0);
+    model.visible = true;
+    expect(events.count('usage')).toBe(1);
+    model.visible = false;
+    expect(events.count('usage')).toBe(0);
+    model.statusSettings = DEFAULT_SETTINGS;
+    expect(events.count('usage')).toBe(1);
+    model.dispose();
+    expect(events.count('usage')).toBe(0);
   });
 });

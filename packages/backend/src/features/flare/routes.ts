@@ -8,6 +8,7 @@ import {
   ListeningPorts
 } from '@hotstepper/api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { EventBus } from '../../bus';
 import type { Config } from '../../config';
 import type { FlareGateway, Platform } from '../../platform';
 import type { Store } from '../../store';
@@ -21,7 +22,15 @@ export interface FlareDeps {
   gateway: FlareGateway;
   /** The Jupyter server's pid: the user's processes are those of its user. */
   rootPid: number;
+  /** Where the exposures are published when they change. */
+  bus?: EventBus;
 }
+
+/**
+ * How often the exposures are compared while a page follows them: whether an app listens,
+ * the request counts and expiries change without a request to this feature.
+ */
+export const EXPOSURES_CHECK_MS = 3000;
 
 /** The flare feature: the user's listening ports, and exposing them at a public URL. */
 export const flareRoutes: FastifyPluginAsyncTypebox<FlareDeps> = async (app, deps) => {
@@ -37,6 +46,43 @@ export const flareRoutes: FastifyPluginAsyncTypebox<FlareDeps> = async (app, dep
     log: app.log
   });
   app.addHook('onClose', () => service.stop());
+
+  const { bus } = deps;
+  let published = '';
+  let publishing: Promise<void> = Promise.resolve();
+  /**
+   * Publishes the exposures if they differ from the last published; one at a time, so an
+   * older list never follows a newer one. (While no page follows them the last published
+   * may grow stale: a page that connects gets it first, and the next check corrects it.)
+   */
+  const publish = () => {
+    if (!bus) {
+      return publishing;
+    }
+    publishing = publishing.then(async () => {
+      try {
+        const list = await service.list();
+        const json = JSON.stringify(list);
+        if (json !== published) {
+          published = json;
+          bus.publish('exposures', list);
+        }
+      } catch (err) {
+        app.log.warn({ err }, 'flare: could not list the exposures to publish');
+      }
+    });
+    return publishing;
+  };
+  if (bus) {
+    void publish();
+    const check = setInterval(() => {
+      if (bus.count('exposures') > 0) {
+        void publish();
+      }
+    }, EXPOSURES_CHECK_MS);
+    check.unref();
+    app.addHook('onClose', async () => clearInterval(check));
+  }
 
   const errors = {
     400: ErrorResponse,
@@ -94,7 +140,11 @@ export const flareRoutes: FastifyPluginAsyncTypebox<FlareDeps> = async (app, dep
         response: { 201: Exposure, ...errors }
       }
     },
-    async (req, reply) => reply.code(201).send(await service.expose(req.body))
+    async (req, reply) => {
+      const exposure = await service.expose(req.body);
+      await publish();
+      return reply.code(201).send(exposure);
+    }
   );
 
   app.delete(
@@ -109,6 +159,7 @@ export const flareRoutes: FastifyPluginAsyncTypebox<FlareDeps> = async (app, dep
     },
     async (req, reply) => {
       await service.unexpose(req.params.name);
+      await publish();
       return reply.code(204).send(null);
     }
   );

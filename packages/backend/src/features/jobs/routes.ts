@@ -13,12 +13,16 @@ import {
 } from '@hotstepper/api';
 import type { FastifyRequest } from 'fastify';
 import { errorResponse } from '../../errors';
+import type { EventBus } from '../../bus';
 import { eventStreamResponse, eventStreams } from '../../sse';
 import { byteRange, followLog, logFile, parseOffsets } from './logs';
 import { JobService, type JobServiceOptions } from './service';
 
 /** What the jobs feature is given (its log is the app's). */
-export type JobsDeps = Omit<JobServiceOptions, 'log'>;
+export type JobsDeps = Omit<JobServiceOptions, 'log'> & {
+  /** Where every change of a job is published. */
+  bus?: EventBus;
+};
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
@@ -27,7 +31,12 @@ const wantsEvents = (req: FastifyRequest) =>
 
 /** The jobs feature: submit, list, follow, cancel, rerun and delete background jobs. */
 export const jobsRoutes: FastifyPluginAsyncTypebox<JobsDeps> = async (app, deps) => {
-  const service = new JobService({ ...deps, log: app.log });
+  const { bus, ...options } = deps;
+  const service = new JobService({ ...options, log: app.log });
+  if (bus) {
+    service.on('job', job => bus.publish('job', job));
+    service.on('deleted', deleted => bus.publish('job-deleted', deleted));
+  }
   await service.start();
   const streams = eventStreams(app);
   app.addHook('onClose', async () => service.stop());

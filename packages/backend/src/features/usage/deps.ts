@@ -1,3 +1,4 @@
+import type { EventBus } from '../../bus';
 import type { Config } from '../../config';
 import type { Platform } from '../../platform';
 import type { Store } from '../../store';
@@ -15,4 +16,8 @@ export interface UsageDeps {
  * What the usage feature is given. Without a sampler it makes its own from the config and
  * stops it on close; a sampler given (tests) is the giver's to stop.
  */
-export type UsageOptions = Omit<UsageDeps, 'sampler'> & { sampler?: UsageSampler };
+export type UsageOptions = Omit<UsageDeps, 'sampler'> & {
+  sampler?: UsageSampler;
+  /** Where each new snapshot is published. */
+  bus?: EventBus;
+};

@@ -26,6 +26,13 @@ export const usageRoutes: FastifyPluginAsyncTypebox<UsageOptions> = async (app, 
     app.addHook('onClose', async () => own.stop());
     sampler = own;
   }
+  const { bus } = options;
+  if (bus) {
+    if (sampler.snapshot) {
+      bus.publish('usage', sampler.snapshot);
+    }
+    sampler.onSample(snapshot => bus.publish('usage', snapshot));
+  }
   const deps = { config, platform, store, sampler };
   // Parts register here, one line each.
   // (Without `prefix: ''` a part would get this plugin's prefix twice: fastify passes it in `deps`.)
