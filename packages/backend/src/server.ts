@@ -31,8 +31,6 @@ export interface ServerDeps {
   dataDir: string;
   /** Absolute: the Jupyter server's root directory. */
   rootDir: string;
-  /** The Jupyter server's pid. */
-  rootPid: number;
   /** pino, writing to stderr; none in unit tests. */
   log?: FastifyBaseLogger;
   /** Tests: told of every route as it is registered, hidden ones and HEAD included. */
@@ -136,8 +134,7 @@ export async function buildServer(deps: ServerDeps) {
     config: deps.config,
     platform: deps.platform,
     store: deps.store,
-    gateway: deps.flare,
-    rootPid: deps.rootPid
+    gateway: deps.flare
   });
 
   app.setNotFoundHandler((req, reply) =>

@@ -19,8 +19,6 @@ export interface FlareDeps {
   platform: Platform;
   store: Store;
   gateway: FlareGateway;
-  /** The Jupyter server's pid: the user's processes are those of its user. */
-  rootPid: number;
 }
 
 /** The flare feature: the user's listening ports, and exposing them at a public URL. */
