@@ -1,9 +1,11 @@
 // Runs every suite in turn and ends with one line, "N passed, N failed",
 // summing them all. A suite fails when it crashes before reporting, when none of its tests
 // passed (all skipped, or none found), when it skips more tests than it declares
-// (`expectedSkips`: none today — a skipped attack or GPU test proves nothing), when a spec file focuses tests (`.only`: the others
+// (`expectedSkips`, 0 for every built-in suite: a skipped attack or GPU test proves nothing),
+// when a spec file under its `scan` directory focuses tests (`.only`: the others
 // would silently not run), or when it outlives its timeout (its whole process group is killed).
-// HOTSTEPPER_TEST_SUITES names a JSON file of suites to run instead (the runner's own tests).
+// HOTSTEPPER_TEST_SUITES names a JSON file of suites to run instead (the runner's own tests;
+// a suite there scans its cwd unless it gives `scan`, a directory, or null for none).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -18,24 +20,33 @@ const jestCount = r => ({
   skipped: r.numPendingTests + (r.numTodoTests ?? 0)
 });
 
-const jest = (name, dir, config = []) => ({
+// `scan`: the directory whose spec files the suite runs, searched for focused tests first.
+const jest = (name, dir, config = [], scan = dir) => ({
   name,
   cwd: join(root, dir),
+  scan: join(root, scan),
   cmd: ['npx', 'jest', ...config, '--json', `--outputFile=${join(out, `${name}.json`)}`],
   report: join(out, `${name}.json`),
   count: jestCount
 });
 
 const builtin = [
-  jest('backend-unit', 'packages/backend'),
+  jest('backend-unit', 'packages/backend', [], 'packages/backend/test'),
   jest('core-unit', 'packages/core'),
   jest('usage-unit', 'packages/usage'),
   jest('jobs-unit', 'packages/jobs'),
   jest('flare-unit', 'packages/flare'),
-  jest('integration', 'packages/backend', ['-c', 'jest.integration.config.js', '--runInBand']),
+  jest(
+    'integration',
+    'packages/backend',
+    ['-c', 'jest.integration.config.js', '--runInBand'],
+    'packages/backend/integration'
+  ),
   {
     name: 'python',
     cwd: root,
+    // pytest has no focus of its own (no plugin for one is installed): nothing to scan.
+    scan: null,
     cmd: [
       join(root, '.venv', 'bin', 'python'),
       '-m',
@@ -50,6 +61,7 @@ const builtin = [
   {
     name: 'ui (galata)',
     cwd: join(root, 'ui-tests'),
+    scan: join(root, 'ui-tests'),
     cmd: ['npx', 'playwright', 'test', '--forbid-only'],
     report: join(root, 'ui-tests', 'test-results', 'results.json'),
     count: r => ({
@@ -63,6 +75,7 @@ const builtin = [
 const suites = process.env.HOTSTEPPER_TEST_SUITES
   ? JSON.parse(readFileSync(process.env.HOTSTEPPER_TEST_SUITES, 'utf8')).map(s => ({
       ...s,
+      scan: s.scan === undefined ? s.cwd : s.scan,
       count: jestCount
     }))
   : builtin;
@@ -157,7 +170,7 @@ for (const suite of suites.filter(s => !only.length || only.some(o => s.name.sta
   process.stderr.write(`\n=== ${suite.name} ===\n`);
   let counts;
   let why = '';
-  const focused = focusedTests(suite.cwd);
+  const focused = suite.scan ? focusedTests(suite.scan) : [];
   if (focused.length) {
     process.stderr.write(`focused tests (remove .only):\n  ${focused.join('\n  ')}\n`);
     counts = { passed: 0, failed: focused.length, skipped: 0 };

@@ -102,5 +102,14 @@ export const DNS_LABEL_MAX_LENGTH = 63;
 /** The longest exposure name: short enough to leave room in the public host name. */
 export const FLARE_NAME_MAX_LENGTH = 30;
 
+/** The user name HTTP Basic asks for on an exposure with a password (the password is the exposure's). */
+export const FLARE_USER = 'flare';
+
+/**
+ * The longest exposure password in UTF-8 bytes: bcrypt (and ingress-nginx's htpasswd) reads
+ * only the first 72, so a longer one is refused when set and never checked at the gateway.
+ */
+export const FLARE_PASSWORD_MAX_BYTES = 72;
+
 /** An exposure name: a DNS label of 1–30 lowercase letters, digits and hyphens, no hyphen at either end. */
 export const FLARE_NAME_PATTERN = `^[a-z0-9]([a-z0-9-]{0,${FLARE_NAME_MAX_LENGTH - 2}}[a-z0-9])?$`;

@@ -64,7 +64,7 @@ export const JobSubmit = Type.Object(
     ),
     env: Type.Optional(
       Type.Record(Type.String({ pattern: ENV_NAME_PATTERN }), Type.String(), {
-        // Without it a name off the pattern would pass unchecked ("A=B" made the job's A=B=c).
+        // Every key is held to the pattern: a key like "A=B" is refused, never set in the job.
         additionalProperties: false,
         description: 'Variables by name; a name is letters, digits and _, not starting with a digit'
       })

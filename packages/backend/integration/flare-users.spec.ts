@@ -202,8 +202,11 @@ describe('flare with another Unix user on the machine', () => {
 
       await stop(mine);
       await serve(theirsDir, '127.0.0.1', port, user);
-      // The owner check is cached for at most a couple of seconds.
-      await new Promise(r => setTimeout(r, 2500));
+      // The owner check trusts a scan at most 250 ms old: the 502 comes within moments.
+      const deadline = Date.now() + 10_000;
+      while ((await viaFlare('taken')).status !== 502 && Date.now() < deadline) {
+        await new Promise(r => setTimeout(r, 100));
+      }
       for (let i = 0; i < 5; i++) {
         const page = await viaFlare('taken');
         expect({ status: page.status, other: page.body.includes(THEIRS.trim()) }).toEqual({
@@ -307,8 +310,9 @@ describe('flare with another Unix user on the machine', () => {
       expect(limited.length).toBeGreaterThan(0);
       expect(Number(limited[0].retryAfter)).toBeGreaterThan(0);
       expect(answers.every(a => a.status === 401 || a.status === 429)).toBe(true);
-      // Before, bcrypt on the backend's only thread took this p99 to seconds; the benchmark
-      // (npm run bench -- flare) holds it to 50 ms, the bound here only leaves room for CI.
+      // Passwords are checked off the backend's event loop, so its API answers while guesses
+      // are checked: the benchmark (npm run bench -- flare) holds this p99 to 50 ms, the bound
+      // here leaves room for CI.
       latencies.sort((a, b) => a - b);
       expect(latencies[Math.floor(latencies.length * 0.99)]).toBeLessThan(500);
     }

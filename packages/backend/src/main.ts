@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ConfigError, dataDir, loadConfig } from './config';
 import { degradedServer } from './degraded';
-import { createAdapters, jupyterRootPid } from './platform';
+import { createAdapters } from './platform';
 import { buildServer, logSerializers } from './server';
 import { Store } from './store';
 
@@ -65,7 +65,6 @@ async function main(): Promise<void> {
     flare,
     dataDir: data,
     rootDir: resolve(process.env.HOTSTEPPER_ROOT_DIR || process.cwd()),
-    rootPid: jupyterRootPid(),
     log
   });
 

@@ -33,8 +33,6 @@ export interface ServerDeps {
   dataDir: string;
   /** Absolute: the Jupyter server's root directory. */
   rootDir: string;
-  /** The Jupyter server's pid. */
-  rootPid: number;
   /** Tests: a bus of their own to publish on; default one made here. */
   bus?: EventBus;
   /** pino, writing to stderr; none in unit tests. */
@@ -146,7 +144,6 @@ export async function buildServer(deps: ServerDeps) {
     platform: deps.platform,
     store: deps.store,
     gateway: deps.flare,
-    rootPid: deps.rootPid,
     bus
   });
 

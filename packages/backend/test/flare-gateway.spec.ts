@@ -3,6 +3,7 @@
  * WebSocket echo server, each its own process) exposed through the backend's routes and reached
  * through the real reverse proxy with the Host header a browser would send.
  */
+import bcrypt from 'bcryptjs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -291,6 +292,23 @@ describe('flare on the local platform', () => {
     }
     expect(plain['x-forwarded-prefix']).toBeUndefined();
     expect(plain['x-forwarded-server']).toBeUndefined();
+
+    // A WSGI or CGI app reads X_Real_IP as X-Real-IP (both HTTP_X_REAL_IP): those go too.
+    const underscored = await seen({
+      X_Forwarded_For: '203.0.113.9',
+      X_Real_IP: '203.0.113.9',
+      x_forwarded_proto: 'https',
+      Proxy_Authorization: 'Basic c2VjcmV0OnNlY3JldA==',
+      X_Request_Id: 'kept'
+    });
+    expect(underscored).toMatchObject({
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-proto': 'http',
+      x_request_id: 'kept'
+    });
+    expect(Object.keys(underscored).filter(h => /^(x_forwarded|x_real|proxy_)/.test(h))).toEqual(
+      []
+    );
 
     const locked = await api('POST', '/exposures', {
       port: echo.port,
@@ -629,7 +647,7 @@ describe("the local gateway's routing", () => {
     const gateway = new LocalFlareGateway({
       config: parseConfig({ flare: { listenPort: 0 } }).flare,
       listeners: async () => mine,
-      listenersTtlMs: 100
+      listenersTtlMs: 0
     });
     try {
       await gateway.start();
@@ -638,7 +656,6 @@ describe("the local gateway's routing", () => {
       expect(await viaGateway(url)).toMatchObject({ status: 200, body: 'whose app?' });
       // The user's app stopped and another user's took the port: the scan no longer shows it.
       mine = [];
-      await new Promise(r => setTimeout(r, 150));
       const res = await viaGateway(url);
       expect(res.status).toBe(502);
       expect(res.body).toMatch(`Nothing listens on port ${app.port}`);
@@ -646,6 +663,74 @@ describe("the local gateway's routing", () => {
     } finally {
       await gateway.close();
       app.proc.kill('SIGKILL');
+    }
+  });
+
+  it('checks the owner against a scan at most 250 ms old, at most four scans a second', async () => {
+    const app = await startNodeApp('127.0.0.1', 'whose app?');
+    let mine: PortListener[] = [
+      { port: app.port, address: '127.0.0.1', pid: app.proc.pid!, command: 'node' }
+    ];
+    let scans = 0;
+    const gateway = new LocalFlareGateway({
+      config: parseConfig({ flare: { listenPort: 0 } }).flare,
+      listeners: async () => {
+        scans++;
+        return mine;
+      }
+    });
+    try {
+      await gateway.start();
+      await gateway.expose({ name: 'app', port: app.port, protection: 'none' });
+      const url = gateway.urlFor('app');
+      expect(await viaGateway(url)).toMatchObject({ status: 200, body: 'whose app?' });
+      // A burst shares the scan it finds.
+      scans = 0;
+      const burst = await Promise.all(Array.from({ length: 10 }, () => viaGateway(url)));
+      expect(burst.map(r => r.status)).toEqual(Array(10).fill(200));
+      expect(scans).toBeLessThanOrEqual(1);
+      // The port changed hands: past the bound, the scan that showed it as the user's is not used.
+      mine = [];
+      await new Promise(r => setTimeout(r, 300));
+      expect((await viaGateway(url)).status).toBe(502);
+    } finally {
+      await gateway.close();
+      app.proc.kill('SIGKILL');
+    }
+  });
+
+  it('answers 503 "busy" when an exposure has its share of password checks, others still checked', async () => {
+    const slow = bcrypt.hashSync('the right one', 12); // a few hundred ms per check
+    const gateway = new LocalFlareGateway({
+      config: parseConfig({ flare: { listenPort: 0 } }).flare,
+      listeners: async () => [],
+      failureDelayMs: 0,
+      checksPerExposure: 2
+    });
+    try {
+      await gateway.start();
+      await gateway.expose({ name: 'attacked', port: 1, protection: 'password', secret: slow });
+      await gateway.expose({ name: 'quiet', port: 1, protection: 'password', secret: slow });
+      const attacked = gateway.urlFor('attacked');
+      // Three addresses, each well under its own limit of wrong passwords.
+      const [guesses, other] = await Promise.all([
+        Promise.all(
+          [1, 2, 3].map(i =>
+            viaGateway(attacked, { auth: `flare:guess ${i}`, from: `127.0.0.${i}` })
+          )
+        ),
+        viaGateway(gateway.urlFor('quiet'), { auth: 'flare:a guess', from: '127.0.0.4' })
+      ]);
+      expect(guesses.map(r => r.status).sort()).toEqual([401, 401, 503]);
+      expect(other.status).toBe(401);
+      const busy = guesses.find(r => r.status === 503)!;
+      expect(busy.headers['retry-after']).toBe('1');
+      expect(busy.body).toMatch(
+        "The flare proxy is busy checking passwords for 'attacked': try again in a moment"
+      );
+      expect(busy.body).not.toMatch(/wrong passwords|your address/);
+    } finally {
+      await gateway.close();
     }
   });
 });

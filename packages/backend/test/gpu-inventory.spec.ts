@@ -392,8 +392,7 @@ describe('GET /api/v1/usage/gpus', () => {
       jobs: createJobs(config, { platform, env: {} }),
       flare: createFlareGateway(config, { platform, env: {} }),
       dataDir: join(dir, 'data'),
-      rootDir: dir,
-      rootPid: process.pid
+      rootDir: dir
     });
     const socket = join(dir, `${name}.sock`);
     await app.listen({ path: socket });

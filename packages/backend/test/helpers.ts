@@ -150,7 +150,6 @@ export async function startTestServer(
     flare: createFlareGateway(config, { platform, env: {} }),
     dataDir: join(dir, 'data'),
     rootDir: options.rootDir ?? join(dir, 'root'),
-    rootPid: process.pid,
     onRoute: options.onRoute,
     bus: options.bus
   });

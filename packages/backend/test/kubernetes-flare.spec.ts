@@ -580,8 +580,7 @@ describe('the flare routes on Kubernetes', () => {
       jobs: createJobs(config, { platform, env: {} }),
       flare: gateway,
       dataDir: join(dir, `${name}-data`),
-      rootDir: dir,
-      rootPid: process.pid
+      rootDir: dir
     });
     const socket = join(dir, `${name}.sock`);
     await server.listen({ path: socket });

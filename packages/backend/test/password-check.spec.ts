@@ -47,4 +47,15 @@ describe('checking passwords in worker threads', () => {
     expect(await Promise.all(first)).toEqual([false, false]);
     expect(await checker.check('x', hash)).toBe(true);
   });
+
+  it("gives each group its share: one group's flood leaves room for the others", async () => {
+    checker = new PasswordChecker(1, 4, 2);
+    const hash = bcrypt.hashSync('x', 4);
+    const flood = [checker.check('a', hash, 'attacked'), checker.check('b', hash, 'attacked')];
+    await expect(checker.check('c', hash, 'attacked')).rejects.toBeInstanceOf(CheckQueueFull);
+    expect(await checker.check('x', hash, 'quiet')).toBe(true);
+    expect(await Promise.all(flood)).toEqual([false, false]);
+    // A finished check gives its place back.
+    expect(await checker.check('x', hash, 'attacked')).toBe(true);
+  });
 });

@@ -301,8 +301,7 @@ describe('the usage feature without a sampler given', () => {
       jobs: createJobs(config, { platform, env: {} }),
       flare: createFlareGateway(config, { platform, env: {} }),
       dataDir: join(dir, 'data'),
-      rootDir: join(dir, 'root'),
-      rootPid: process.pid
+      rootDir: join(dir, 'root')
     });
     const socket = join(dir, 'backend.sock');
     await app.listen({ path: socket });

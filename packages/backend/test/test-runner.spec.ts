@@ -95,6 +95,23 @@ it.each([
   expect(res.status).toBe(1);
 });
 
+it("scans only the suite's own directory for focused tests", () => {
+  const cwd = join(dir, 'pkg');
+  mkdirSync(join(cwd, 'other'), { recursive: true });
+  mkdirSync(join(cwd, 'mine'), { recursive: true });
+  const focus = "it~('elsewhere', () => {});\n".replace('~', '.only');
+  writeFileSync(join(cwd, 'other', 'a.spec.ts'), focus);
+  writeFileSync(join(cwd, 'mine', 'b.spec.ts'), "it('x', () => {});\n");
+  const res = runRunner([
+    { ...suite('mine', { passed: 1 }, { cwd }), scan: join(cwd, 'mine') },
+    { ...suite('none', { passed: 1 }, { cwd }), scan: null },
+    suite('all', { passed: 1 }, { cwd })
+  ]);
+  expect(res.stdout).toContain('mine: 1 passed, 0 failed, 0 skipped\n');
+  expect(res.stdout).toContain('none: 1 passed, 0 failed, 0 skipped\n');
+  expect(res.stdout).toContain('all: 0 passed, 1 failed, 0 skipped (focused tests)');
+});
+
 it('does not mistake a word ending in "it" or an "only" in a string for a focus', () => {
   const cwd = join(dir, 'pkg');
   mkdirSync(cwd, { recursive: true });

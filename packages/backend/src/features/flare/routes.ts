@@ -20,8 +20,6 @@ export interface FlareDeps {
   platform: Platform;
   store: Store;
   gateway: FlareGateway;
-  /** The Jupyter server's pid: the user's processes are those of its user. */
-  rootPid: number;
   /** Where the exposures are published when they change. */
   bus?: EventBus;
 }

@@ -8,6 +8,7 @@
 import { randomInt } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import type { FastifyBaseLogger } from 'fastify';
+import { FLARE_PASSWORD_MAX_BYTES, FLARE_USER } from '@hotstepper/api';
 import type {
   ExposeRequest,
   Exposure,
@@ -22,14 +23,10 @@ import type { Store } from '../../store';
 import type { ListeningSocket, PortListener } from '../../platform/types';
 import { redactCommand } from '../../redact';
 
-/** The user name HTTP Basic asks for on both gateways. */
-export const FLARE_USER = 'flare';
 const EXPIRED_KEPT_MS = 24 * 3600_000;
 const SECRET_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 /** How long one /proc scan answers for: polling clients share it. */
 const SCAN_TTL_MS = 1000;
-/** bcrypt reads at most 72 bytes of a password (ingress-nginx's htpasswd too): longer is refused. */
-export const PASSWORD_MAX_BYTES = 72;
 
 interface Row {
   name: string;
@@ -319,10 +316,10 @@ export class FlareService {
           `The password must be at least ${config.passwordMinLength} characters long`
         );
       }
-      if (Buffer.byteLength(req.password!, 'utf8') > PASSWORD_MAX_BYTES) {
+      if (Buffer.byteLength(req.password!, 'utf8') > FLARE_PASSWORD_MAX_BYTES) {
         throw new HttpError(
           400,
-          `The password must be at most ${PASSWORD_MAX_BYTES} bytes long in UTF-8 (bcrypt ignores the rest); choose a shorter one`
+          `The password must be at most ${FLARE_PASSWORD_MAX_BYTES} bytes long in UTF-8 (bcrypt ignores the rest); choose a shorter one`
         );
       }
     } else if (req.password !== undefined) {

@@ -6,7 +6,7 @@ import type {
   V1Secret,
   V1Service
 } from '@kubernetes/client-node';
-import type { FlareProtection } from '@hotstepper/api';
+import { FLARE_USER, type FlareProtection } from '@hotstepper/api';
 import type { Config } from '../../config';
 import type { ExposureSpec } from '../flare';
 
@@ -28,7 +28,7 @@ export const ANNOTATION = {
   expiresAt: 'hotstepper.io/expires-at'
 } as const;
 /** ingress-nginx reads the file `auth` of this Secret in htpasswd form; the user is always "flare". */
-export const AUTH_USER = 'flare';
+export const AUTH_USER = FLARE_USER;
 const NGINX = 'nginx.ingress.kubernetes.io';
 
 export const serviceName = (name: string) => `flare-${name}`;

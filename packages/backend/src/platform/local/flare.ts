@@ -5,8 +5,8 @@
  *
  * A port number alone does not say whose app answers: another Unix user may listen on the same
  * port at another address, or take the port over once the user's app stops. So every connection
- * goes to the address the user's own listener is bound to, as a scan of /proc (at most a couple
- * of seconds old) shows it, and to nothing when the user has none.
+ * goes to the address the user's own listener is bound to, as a scan of /proc at most 250 ms old
+ * shows it, and to nothing when the user has none.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -17,6 +17,7 @@ import {
   type ServerResponse
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { FLARE_PASSWORD_MAX_BYTES, FLARE_USER } from '@hotstepper/api';
 import type { FastifyBaseLogger } from 'fastify';
 import { createProxyServer, type ProxyServer } from 'http-proxy-3';
 import type { Config } from '../../config';
@@ -37,7 +38,10 @@ export interface LocalFlareGatewayOptions {
    * kernel records each socket's owner, so no process needs to be looked up).
    */
   listeners?: () => Promise<Listener[]>;
-  /** How long one scan of the listeners answers for, in ms (default 1500). */
+  /**
+   * How long one scan of the listeners answers for, in ms (default 250: at most four scans a
+   * second however many requests come, and a port another user took over is refused that soon).
+   */
   listenersTtlMs?: number;
   /** Wrong passwords allowed per exposure and client address in `failureWindowMs` (default 10). */
   maxFailures?: number;
@@ -48,20 +52,23 @@ export interface LocalFlareGatewayOptions {
    * a guessing loop then costs the backend a timer, not a stream of instant answers.
    */
   failureDelayMs?: number;
+  /**
+   * Password checks one exposure may have waiting or running (default 16 of the checker's 64):
+   * guesses flooding one exposure leave room for the visitors of the others.
+   */
+  checksPerExposure?: number;
 }
 
-/** The user name HTTP Basic asks for; the password is the exposure's. */
-export const FLARE_USER = 'flare';
+/** A scan of the user's listeners this old or older is not trusted for the owner check. */
+const FRESH_SCAN_MS = 250;
 /** bcrypt is slow on purpose: a verified Authorization header is trusted this long. */
 const AUTH_CACHE_MS = 60_000;
-/** bcrypt reads at most 72 bytes of a password: a longer one would match on its first 72. */
-export const BCRYPT_MAX_BYTES = 72;
 /**
  * Headers a client might send to pass for something the edge says: the proxy sets the
  * X-Forwarded-* it owns (for, host, port, proto) and drops every other claim, and a proxy
  * credential is never the app's.
  */
-const CLIENT_CLAIMS = [
+const CLIENT_CLAIMS = new Set([
   'forwarded',
   'x-forwarded-for',
   'x-forwarded-host',
@@ -73,7 +80,7 @@ const CLIENT_CLAIMS = [
   'x-client-ip',
   'true-client-ip',
   'proxy-authorization'
-];
+]);
 
 /**
  * Where to connect for the user's listeners on `port`: a wildcard or loopback listener is
@@ -206,13 +213,15 @@ export class LocalFlareGateway implements FlareGateway {
 
   /**
    * The user's listeners from a scan at most `listenersTtlMs` old; `fresher` asks for one at
-   * most a quarter of a second old (an app just started must not wait out the cache, and a
-   * flood of requests to a stopped app still costs at most four scans a second).
+   * most a quarter of a second old when the TTL is longer (an app just started must not wait
+   * out the cache, and a flood of requests to a stopped app still costs at most four scans a
+   * second).
    */
   private listeners(fresher = false): Promise<Listener[]> {
     const now = Date.now();
-    const ttl = fresher ? 250 : (this.options.listenersTtlMs ?? 1500);
-    if (!this.listenerScan || now - this.listenerScan.at > ttl) {
+    const configured = this.options.listenersTtlMs ?? FRESH_SCAN_MS;
+    const ttl = fresher ? Math.min(FRESH_SCAN_MS, configured) : configured;
+    if (!this.listenerScan || now - this.listenerScan.at >= ttl) {
       const scan =
         this.options.listeners ??
         (async () => {
@@ -403,7 +412,7 @@ export class LocalFlareGateway implements FlareGateway {
     }
     if (
       credentials.user !== FLARE_USER ||
-      Buffer.byteLength(credentials.password) > BCRYPT_MAX_BYTES
+      Buffer.byteLength(credentials.password) > FLARE_PASSWORD_MAX_BYTES
     ) {
       this.failed(client, now);
       return ask.asSlow;
@@ -412,11 +421,18 @@ export class LocalFlareGateway implements FlareGateway {
     entry.checking++;
     let ok: boolean;
     try {
-      this.checker ??= new PasswordChecker();
-      ok = await this.checker.check(credentials.password, spec.secret ?? '');
+      this.checker ??= new PasswordChecker(undefined, undefined, this.options.checksPerExposure);
+      ok = await this.checker.check(credentials.password, spec.secret ?? '', spec.name);
     } catch (err) {
       if (err instanceof CheckQueueFull) {
-        return this.tooMany(spec, 1);
+        // Not this client's doing: the checker's share for the exposure (or all of it) is taken.
+        return new Refusal(
+          503,
+          'Service Unavailable',
+          `The flare proxy is busy checking passwords for '${spec.name}': try again in a moment`,
+          { 'Retry-After': '1' },
+          true
+        );
       }
       throw err;
     } finally {
@@ -529,8 +545,11 @@ export class LocalFlareGateway implements FlareGateway {
 
   /** We are the edge: what a client claims as forwarding headers is not passed on. */
   private scrub(req: IncomingMessage, spec: ExposureSpec): void {
-    for (const h of CLIENT_CLAIMS) {
-      delete req.headers[h];
+    for (const h of Object.keys(req.headers)) {
+      // WSGI and CGI servers read `_` as `-` (X_Real_IP and X-Real-IP are one HTTP_X_REAL_IP).
+      if (CLIENT_CLAIMS.has(h.replace(/_/g, '-'))) {
+        delete req.headers[h];
+      }
     }
     if (spec.protection === 'password') {
       delete req.headers.authorization; // the flare password is not the app's business

@@ -35,16 +35,22 @@ interface Slot {
 
 interface Pending {
   slot: Slot;
+  group: string;
   resolve: (ok: boolean) => void;
   reject: (err: Error) => void;
 }
 
-/** Too many checks waiting: the caller answers "try later" rather than queueing without end. */
+/**
+ * Too many checks waiting, in all or for the caller's group: the caller answers "try later"
+ * rather than queueing without end.
+ */
 export class CheckQueueFull extends Error {}
 
 export class PasswordChecker {
   private readonly slots: Slot[] = [];
   private readonly pending = new Map<number, Pending>();
+  /** Checks waiting or running per group. */
+  private readonly inGroup = new Map<string, number>();
   private nextId = 0;
   private closed = false;
 
@@ -52,24 +58,43 @@ export class PasswordChecker {
     /** Worker threads: by default one fewer than the cores (at least one), at most 4. */
     private readonly size = Math.max(1, Math.min(4, availableParallelism() - 1)),
     /** Checks waiting or running at once, beyond which check() throws CheckQueueFull. */
-    private readonly maxQueued = 64
+    private readonly maxQueued = 64,
+    /**
+     * Checks one group (an exposure) may have waiting or running: a flood of guesses at one
+     * exposure leaves the rest of the queue to the others.
+     */
+    private readonly maxPerGroup = 16
   ) {}
 
-  /** Whether `password` matches the bcrypt `hash`. */
-  check(password: string, hash: string): Promise<boolean> {
+  /** Whether `password` matches the bcrypt `hash`; `group` is whose share of the queue it takes. */
+  check(password: string, hash: string, group = ''): Promise<boolean> {
     if (this.closed) {
       return Promise.reject(new Error('the password checker is closed'));
     }
-    if (this.pending.size >= this.maxQueued) {
+    const inGroup = this.inGroup.get(group) ?? 0;
+    if (this.pending.size >= this.maxQueued || inGroup >= this.maxPerGroup) {
       return Promise.reject(new CheckQueueFull('too many password checks at once'));
     }
     const slot = this.leastBusy();
     const id = this.nextId++;
     slot.busy++;
+    this.inGroup.set(group, inGroup + 1);
     return new Promise<boolean>((resolve, reject) => {
-      this.pending.set(id, { slot, resolve, reject });
+      this.pending.set(id, { slot, group, resolve, reject });
       slot.worker.postMessage({ id, password, hash });
     });
+  }
+
+  /** Ends a check's hold on its slot and its group's share. */
+  private settle(id: number, p: Pending): void {
+    this.pending.delete(id);
+    p.slot.busy--;
+    const left = (this.inGroup.get(p.group) ?? 1) - 1;
+    if (left > 0) {
+      this.inGroup.set(p.group, left);
+    } else {
+      this.inGroup.delete(p.group);
+    }
   }
 
   private leastBusy(): Slot {
@@ -86,8 +111,7 @@ export class PasswordChecker {
     worker.on('message', ({ id, ok }: { id: number; ok: boolean }) => {
       const p = this.pending.get(id);
       if (p) {
-        this.pending.delete(id);
-        slot.busy--;
+        this.settle(id, p);
         p.resolve(ok);
       }
     });
@@ -99,7 +123,7 @@ export class PasswordChecker {
       }
       for (const [id, p] of this.pending) {
         if (p.slot === slot) {
-          this.pending.delete(id);
+          this.settle(id, p);
           p.reject(err);
         }
       }
@@ -120,6 +144,7 @@ export class PasswordChecker {
       p.reject(new Error('the password checker is closed'));
     }
     this.pending.clear();
+    this.inGroup.clear();
     await Promise.all(workers.map(w => w.terminate()));
   }
 }
