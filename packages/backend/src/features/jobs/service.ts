@@ -32,7 +32,7 @@ import {
 import { HttpError, allowed } from '../../errors';
 import type { Store } from '../../store';
 import { hourlyRate } from '../../pricing';
-import { redactArgv } from '../../redact';
+import { redactArgv, redactEnv } from '../../redact';
 import { logFile } from './logs';
 import { notebookFailure } from './notebook';
 import {
@@ -190,7 +190,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
       argv: redactArgv(spec.argv),
       cwd: spec.cwd,
       ...(spec.file !== undefined ? { file: spec.file } : {}),
-      env: spec.env,
+      env: redactEnv(spec.env),
       ...(spec.parameters ? { parameters: spec.parameters } : {}),
       ...(spec.preset ? { preset: spec.preset } : {}),
       resources: spec.resources,
