@@ -63,7 +63,16 @@ it('kill -9 during 8 threads of submits, 3 times: every job ends, none is left s
         }).catch(() => undefined);
       }
     });
-    await sleep(1500);
+    // Killed mid-submit: once this round's jobs are being recorded (some still starting).
+    const submitted = async () =>
+      ((await list())?.jobs ?? []).filter(j => j.name === `quick ${kill}`);
+    for (let waited = 0; waited < 30_000; waited += 100) {
+      const mine = await submitted();
+      if (mine.length >= 5 && mine.some(j => j.status === 'starting' || j.status === 'queued')) {
+        break;
+      }
+      await sleep(100);
+    }
     const [backend] = server.backendPids();
     expect(backend).toBeDefined();
     process.kill(backend, 'SIGKILL');

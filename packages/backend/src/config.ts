@@ -1,16 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { PriceTable } from '@hotstepper/api';
+import { literals, PriceTable } from '@hotstepper/api';
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import { Value, type ValueError } from '@sinclair/typebox/value';
 import { allowed } from './errors';
-
-const literals = <T extends string>(values: readonly T[], def: T) =>
-  Type.Union(
-    values.map(v => Type.Literal(v)),
-    { default: def }
-  );
 
 /** A wire schema as a config section: every field defaulted, unknown fields refused. */
 function withDefaults<T extends TObject>(schema: T, defaults: Static<T>): T {
@@ -26,21 +20,20 @@ function withDefaults<T extends TObject>(schema: T, defaults: Static<T>): T {
 /** The admin configuration: `HOTSTEPPER_CONFIG`, else `hotstepper.json` in the Jupyter config path. */
 export const Config = Type.Object(
   {
-    platform: literals(['auto', 'local', 'kubernetes'] as const, 'auto'),
+    platform: literals('auto', 'local', 'kubernetes', { default: 'auto' }),
     dataDir: Type.Optional(
       Type.String({
         minLength: 1,
         description: 'Where state.db lives; default $XDG_DATA_HOME/hotstepper'
       })
     ),
-    logLevel: literals(
-      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
-      'info'
-    ),
+    logLevel: literals('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent', {
+      default: 'info'
+    }),
     usage: Type.Object(
       {
         sampleIntervalSeconds: Type.Number({ minimum: 1, maximum: 300, default: 5 }),
-        source: literals(['auto', 'cgroup', 'proc'] as const, 'auto'),
+        source: literals('auto', 'cgroup', 'proc', { default: 'auto' }),
         rawRetentionHours: Type.Number({ minimum: 1, maximum: 720, default: 48 }),
         historyDays: Type.Integer({ minimum: 90, maximum: 3650, default: 100 })
       },
@@ -65,14 +58,14 @@ export const Config = Type.Object(
         gpuThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.005 }),
         gpuMaxIdleDays: Type.Integer({ minimum: 1, maximum: 365, default: 2 }),
         warnDaysBefore: Type.Integer({ minimum: 0, maximum: 365, default: 1 }),
-        enforce: literals(['off', 'hub'] as const, 'off')
+        enforce: literals('off', 'hub', { default: 'off' })
       },
       { additionalProperties: false, default: {} }
     ),
     /** Background jobs. */
     jobs: Type.Object(
       {
-        runner: literals(['auto', 'local', 'slurm', 'kubernetes'] as const, 'auto'),
+        runner: literals('auto', 'local', 'slurm', 'kubernetes', { default: 'auto' }),
         defaults: Type.Object(
           {
             cpu: Type.Number({ exclusiveMinimum: 0, default: 1 }),

@@ -1,7 +1,8 @@
 /**
  * Secrets in command lines: what the backend shows of a process or a job (Jupyter's
  * `--ServerApp.token=…`, a `--password …`, `API_KEY=…`, a URL's `?token=` or `user:pass@`)
- * is replaced by `***` before it leaves. One function for every command line returned.
+ * is replaced by `***` before it leaves. One function for every command line returned, and
+ * one for a job's environment (`redactEnv`).
  */
 
 export const REDACTED = '***';
@@ -15,6 +16,8 @@ const OPTION_WITH_VALUE = new RegExp(`^(--?(?:[\\w.-]*[._-])?${SECRET_WORD})=(.+
 const OPTION_ALONE = new RegExp(`^--?(?:[\\w.-]*[._-])?${SECRET_WORD}$`, 'i');
 /** `API_KEY=x`, `GITHUB_TOKEN=x`, `password=x`, `db.secret=x` (env-style assignments). */
 const ASSIGNMENT = new RegExp(`^((?:[A-Za-z_][\\w.]*[._])?${SECRET_WORD})=(.+)$`, 'i');
+/** `API_KEY`, `GITHUB_TOKEN`, `DB_PASSWORD`: an environment variable's name naming a secret. */
+const SECRET_NAME = new RegExp(`^(?:[A-Za-z_][\\w.]*[._])?${SECRET_WORD}$`, 'i');
 /** `scheme://user:pass@host` → `scheme://user:***@host`. */
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)[^\s/@]+@/gi;
 /** `?token=x` and `&api_key=x` in a URL's query. */
@@ -45,4 +48,11 @@ export function redactArgv(argv: readonly string[]): string[] {
 /** A command line as one string (arguments joined by spaces), with every secret replaced. */
 export function redactCommand(command: string): string {
   return redactArgv(command.split(' ')).join(' ');
+}
+
+/** A job's environment with the value of every variable named like a secret replaced by `***`. */
+export function redactEnv(env: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).map(([name, value]) => [name, SECRET_NAME.test(name) ? REDACTED : value])
+  );
 }

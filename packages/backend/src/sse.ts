@@ -39,6 +39,11 @@ export interface EventStream extends EventClient {
   readonly closed: boolean;
   /** Called once when the stream ends, whoever ends it (client, feature or shutdown). */
   onClose(listener: () => void): void;
+  /**
+   * Resolves once what was written has gone on to the client (its buffer is below the
+   * high-water mark) or the stream has closed: a writer of much waits on it between writes.
+   */
+  drained(): Promise<void>;
 }
 
 export interface OpenOptions {
@@ -83,6 +88,21 @@ export function eventStreams(app: FastifyInstance) {
         },
         send: (event, data, id) => stream.write(frame(event, data, id)),
         onClose: listener => (closed ? listener() : void listeners.push(listener)),
+        drained: () =>
+          closed || !body.writableNeedDrain
+            ? Promise.resolve()
+            : new Promise(resolve => {
+                const done = () => {
+                  body.off('drain', done);
+                  const i = listeners.indexOf(done);
+                  if (i >= 0) {
+                    listeners.splice(i, 1);
+                  }
+                  resolve();
+                };
+                body.once('drain', done);
+                listeners.push(done);
+              }),
         end: () => {
           if (closed) {
             return;
@@ -91,7 +111,7 @@ export function eventStreams(app: FastifyInstance) {
           clearInterval(keepAlive);
           open.delete(stream);
           body.end();
-          for (const listener of listeners) {
+          for (const listener of [...listeners]) {
             listener();
           }
         }

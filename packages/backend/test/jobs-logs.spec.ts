@@ -1,8 +1,14 @@
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { Job } from '@hotstepper/api';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { mustWait, neverFits } from '../src/platform/local/admission';
-import { LogFollower, parseOffsets, wholeCharacters } from '../src/features/jobs/logs';
+import { followLog, LogFollower, parseOffsets, wholeCharacters } from '../src/features/jobs/logs';
+import { eventStreams } from '../src/sse';
 import { newJobId } from '../src/features/jobs/service';
 
 const GiB = 1024 ** 3;
@@ -47,6 +53,20 @@ describe('log files read as they grow', () => {
     expect((await follower.read(true)).map(c => c.chunk.offset)).toEqual([4]);
   });
 
+  it('reads at most the given bytes of each stream per call, the rest on the next', async () => {
+    writeFileSync(join(dir, 'stdout.log'), 'abcdefgh');
+    writeFileSync(join(dir, 'stderr.log'), 'xyz');
+    const follower = new LogFollower(dir);
+    expect((await follower.read(false, 5)).map(c => [c.chunk.text, c.after])).toEqual([
+      ['abcde', '5:0'],
+      ['xyz', '5:3']
+    ]);
+    expect((await follower.read(true, 5)).map(c => [c.chunk.text, c.after])).toEqual([
+      ['fgh', '8:3']
+    ]);
+    expect(await follower.read(true, 5)).toEqual([]);
+  });
+
   it('resumes from offsets, and reads "<stdout>:<stderr>" ids only', async () => {
     writeFileSync(join(dir, 'stdout.log'), 'abcdef');
     expect(parseOffsets('3:0')).toEqual({ stdout: 3, stderr: 0 });
@@ -84,4 +104,89 @@ it('job ids are "j", lowercase base36 and at most 20 characters', () => {
   for (const id of ids) {
     expect(id).toMatch(/^j[0-9a-z]{1,19}$/);
   }
+});
+
+describe('a followed log and a slow client', () => {
+  let app: FastifyInstance;
+  afterEach(() => app?.close());
+
+  it('reads a 50 MB log a step at a time as the client takes it, all of it exactly once', async () => {
+    const line = `${'x'.repeat(99)}\n`;
+    const block = line.repeat(10_000); // 1 MB
+    const path = join(dir, 'stdout.log');
+    for (let i = 0; i < 50; i++) {
+      appendFileSync(path, block);
+    }
+    writeFileSync(join(dir, 'stderr.log'), 'err\n');
+    const total = 50 * block.length;
+    const job = { id: 'j1', status: 'succeeded' } as Job;
+    app = Fastify({ logger: false });
+    const streams = eventStreams(app);
+    app.get('/log', async (_req, reply) => {
+      void followLog(streams.open(reply, { comment: 'log' }), job, dir, undefined, () => () => {});
+      return reply;
+    });
+    const socket = join(dir, 'app.sock');
+    await app.listen({ path: socket });
+
+    // What is alive, garbage collected first: what the server holds, not what it has dropped.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const used = () => {
+      gc();
+      const m = process.memoryUsage();
+      return m.heapUsed + m.external;
+    };
+    const before = used();
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, used() - before)), 250);
+    const received = { stdout: 0, stderr: 0 };
+    let stdoutOk = true;
+    let ended = false;
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ socketPath: socket, path: '/log', agent: false }, res => {
+        res.setEncoding('utf8');
+        let pending = '';
+        res.on('data', (text: string) => {
+          // A slow reader: a pause after every piece it takes.
+          res.pause();
+          setTimeout(() => res.resume(), 1);
+          pending += text;
+          let cut: number;
+          while ((cut = pending.indexOf('\n\n')) >= 0) {
+            const frame = pending.slice(0, cut);
+            pending = pending.slice(cut + 2);
+            const event = /^event: (.*)$/m.exec(frame)?.[1];
+            const data = /^data: (.*)$/m.exec(frame)?.[1];
+            if (event === 'end') {
+              ended = true;
+            } else if (event === 'log') {
+              const chunk = JSON.parse(data!) as {
+                stream: 'stdout' | 'stderr';
+                offset: number;
+                text: string;
+              };
+              // Each chunk starts where the last ended: nothing lost, nothing twice.
+              stdoutOk &&= chunk.offset === received[chunk.stream];
+              if (chunk.stream === 'stdout') {
+                const at = chunk.offset % line.length;
+                const expected = line.repeat(chunk.text.length / line.length + 2);
+                stdoutOk &&= chunk.text === expected.slice(at, at + chunk.text.length);
+              }
+              received[chunk.stream] += Buffer.byteLength(chunk.text);
+            }
+          }
+        });
+        res.on('end', resolve);
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    clearInterval(sampler);
+    expect(ended).toBe(true);
+    expect(stdoutOk).toBe(true);
+    expect(received).toEqual({ stdout: total, stderr: 4 });
+    expect(peak).toBeLessThan(20 * 1024 * 1024);
+  }, 120_000);
 });

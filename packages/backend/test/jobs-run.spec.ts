@@ -211,6 +211,39 @@ describe('a command job', () => {
     expect(missing.statusCode).toBe(404);
     expect(missing.json().message).toContain(again.id);
   }, 30_000);
+
+  it.each([
+    ['an env name with "="', { env: { 'A=B': 'c' } }, /"env\.A=B": /],
+    ['a cpu of 1e-300', { resources: { cpu: 1e-300 } }, /"resources\.cpu": .*(greater|>=)/i]
+  ])(
+    'refuses to rerun a job whose stored request breaks a rule added since (%s)',
+    async (_, change, message) => {
+      const res = await submit(server, { name: 'old row', kind: 'command', command: ['true'] });
+      expect(res.statusCode).toBe(201);
+      const job = await waitFor(server, (res.json() as Job).id, finished);
+      // A row as an older version stored it, before the rule.
+      const db = server.store.db;
+      const { spec } = db.prepare('SELECT spec FROM job WHERE id = ?').get(job.id) as {
+        spec: string;
+      };
+      const parsed = JSON.parse(spec);
+      parsed.submit = { ...parsed.submit, ...change };
+      db.prepare('UPDATE job SET spec = ? WHERE id = ?').run(JSON.stringify(parsed), job.id);
+      const before = (
+        await httpRequest(server.socket, { method: 'GET', path: '/api/v1/jobs/' })
+      ).json().jobs.length;
+
+      const rerun = await post(server, `/api/v1/jobs/${job.id}/rerun`);
+      expect(rerun.statusCode).toBe(400);
+      expect(rerun.json().message).toMatch(/stored request no longer passes today's rules/);
+      expect(rerun.json().message).toMatch(message);
+      const after = (
+        await httpRequest(server.socket, { method: 'GET', path: '/api/v1/jobs/' })
+      ).json().jobs.length;
+      expect(after).toBe(before);
+    },
+    20_000
+  );
 });
 
 it('cancel stops a running sleep; the job becomes cancelled', async () => {

@@ -1,4 +1,4 @@
-import { redactArgv, redactCommand } from '../src/redact';
+import { redactArgv, redactCommand, redactEnv } from '../src/redact';
 
 describe('redacting secrets from command lines', () => {
   it("hides Jupyter's token and password, with = or as the next argument", () => {
@@ -60,5 +60,38 @@ describe('redacting secrets from command lines', () => {
 
   it('does not eat the next option when a secret option has no value', () => {
     expect(redactArgv(['app', '--token', '--verbose'])).toEqual(['app', '--token', '--verbose']);
+  });
+});
+
+describe('redacting secrets from a job environment', () => {
+  it('masks the values of variables named like secrets, by the same words as command lines', () => {
+    expect(
+      redactEnv({
+        API_KEY: 'k',
+        GITHUB_TOKEN: 't',
+        DB_PASSWORD: 'p',
+        aws_secret: 's',
+        AUTH: 'a',
+        'db.credentials': 'c'
+      })
+    ).toEqual({
+      API_KEY: '***',
+      GITHUB_TOKEN: '***',
+      DB_PASSWORD: '***',
+      aws_secret: '***',
+      AUTH: '***',
+      'db.credentials': '***'
+    });
+  });
+
+  it('leaves other variables alone, also when a secret word is only part of a word', () => {
+    const env = {
+      PATH: '/usr/bin',
+      OMP_NUM_THREADS: '4',
+      KEYBOARD: 'us',
+      TOKENIZER: 'bpe',
+      MONKEY: 'x'
+    };
+    expect(redactEnv(env)).toEqual(env);
   });
 });

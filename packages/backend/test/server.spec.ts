@@ -292,7 +292,7 @@ describe('the usage feature without a sampler given', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hotstepper-own-sampler-'));
     const store = new Store({ path: ':memory:' });
     const platform = new LocalPlatform(new ProcTreeReader(process.pid, '', {}));
-    const config = parseConfig({});
+    const config = parseConfig({ usage: { sampleIntervalSeconds: 1 } });
     const app = await buildServer({
       version: '0.0.0',
       config,
@@ -314,8 +314,8 @@ describe('the usage feature without a sampler given', () => {
       const rows = () =>
         (store.db.prepare('SELECT count(*) AS n FROM usage_sample').get() as { n: number }).n;
       const after = rows();
-      // Stopped: no reading lands after the close (the interval is 5 s; wait past one).
-      await new Promise(resolve => setTimeout(resolve, 5_500));
+      // Stopped: no reading lands after the close (the interval is 1 s; wait past one).
+      await new Promise(resolve => setTimeout(resolve, 1_500));
       expect(rows()).toBe(after);
       store.close();
       rmSync(dir, { recursive: true, force: true });

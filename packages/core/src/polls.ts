@@ -122,15 +122,23 @@ export class ResourcePolls<R extends Record<string, unknown>> implements IDispos
     this._set(key, { value, loading: false, stale: false, updatedAt: Date.now() });
   }
 
-  /** Resolves after the next answer (or failure) of `key`. */
+  /**
+   * Resolves after the next answer (or failure) of `key`, or when the polls are disposed
+   * (no answer will come then): a caller never waits forever.
+   */
   answered(key: keyof R): Promise<void> {
+    if (this._isDisposed) {
+      return Promise.resolve();
+    }
     return new Promise(resolve => {
       const handler = (_: unknown, answered: keyof R) => {
         if (answered === key) {
           this._answered.disconnect(handler);
+          this._waiting.delete(resolve);
           resolve();
         }
       };
+      this._waiting.add(resolve);
       this._answered.connect(handler);
     });
   }
@@ -148,6 +156,10 @@ export class ResourcePolls<R extends Record<string, unknown>> implements IDispos
       poll.dispose();
     }
     Signal.clearData(this);
+    for (const resolve of this._waiting) {
+      resolve();
+    }
+    this._waiting.clear();
   }
 
   private _frequency(key: keyof R, interval: number): IPoll.Frequency {
@@ -190,4 +202,6 @@ export class ResourcePolls<R extends Record<string, unknown>> implements IDispos
   private readonly _polls = {} as Record<keyof R, Poll<void, Error, 'standby'>>;
   private readonly _changed = new Signal<this, keyof R>(this);
   private readonly _answered = new Signal<this, keyof R>(this);
+  /** Callers of `answered`, settled by `dispose`. */
+  private readonly _waiting = new Set<() => void>();
 }

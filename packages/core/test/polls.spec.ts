@@ -180,4 +180,23 @@ describe('ResourcePolls', () => {
     expect(a.calls.count).toBe(count);
     expect(polls.isDisposed).toBe(true);
   });
+
+  it('settles a caller waiting for an answer when disposed, and one asking afterwards', async () => {
+    // A factory that never answers: only dispose can end the wait.
+    polls = new ResourcePolls<IResources>(
+      {
+        a: { factory: () => new Promise<number>(() => undefined), interval: 60_000 },
+        b: { factory: async () => '', interval: 60_000 }
+      },
+      { visible: true }
+    );
+    let settled = false;
+    const waiting = polls.answered('a').then(() => (settled = true));
+    await tick(20);
+    expect(settled).toBe(false);
+    polls.dispose();
+    await waiting;
+    expect(settled).toBe(true);
+    await expect(polls.answered('a')).resolves.toBeUndefined();
+  });
 });

@@ -1,6 +1,6 @@
 import type { Job, JobLogStream } from '@hotstepper/api';
 import { JOBS_PATHS } from '@hotstepper/api/constants';
-import { fetchBackend, saveBlob } from '@hotstepper/core';
+import { BackendError, fetchBackend, saveBlob } from '@hotstepper/core';
 import type { ServerConnection } from '@jupyterlab/services';
 
 /**
@@ -24,23 +24,37 @@ export async function fetchLog(
   let start = 0;
   let size: number | undefined;
   do {
-    const last = start + partBytes - 1;
+    const last = size === undefined ? start + partBytes - 1 : Math.min(start + partBytes, size) - 1;
     const response = await fetchBackend(path, serverSettings, {
-      headers: { Range: `bytes=${start}-${size === undefined ? last : Math.min(last, size - 1)}` }
+      headers: { Range: `bytes=${start}-${last}` }
     });
     if (response.status !== 206) {
       return response.blob();
     }
     // "bytes a-b/size": the size when the first part was sent bounds the download, so a log
     // that keeps growing still ends.
-    size ??= Number(/\/(\d+)$/.exec(response.headers.get('Content-Range') ?? '')?.[1]);
+    if (size === undefined) {
+      const header = response.headers.get('Content-Range');
+      size = Number(/\/(\d+)$/.exec(header ?? '')?.[1]);
+      if (!Number.isFinite(size)) {
+        // Without the size the download cannot know where the log ends: a part is not the whole.
+        throw new BackendError(
+          response.status,
+          `Could not download the ${stream} log: the server did not say its size (Content-Range: ${header ?? 'missing'})`
+        );
+      }
+    }
     const part = await response.blob();
-    if (!part.size) {
-      break;
+    const asked = Math.min(last, size - 1) - start + 1;
+    if (part.size < asked) {
+      throw new BackendError(
+        response.status,
+        `Could not download the ${stream} log: got ${part.size} bytes at ${start} where ${asked} were asked, before its end (${size} bytes)`
+      );
     }
     parts.push(part);
     start += part.size;
-  } while (start < (size || 0));
+  } while (start < size);
   return new Blob(parts, { type: 'text/plain' });
 }
 

@@ -69,3 +69,44 @@ it('takes a whole answer (200) as the whole log', async () => {
   expect(asked).toEqual(['0-31']);
   expect(await read(blob)).toBe(LOG);
 });
+
+/** A server answering every range with 206, the given Content-Range and a part of `body`. */
+function brokenServer(
+  contentRange: string | undefined,
+  body: (start: number, end: number) => string
+) {
+  return ServerConnection.makeSettings({
+    baseUrl: 'http://localhost:8888/',
+    fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input as RequestInfo, init);
+      const [, start, end] = /^bytes=(\d+)-(\d+)$/.exec(request.headers.get('Range') ?? '')!;
+      const headers: Record<string, string> = contentRange ? { 'Content-Range': contentRange } : {};
+      return answer(body(Number(start), Number(end)), { status: 206, headers });
+    }
+  });
+}
+
+it.each([
+  ['missing', undefined],
+  ['without a size', 'bytes 0-31/*'],
+  ['unreadable', 'garbage']
+])(
+  'refuses a part whose Content-Range is %s rather than return it as the whole log',
+  async (_, range) => {
+    const settings = brokenServer(range, (start, end) => LOG.slice(start, end + 1));
+    await expect(fetchLog(settings, { id: 'j1' }, 'stdout', 32)).rejects.toMatchObject({
+      name: 'BackendError',
+      message: expect.stringMatching(/did not say its size/)
+    });
+  }
+);
+
+it('refuses a part shorter than asked before the end of the log', async () => {
+  const settings = brokenServer('bytes 0-31/70', (start, end) =>
+    LOG.slice(start, Math.min(end + 1, 40))
+  );
+  await expect(fetchLog(settings, { id: 'j1' }, 'stdout', 32)).rejects.toMatchObject({
+    name: 'BackendError',
+    message: expect.stringMatching(/got 8 bytes at 32 where 32 were asked/)
+  });
+});

@@ -18,6 +18,11 @@ export const LOG_STREAMS: readonly JobLogStream[] = ['stdout', 'stderr'];
 export const LOG_POLL_MS = 150;
 /** At most this many bytes per chunk, so one event never holds a whole huge log. */
 const MAX_CHUNK = 64 * 1024;
+/**
+ * At most this many bytes of each stream per `read`: a follower that opens a huge log holds
+ * one step of it in memory, not all of it.
+ */
+export const MAX_READ = 1024 * 1024;
 
 export const logFile = (logDir: string, stream: JobLogStream) => join(logDir, `${stream}.log`);
 
@@ -65,16 +70,22 @@ export class LogFollower {
   }
 
   /**
-   * What was written since the last call, stdout first, each chunk with the offsets after it.
-   * `final`: the job has finished, so a trailing partial character is sent as it is.
+   * What was written since the last call, up to `maxBytes` of each stream, stdout first, each
+   * chunk with the offsets after it; empty once all is read. `final`: the job has finished, so
+   * a trailing partial character is sent as it is.
    */
-  async read(final = false): Promise<Array<{ chunk: JobLogChunk; after: string }>> {
+  async read(
+    final = false,
+    maxBytes = MAX_READ
+  ): Promise<Array<{ chunk: JobLogChunk; after: string }>> {
     const out: Array<{ chunk: JobLogChunk; after: string }> = [];
     for (const stream of LOG_STREAMS) {
       const path = logFile(this.logDir, stream);
+      const start = this.offsets[stream];
+      const limit = () => Math.min(end, start + maxBytes);
       let end = await size(path);
-      while (this.offsets[stream] < end) {
-        const length = Math.min(MAX_CHUNK, end - this.offsets[stream]);
+      while (this.offsets[stream] < limit()) {
+        const length = Math.min(MAX_CHUNK, limit() - this.offsets[stream]);
         const buf = Buffer.alloc(length);
         const file = await open(path, 'r');
         let read: number;
@@ -115,6 +126,8 @@ export type JobChanges = (listener: (job: Job) => void) => () => void;
  * Writes a job's log to an event stream as it grows: `status` now and on each change of the
  * job, `log` chunks with their offsets as ids ("<stdout>:<stderr>", what a client resumes
  * from), and `end` once the job has finished and its log is all sent; then the stream ends.
+ * The log is read a step at a time, each step once the client has taken the one before: a
+ * slow client of a huge log costs a step of memory, not the log.
  */
 export async function followLog(
   stream: EventStream,
@@ -142,11 +155,16 @@ export async function followLog(
 
   while (!stream.closed) {
     const last = finished;
-    for (const { chunk, after } of await follower.read(last)) {
+    const chunks = await follower.read(last);
+    for (const { chunk, after } of chunks) {
       if (stream.closed) {
         return;
       }
       stream.send('log', chunk, after);
+      await stream.drained();
+    }
+    if (chunks.length) {
+      continue; // more may be waiting: read on without pausing
     }
     if (last) {
       stream.send('end', {});

@@ -15,9 +15,10 @@ import {
   type Job,
   type JobList,
   type JobStatus,
-  type JobSubmit,
+  JobSubmit,
   type JobsInfo
 } from '@hotstepper/api';
+import { Value } from '@sinclair/typebox/value';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config';
 import {
@@ -32,7 +33,7 @@ import {
 import { HttpError, allowed } from '../../errors';
 import type { Store } from '../../store';
 import { hourlyRate } from '../../pricing';
-import { redactArgv } from '../../redact';
+import { redactArgv, redactEnv } from '../../redact';
 import { logFile } from './logs';
 import { notebookFailure } from './notebook';
 import {
@@ -190,7 +191,7 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
       argv: redactArgv(spec.argv),
       cwd: spec.cwd,
       ...(spec.file !== undefined ? { file: spec.file } : {}),
-      env: spec.env,
+      env: redactEnv(spec.env),
       ...(spec.parameters ? { parameters: spec.parameters } : {}),
       ...(spec.preset ? { preset: spec.preset } : {}),
       resources: spec.resources,
@@ -447,9 +448,21 @@ export class JobService extends EventEmitter<{ job: [Job]; deleted: [{ id: strin
     });
   }
 
-  /** A new job with the same request as `id`. */
+  /**
+   * A new job with the same request as `id`. The stored request is checked against today's
+   * schema first: a row stored before a rule was added (an env name "A=B", a cpu of 1e-300)
+   * must not run again unchecked.
+   */
   async rerun(id: string): Promise<Job> {
     const row = this.row(id);
+    const error = Value.Errors(JobSubmit, row.spec.submit).First();
+    if (error) {
+      const where = error.path ? `"${error.path.slice(1).replace(/\//g, '.')}": ` : '';
+      throw new HttpError(
+        400,
+        `This job's stored request no longer passes today's rules: ${where}${error.message}`
+      );
+    }
     const { job } = await this.submit(row.spec.submit);
     return job;
   }
