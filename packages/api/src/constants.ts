@@ -93,6 +93,9 @@ export const FINISHED_JOB_STATUSES: readonly JobStatusName[] = [
 /** The longest job name. */
 export const JOB_NAME_MAX_LENGTH = 100;
 
+/** A job's id: "j", then base36 time and random digits (see the backend's newJobId). */
+export const JOB_ID_PATTERN = '^j[0-9a-z]{1,24}$';
+
 /** An environment variable's name, as a job's `env` keys must be. */
 export const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 

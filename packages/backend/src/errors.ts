@@ -1,5 +1,5 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
-import { FLARE_NAME_PATTERN, type ErrorResponse } from '@hotstepper/api';
+import { FLARE_NAME_PATTERN, JOB_ID_PATTERN, type ErrorResponse } from '@hotstepper/api';
 import { Kind, type TSchema } from '@sinclair/typebox';
 import {
   LogController,
@@ -28,7 +28,8 @@ export function errorResponse(statusCode: number, message: string): ErrorRespons
 const PATTERN_WORDS: Record<string, string> = {
   [FLARE_NAME_PATTERN]:
     'a DNS label: 1–30 lowercase letters, digits and hyphens, ' +
-    'starting and ending with a letter or digit (e.g. "my-dash-app")'
+    'starting and ending with a letter or digit (e.g. "my-dash-app")',
+  [JOB_ID_PATTERN]: 'a job id as the job list gives it (e.g. "jmfc2x8k4a1b2c")'
 };
 
 /** What a schema allows, for a person: shared by the config and the request errors. */

@@ -7,7 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job, JobList, JobsInfo } from '@hotstepper/api';
 import { httpRequest, startTestServer, type TestServer } from './helpers';
-import { VENV_PYTHON, finished, jobDirs, stopJobsServer, submit, waitFor } from './jobs-helpers';
+import {
+  VENV_PYTHON,
+  WRITE,
+  finished,
+  jobDirs,
+  stopJobsServer,
+  submit,
+  waitFor
+} from './jobs-helpers';
 
 const GiB = 1024 ** 3;
 // Made now: the table of cases below names paths in it.
@@ -220,6 +228,22 @@ describe('refused at submit, with nothing left behind', () => {
     expect({ status: res.statusCode, message: res.json().message }).toEqual({
       status: 400,
       message: expect.stringMatching(message)
+    });
+  });
+
+  it.each([
+    ['GET', '/api/v1/jobs/..%2Fetc'],
+    ['GET', '/api/v1/jobs/nope/log'],
+    ['POST', '/api/v1/jobs/J1/cancel']
+  ])('%s %s: what is not a job id is a 400 saying what an id looks like', async (method, path) => {
+    const res = await httpRequest(server.socket, {
+      method,
+      path,
+      headers: method === 'POST' ? WRITE : {}
+    });
+    expect({ status: res.statusCode, message: res.json().message }).toEqual({
+      status: 400,
+      message: expect.stringMatching(/^"id" is .*; it must be a job id as the job list gives it/)
     });
   });
 

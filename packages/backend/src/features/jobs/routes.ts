@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
+  JOB_ID_PATTERN,
   ErrorResponse,
   Job,
   JobList,
@@ -24,7 +25,9 @@ export type JobsDeps = Omit<JobServiceOptions, 'log'> & {
   bus?: EventBus;
 };
 
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+const IdParams = Type.Object({
+  id: Type.String({ pattern: JOB_ID_PATTERN, description: 'A job id, e.g. "jmfc2x8k4a1b2c"' })
+});
 
 const wantsEvents = (req: FastifyRequest) =>
   String(req.headers.accept ?? '').includes('text/event-stream');
