@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JupyterServer, request, setCookieValue } from './jupyter';
+import { JupyterServer, request } from './jupyter';
 
 const configDir = mkdtempSync(join(tmpdir(), 'hotstepper-int-config-'));
 const configFile = join(configDir, 'hotstepper.json');
@@ -60,14 +60,7 @@ it('the first call answers within seconds: 503 with every error of the file', as
 }, 90_000);
 
 it('answers every route, reads and mutations, with the same 503 at once', async () => {
-  const page = await request(`${server.url}lab?token=${server.token}`);
-  const xsrf = setCookieValue(page, '_xsrf')!;
-  const headers = {
-    ...server.auth,
-    cookie: `_xsrf=${xsrf}`,
-    'x-xsrftoken': xsrf,
-    'content-type': 'application/json'
-  };
+  const headers = await server.labHeaders();
   for (const [method, path, body] of [
     ['GET', 'api/v1/usage/now'],
     ['GET', 'api/v1/openapi.json'],

@@ -11,7 +11,7 @@ import { request as httpRequest } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JupyterServer, request, setCookieValue } from './jupyter';
+import { JupyterServer, request } from './jupyter';
 
 const OTHER = 'hs-attacker-flare';
 const MINE = '<p>the user’s own app</p>\n';
@@ -108,14 +108,7 @@ describe('flare with another Unix user on the machine', () => {
     server = new JupyterServer({ env: env() });
     servers.push(server);
     await server.start();
-    const lab = await request(`${server.url}lab?token=${server.token}`);
-    const xsrf = setCookieValue(lab, '_xsrf')!;
-    mutate = {
-      ...server.auth,
-      cookie: `_xsrf=${xsrf}`,
-      'x-xsrftoken': xsrf,
-      'content-type': 'application/json'
-    };
+    mutate = await server.labHeaders();
   }
 
   const expose = (port: number, name: string) =>

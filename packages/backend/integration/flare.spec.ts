@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JupyterServer, request, setCookieValue } from './jupyter';
+import { JupyterServer, request } from './jupyter';
 
 const PAGE = '<p>my dash app</p>\n';
 
@@ -50,14 +50,7 @@ describe('flare through a real Jupyter server', () => {
     );
     server = new JupyterServer({ env: { HOTSTEPPER_CONFIG: join(dir, 'hotstepper.json') } });
     await server.start();
-    const lab = await request(`${server.url}lab?token=${server.token}`);
-    const xsrf = setCookieValue(lab, '_xsrf')!;
-    mutate = {
-      ...server.auth,
-      cookie: `_xsrf=${xsrf}`,
-      'x-xsrftoken': xsrf,
-      'content-type': 'application/json'
-    };
+    mutate = await server.labHeaders();
   });
 
   afterAll(async () => {

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Job } from '@hotstepper/api';
-import { JupyterServer, request, setCookieValue } from './jupyter';
+import { JupyterServer, request } from './jupyter';
 
 const GiB = 1024 ** 3;
 const PART = 32 * 1024 ** 2;
@@ -20,14 +20,7 @@ beforeAll(async () => {
   server = new JupyterServer();
   await server.start();
   api = `${server.url}hotstepper/api/v1/jobs`;
-  const lab = await request(`${server.url}lab?token=${server.token}`);
-  const xsrf = setCookieValue(lab, '_xsrf')!;
-  headers = {
-    ...server.auth,
-    cookie: `_xsrf=${xsrf}`,
-    'x-xsrftoken': xsrf,
-    'content-type': 'application/json'
-  };
+  headers = await server.labHeaders();
 }, 90_000);
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import type { JobList } from '@hotstepper/api';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JupyterServer, isRunning, request, setCookieValue } from './jupyter';
+import { JupyterServer, isRunning, request } from './jupyter';
 
 let server: JupyterServer;
 let api: string;
@@ -22,14 +22,7 @@ beforeAll(async () => {
   server = new JupyterServer({ env: { HOTSTEPPER_CONFIG: configFile } });
   await server.start();
   api = `${server.url}hotstepper/api/v1/jobs`;
-  const lab = await request(`${server.url}lab?token=${server.token}`);
-  const xsrf = setCookieValue(lab, '_xsrf')!;
-  headers = {
-    ...server.auth,
-    cookie: `_xsrf=${xsrf}`,
-    'x-xsrftoken': xsrf,
-    'content-type': 'application/json'
-  };
+  headers = await server.labHeaders();
 }, 90_000);
 
 afterAll(async () => {

@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEvents } from '../test/jobs-helpers';
-import { JupyterServer, commandLine, isRunning, request, setCookieValue } from './jupyter';
+import { JupyterServer, commandLine, isRunning, request } from './jupyter';
 
 const LINES = 80;
 /** Long enough to outlast a stop and a start of the Jupyter server (about 10 s here). */
@@ -28,32 +28,13 @@ beforeAll(async () => {
   server = new JupyterServer({ env: { HOTSTEPPER_CONFIG: configFile } });
   await server.start();
   api = `${server.url}hotstepper/api/v1/jobs`;
-  const lab = await request(`${server.url}lab?token=${server.token}`);
-  const xsrf = setCookieValue(lab, '_xsrf')!;
-  headers = {
-    ...server.auth,
-    cookie: `_xsrf=${xsrf}`,
-    'x-xsrftoken': xsrf,
-    'content-type': 'application/json'
-  };
+  headers = await server.labHeaders();
 }, 90_000);
 
 afterAll(async () => {
   await server?.stop();
   rmSync(shared, { recursive: true, force: true });
 }, 60_000);
-
-/** The token, the XSRF pair and JSON: a request as JupyterLab sends it to `jupyter`. */
-async function jupyterLabHeaders(jupyter: JupyterServer): Promise<Record<string, string>> {
-  const lab = await request(`${jupyter.url}lab?token=${jupyter.token}`);
-  const xsrf = setCookieValue(lab, '_xsrf')!;
-  return {
-    ...jupyter.auth,
-    cookie: `_xsrf=${xsrf}`,
-    'x-xsrftoken': xsrf,
-    'content-type': 'application/json'
-  };
-}
 
 /** A job printing `lines` lines, one every 0.1 s, and the log it leaves. */
 const program = (lines = LINES) =>
@@ -159,7 +140,7 @@ it('a job survives a stop and a start of the Jupyter server: still listed, compl
   try {
     await first.start();
     const firstApi = `${first.url}hotstepper/api/v1/jobs`;
-    const firstHeaders = await jupyterLabHeaders(first);
+    const firstHeaders = await first.labHeaders();
     const res = await request(`${firstApi}/`, 'POST', {
       headers: firstHeaders,
       body: JSON.stringify({
@@ -189,7 +170,7 @@ it('a job survives a stop and a start of the Jupyter server: still listed, compl
 
     await second.start();
     const secondApi = `${second.url}hotstepper/api/v1/jobs`;
-    const secondHeaders = await jupyterLabHeaders(second);
+    const secondHeaders = await second.labHeaders();
     const list: JobList = JSON.parse(
       (await request(`${secondApi}/`, 'GET', { headers: secondHeaders })).body
     );

@@ -195,6 +195,24 @@ export class JupyterServer {
     return { authorization: `token ${this.token}` };
   }
 
+  /**
+   * Headers of a request as JupyterLab's ServerConnection sends it: the token, the XSRF pair
+   * (the `_xsrf` cookie Jupyter sets when the lab page loads, and its header) and JSON.
+   */
+  async labHeaders(): Promise<Record<string, string>> {
+    const lab = await request(`${this.url}lab?token=${this.token}`);
+    const xsrf = setCookieValue(lab, '_xsrf');
+    if (!xsrf) {
+      throw new Error('Jupyter set no _xsrf cookie on the lab page');
+    }
+    return {
+      ...this.auth,
+      cookie: `_xsrf=${xsrf}`,
+      'x-xsrftoken': xsrf,
+      'content-type': 'application/json'
+    };
+  }
+
   /** Starts `jupyter server` and waits until GET /api/status with the token answers 200. */
   async start(): Promise<this> {
     const dirs = ['config', 'data', 'runtime', 'xdg-data', 'root', 'tmp'];
