@@ -19,6 +19,8 @@ const chromiumOptions: { executablePath: string; args: string[] } = require('./c
 const HERE = __dirname;
 const TMP = path.join(HERE, '.tmp'); // git-ignored
 const VENV_BIN = path.resolve(HERE, '..', '.venv', 'bin');
+// Another port lets two checkouts run their UI tests side by side on one machine.
+const PORT = process.env.HS_UI_PORT || '8888';
 
 export default defineConfig({
   ...baseConfig,
@@ -32,7 +34,7 @@ export default defineConfig({
   reporter: [['list'], ['json', { outputFile: path.join(HERE, 'test-results', 'results.json') }]],
   use: {
     ...baseConfig.use,
-    baseURL: 'http://localhost:8888',
+    baseURL: `http://localhost:${PORT}`,
     trace: 'retain-on-failure',
     // galata's default ('retain-on-failure') needs Playwright's own ffmpeg.
     video: 'off',
@@ -41,9 +43,9 @@ export default defineConfig({
   },
   webServer: {
     // The server's log goes to .tmp/jupyter-server.log (it is long and drowns the test list).
-    command: `mkdir -p .tmp && exec ${path.join(VENV_BIN, 'jupyter')} lab --config jupyter_server_test_config.py > .tmp/jupyter-server.log 2>&1`,
+    command: `mkdir -p .tmp && exec ${path.join(VENV_BIN, 'jupyter')} lab --config jupyter_server_test_config.py --ServerApp.port=${PORT} --ServerApp.port_retries=0 > .tmp/jupyter-server.log 2>&1`,
     cwd: HERE,
-    url: 'http://localhost:8888/lab',
+    url: `http://localhost:${PORT}/lab`,
     reuseExistingServer: !process.env.CI,
     timeout: 120_000,
     // SIGTERM rather than SIGKILL: jupyter-server-proxy (simpervisor) catches it, stops the

@@ -142,7 +142,8 @@ test.describe('flare', () => {
   });
 
   test('expose a port from the panel, open the URL in a new page, see the app, unexpose', async ({
-    page
+    page,
+    baseURL
   }, testInfo) => {
     // The status bar item opens the panel.
     const status = page.locator('#jp-main-statusbar .hs-FlareStatus-item');
@@ -159,7 +160,7 @@ test.describe('flare', () => {
     // The login-protected alternative is offered too.
     await expect(row.getByRole('link', { name: `proxy/${port}/`, exact: true })).toHaveAttribute(
       'href',
-      `http://localhost:8888/proxy/${port}/`
+      `${baseURL}/proxy/${port}/`
     );
 
     // Expose it under a name of our choosing, public.
