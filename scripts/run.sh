@@ -44,7 +44,7 @@ setup_python() {
     say "installing JupyterLab 4.6, jupyter-server-proxy and the build backend into .venv"
     "$VENV/bin/pip" install -q --disable-pip-version-check \
       'jupyterlab==4.6.*' 'jupyter-server-proxy>=4.1' 'hatchling>=1.21' 'hatch-jupyter-builder>=0.9' \
-      'papermill>=2.6' 'pytest>=8' 'openapi-spec-validator>=0.7' \
+      'papermill>=2.6' 'pytest>=8' 'openapi-spec-validator>=0.7' 'kubernetes_asyncio>=31' 'pyyaml>=6' \
       2>&1 | grep -v 'is ignored: it is neither' || true
     "$VENV/bin/python" -c 'import jupyterlab, jupyter_server_proxy' # fail here, not later
     echo "$want" >"$VENV/.hotstepper-deps"

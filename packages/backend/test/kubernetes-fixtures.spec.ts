@@ -4,40 +4,14 @@
  * the objects we build are held to: kubernetes-models (the API's OpenAPI schema) and the checks
  * for what only the API server enforces.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { V1Ingress, V1Job, V1Secret, V1Service } from '@kubernetes/client-node';
 import { problems } from '../src/platform/kubernetes/flare-manifests';
 import { checkJobManifest } from '../src/platform/kubernetes/jobs-manifest';
+import { isObject, type K8sObject, metadataProblems, model } from './kubernetes-objects';
 
 const ROOT = join(__dirname, 'fixtures', 'kubernetes');
-
-/** Node's own require: it loads ES modules (Node ≥ 20.19); jest's loader cannot. */
-function nativeRequire(id: string): Record<string, unknown> {
-  const proc = process as unknown as {
-    getBuiltinModule(id: 'node:module'): typeof import('node:module');
-  };
-  return proc.getBuiltinModule('node:module').createRequire(__filename)(id);
-}
-
-function nodeModules(from = __dirname): string {
-  const candidate = join(from, 'node_modules', 'kubernetes-models');
-  return existsSync(candidate) ? join(from, 'node_modules') : nodeModules(dirname(from));
-}
-
-type Model = new (data: unknown) => { validate(): void };
-/** kubernetes-models' class for an apiVersion and kind (exported for `import` only: by path). */
-function model(apiVersion: string, kind: string): Model {
-  const file =
-    apiVersion === 'v1' && kind === 'Status'
-      ? '@kubernetes-models/apimachinery/apis/meta/v1/Status.js'
-      : `kubernetes-models/${apiVersion}/${kind}.js`;
-  const path = join(nodeModules(), file);
-  if (!existsSync(path)) {
-    throw new Error(`no kubernetes-models class for ${apiVersion} ${kind} (${file})`);
-  }
-  return nativeRequire(path)[kind] as Model;
-}
 
 function jsonFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap(entry =>
@@ -48,16 +22,6 @@ function jsonFiles(dir: string): string[] {
         : []
   );
 }
-
-interface K8sObject {
-  apiVersion: string;
-  kind: string;
-  metadata?: { name?: string; labels?: Record<string, string> };
-  items?: Array<Partial<K8sObject>>;
-}
-
-const isObject = (x: unknown): x is K8sObject =>
-  typeof x === 'object' && x !== null && 'apiVersion' in x && 'kind' in x;
 
 /** Every Kubernetes object a fixture holds: a whole answer, or a pair's bodies and watch events. */
 function objects(file: string): Array<[string, K8sObject]> {
@@ -103,21 +67,9 @@ const TRIO = {
   secret: flareBody('create-secret-report') as V1Secret
 };
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
 /** What only the API server would refuse. */
 function ownChecks(obj: K8sObject): string[] {
-  const found: string[] = [];
-  const name = obj.metadata?.name;
-  if (name !== undefined && (name.length > 253 || !DNS_SUBDOMAIN.test(name))) {
-    found.push(`metadata.name "${name}" is not a DNS-1123 subdomain`);
-  }
-  for (const [key, value] of Object.entries(obj.metadata?.labels ?? {})) {
-    if (value.length > 63 || !LABEL_VALUE.test(value)) {
-      found.push(`label ${key}="${value}" is not a label value`);
-    }
-  }
+  const found = metadataProblems(obj);
   if (obj.apiVersion === 'batch/v1' && obj.kind === 'Job') {
     found.push(...checkJobManifest(obj as V1Job));
   }
