@@ -92,7 +92,7 @@ export function setCookieValue(res: HttpResponse, name: string): string | undefi
   return undefined;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const server = createServer();
     server.once('error', reject);

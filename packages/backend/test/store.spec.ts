@@ -70,6 +70,13 @@ describe('Store', () => {
     expect(tableNames(s.db)).toContain('usage_sample');
   });
 
+  it('lets only its user read the database and its write-ahead log', () => {
+    store().db.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1)');
+    for (const file of [path, `${path}-wal`]) {
+      expect(`${file} ${(statSync(file).mode & 0o777).toString(8)}`).toBe(`${file} 600`);
+    }
+  });
+
   it('keeps its data and does not migrate again when reopened', () => {
     const first = store();
     first.db

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrations as defaultMigrations, type Migration } from './migrations';
@@ -22,6 +22,10 @@ export class Store {
       mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
     }
     this.db = new Database(options.path, { nativeBinding: options.nativeBinding });
+    if (options.path !== ':memory:') {
+      // Only its user reads it (SQLite gives the -wal and -shm files the same mode).
+      chmodSync(options.path, 0o600);
+    }
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');

@@ -1,0 +1,233 @@
+/**
+ * Hotstepper in every user's server under a real JupyterHub: each user reaches only their own
+ * backend, data and processes; the hub's groups reach the server with its own token.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { freePort, request } from '../integration/jupyter';
+import { GROUPS, Hub, type HubUser } from './hub';
+
+const hub = new Hub();
+let a: HubUser;
+let b: HubUser;
+const api = (user: HubUser, path: string) => `/user/${user.name}/hotstepper/api/v1${path}`;
+
+/** Runs a command as a user; its exit status and output. */
+function asUser(user: HubUser, cmd: string[]): { ok: boolean; out: string } {
+  try {
+    return {
+      ok: true,
+      out: execFileSync('runuser', ['-u', user.name, '--', ...cmd], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe']
+      })
+    };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    return { ok: false, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
+
+/** The backend of a user's server: its pid and the unix socket jupyter-server-proxy gave it. */
+function backendOf(user: HubUser): { pid: number; socket: string } {
+  const [pid] = hub.processesOf(user, 'backend/main.js');
+  if (!pid) {
+    throw new Error(`no backend runs as ${user.name}`);
+  }
+  const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  return { pid, socket: argv[argv.indexOf('--socket') + 1] };
+}
+
+beforeAll(async () => {
+  if (process.getuid?.() !== 0) {
+    throw new Error('the multi-user suite creates Unix users: run it as root');
+  }
+  await hub.start(['a', 'b']);
+  [a, b] = [hub.user('a'), hub.user('b')];
+  await Promise.all([hub.startServer(a), hub.startServer(b)]);
+}, 600_000);
+
+afterAll(() => hub.stop(), 120_000);
+
+describe('each user reaches their own backend only', () => {
+  it.each(['a', 'b'])(
+    "user %s's usage figures come from a backend running as that user",
+    async short => {
+      const user = hub.user(short);
+      const res = await hub.as(user, 'GET', api(user, '/usage/now'));
+      expect(`${res.status} ${res.body.slice(0, 200)}`).toMatch(/^200 /);
+      expect(JSON.parse(res.body)).toHaveProperty('cpu');
+      expect(backendOf(user).pid).toBeGreaterThan(0);
+    }
+  );
+
+  it("A's token gets nothing from B's backend: reads and writes refused before B's backend", async () => {
+    for (const [method, path, body] of [
+      ['GET', '/usage/now', undefined],
+      ['GET', '/jobs', undefined],
+      ['POST', '/jobs', { kind: 'command', command: ['true'] }]
+    ] as const) {
+      const res = await hub.as(a, method, api(b, path), body);
+      expect(`${method} ${path} ${res.status}`).toBe(`${method} ${path} 403`);
+      expect(res.body).not.toMatch(/"cpu"|"jobs"/);
+    }
+  });
+
+  it("no credential at all is sent to the hub's login, never to the backend", async () => {
+    const res = await request(`${hub.url}${api(b, '/usage/now')}`);
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toMatch(/\/hub\/login|\/hub\/api\/oauth2\/authorize/);
+  });
+});
+
+describe("a user's jobs, files and socket are theirs", () => {
+  it('a job runs as its user and is listed only for that user', async () => {
+    const made = await hub.as(a, 'POST', api(a, '/jobs'), {
+      name: 'whoami',
+      kind: 'command',
+      command: ['id', '-un']
+    });
+    expect(`${made.status} ${made.body.slice(0, 300)}`).toMatch(/^201 /);
+    const { id } = JSON.parse(made.body);
+    await hub.until(
+      async () =>
+        JSON.parse((await hub.as(a, 'GET', api(a, `/jobs/${id}`))).body).status === 'succeeded',
+      60_000,
+      'the job to succeed'
+    );
+    const log = await hub.as(a, 'GET', api(a, `/jobs/${id}/log?stream=stdout`));
+    expect(log.body.trim()).toBe(a.name);
+
+    const mine = JSON.parse((await hub.as(a, 'GET', api(a, '/jobs'))).body).jobs;
+    const theirs = JSON.parse((await hub.as(b, 'GET', api(b, '/jobs'))).body).jobs;
+    expect(mine.map((j: { id: string }) => j.id)).toContain(id);
+    expect(theirs.map((j: { id: string }) => j.id)).not.toContain(id);
+    expect((await hub.as(b, 'GET', api(b, `/jobs/${id}`))).status).toBe(404);
+  });
+
+  it("B's processes can read neither A's state database nor A's backend socket", () => {
+    const db = `${a.home}/.local/share/hotstepper/state.db`;
+    for (const path of [db, `${db}-wal`, dirname(db)]) {
+      const info = statSync(path);
+      expect(`${path} ${info.uid} ${(info.mode & 0o077).toString(8)}`).toBe(`${path} ${a.uid} 0`);
+    }
+    expect(asUser(a, ['head', '-c', '16', db]).out).toBe('SQLite format 3\0');
+    expect(asUser(b, ['head', '-c', '16', db]).ok).toBe(false);
+
+    const { socket } = backendOf(a);
+    const dir = statSync(dirname(socket));
+    expect(dir.uid).toBe(a.uid);
+    expect(dir.mode & 0o077).toBe(0);
+    const connect = (user: HubUser) =>
+      asUser(user, [
+        'python3',
+        '-c',
+        'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print("connected")',
+        socket
+      ]);
+    expect(connect(a).out).toContain('connected');
+    const refused = connect(b);
+    expect(refused.ok).toBe(false);
+    expect(refused.out).toMatch(/PermissionError|Permission denied/);
+  });
+});
+
+describe("the hub's groups reach the server with its own token", () => {
+  it("GET /hub/api/user with the server's JUPYTERHUB_API_TOKEN names the user's groups", async () => {
+    const [server] = hub.processesOf(a, 'jupyterhub-singleuser');
+    const environ = readFileSync(`/proc/${server}/environ`, 'utf8').split('\0');
+    const token = environ.find(e => e.startsWith('JUPYTERHUB_API_TOKEN='))!.split('=')[1];
+    const res = await request(`${hub.url}/hub/api/user`, 'GET', {
+      headers: { authorization: `token ${token}` }
+    });
+    expect(res.status).toBe(200);
+    const model = JSON.parse(res.body);
+    expect(model.name).toBe(a.name);
+    const expected = Object.entries(GROUPS)
+      .filter(([, members]) => (members as readonly string[]).includes('a'))
+      .map(([g]) => g);
+    expect([...model.groups].sort()).toEqual(expected.sort());
+  });
+});
+
+describe("two users' flare proxies on one machine", () => {
+  const apps: ChildProcess[] = [];
+  afterAll(() => apps.forEach(p => p.kill('SIGKILL')));
+
+  async function appOf(user: HubUser, page: string): Promise<number> {
+    const port = await freePort();
+    const app = spawn(
+      'runuser',
+      [
+        '-u',
+        user.name,
+        '--',
+        'python3',
+        '-c',
+        `import http.server as h
+class H(h.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b${JSON.stringify(page)})
+h.HTTPServer(("127.0.0.1", ${port}), H).serve_forever()`
+      ],
+      { stdio: 'ignore' }
+    );
+    apps.push(app);
+    await hub.until(
+      async () => (await request(`http://127.0.0.1:${port}/`)).body === page,
+      20_000,
+      `${user.name}'s app`
+    );
+    return port;
+  }
+
+  async function expose(user: HubUser, port: number, name: string) {
+    // The port list is live: wait until the user's backend sees the app.
+    await hub.until(
+      async () =>
+        JSON.parse((await hub.as(user, 'GET', api(user, '/flare/ports'))).body).ports.some(
+          (p: { port: number }) => p.port === port
+        ),
+      20_000,
+      `${user.name}'s port ${port} in the list`
+    );
+    return hub.as(user, 'POST', api(user, '/flare/exposures'), { port, name, protection: 'none' });
+  }
+
+  it("the second user gets a clear reason, never the first user's app", async () => {
+    const portA = await appOf(a, 'page of A');
+    const portB = await appOf(b, 'page of B');
+    const first = await expose(a, portA, 'alpha');
+    expect(`${first.status} ${first.body}`).toMatch(/^201 /);
+    const url = new URL(JSON.parse(first.body).url);
+    const viaFlare = (host: string) =>
+      request(`http://127.0.0.1:${url.port}/`, 'GET', { headers: { host } });
+    expect((await viaFlare(url.host)).body).toBe('page of A');
+
+    const second = await expose(b, portB, 'bravo');
+    if (second.status === 201) {
+      // A proxy of B's own (another port): it serves B's app and nothing of A's.
+      const bUrl = new URL(JSON.parse(second.body).url);
+      expect(bUrl.port).not.toBe(url.port);
+      expect(
+        (await request(`http://127.0.0.1:${bUrl.port}/`, 'GET', { headers: { host: bUrl.host } }))
+          .body
+      ).toBe('page of B');
+      expect(
+        (
+          await request(`http://127.0.0.1:${bUrl.port}/`, 'GET', {
+            headers: { host: url.host.replace(url.port, bUrl.port) }
+          })
+        ).body
+      ).not.toBe('page of A');
+    } else {
+      expect(second.status).toBeGreaterThanOrEqual(400);
+      expect(JSON.parse(second.body).message).toMatch(new RegExp(`${url.port}`));
+    }
+    // A's proxy never serves B's name.
+    expect((await viaFlare(`bravo.${url.host.split('.').slice(1).join('.')}`)).body).not.toBe(
+      'page of B'
+    );
+  });
+});
