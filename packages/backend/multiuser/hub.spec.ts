@@ -4,8 +4,9 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { freePort, request } from '../integration/jupyter';
+import { dirname, join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { freePort, REPO_ROOT, request } from '../integration/jupyter';
 import { GROUPS, Hub, type HubUser } from './hub';
 
 const hub = new Hub();
@@ -229,5 +230,67 @@ h.HTTPServer(("127.0.0.1", ${port}), H).serve_forever()`
     expect((await viaFlare(`bravo.${url.host.split('.').slice(1).join('.')}`)).body).not.toBe(
       'page of B'
     );
+  });
+});
+
+describe('in the browser, through the hub', () => {
+  let browser: Browser;
+  const shots = join(REPO_ROOT, '.test-artifacts', 'screenshots');
+
+  beforeAll(async () => {
+    browser = await chromium.launch(
+      JSON.parse(readFileSync(join(REPO_ROOT, 'ui-tests', 'chromium.json'), 'utf8'))
+    );
+  });
+  afterAll(() => browser?.close());
+
+  /** Logs in on the hub's own form and waits for JupyterLab to be ready in the user's server. */
+  async function logIn(user: HubUser): Promise<Page> {
+    const page = await (
+      await browser.newContext({ viewport: { width: 1440, height: 900 } })
+    ).newPage();
+    await page.goto(`${hub.url}/hub/login`);
+    await page.fill('#username_input', user.name);
+    await page.fill('#password_input', hub.password);
+    await page.click('#login_submit');
+    await page.waitForURL(new RegExp(`/user/${user.name}/lab`), { timeout: 60_000 });
+    await page.waitForSelector('#jupyterlab-splash', { state: 'detached', timeout: 60_000 });
+    return page;
+  }
+
+  async function openPanel(page: Page, id: string) {
+    await page.click(`.jp-SideBar [data-id="${id}"]`);
+    const panel = page.locator(`#${id}`);
+    await panel.waitFor({ state: 'visible' });
+    return panel;
+  }
+
+  it("A sees A's job and usage; B, logged in beside, sees none of A's jobs", async () => {
+    const made = await hub.as(a, 'POST', api(a, '/jobs'), {
+      name: 'only-for-a',
+      kind: 'command',
+      command: ['true']
+    });
+    expect(made.status).toBe(201);
+
+    const pageA = await logIn(a);
+    const usage = await openPanel(pageA, 'hs-usage-panel');
+    await usage.getByText(/CPU/).first().waitFor({ timeout: 30_000 });
+    const jobsA = await openPanel(pageA, 'hs-jobs-panel');
+    await jobsA.getByText('only-for-a').first().waitFor({ timeout: 30_000 });
+    await pageA.screenshot({ path: join(shots, 'hub-user-a.png') });
+
+    const pageB = await logIn(b);
+    const jobsB = await openPanel(pageB, 'hs-jobs-panel');
+    // The list has loaded (B's own jobs, or the empty state) and holds nothing of A's.
+    await jobsB.locator('.hs-Jobs-list, .hs-Jobs-empty').first().waitFor({ timeout: 30_000 });
+    expect(await jobsB.getByText('only-for-a').count()).toBe(0);
+    // B's page cannot reach A's backend with B's cookies either.
+    const answer = await pageB.evaluate(
+      async url => (await fetch(url)).text(),
+      `/user/${a.name}/hotstepper/api/v1/jobs`
+    );
+    expect(answer).not.toContain('only-for-a');
+    await pageB.screenshot({ path: join(shots, 'hub-user-b.png') });
   });
 });
