@@ -300,10 +300,13 @@ c.JupyterHub.load_roles = [{"name": "hs-test", "scopes": ["admin:users", "admin:
       await this.api('DELETE', `/users/${user.name}/server`).catch(() => undefined);
     }
     if (this.proc && this.proc.exitCode === null) {
-      const exited = new Promise(r => this.proc!.once('exit', r));
-      this.proc.kill('SIGTERM');
-      await Promise.race([exited, sleep(15_000)]);
-      this.proc.kill('SIGKILL');
+      const proc = this.proc;
+      let timer: NodeJS.Timeout | undefined;
+      const exited = new Promise(r => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await Promise.race([exited, new Promise(r => (timer = setTimeout(r, 15_000)))]);
+      clearTimeout(timer);
+      proc.kill('SIGKILL');
     }
     for (const user of this.users) {
       // Whatever a test left running as the user (jobs, apps) goes with it.
