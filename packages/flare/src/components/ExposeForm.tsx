@@ -166,7 +166,7 @@ export function ExposeForm({ model, trans, port: initialPort }: IExposeFormProps
           {!ports.some(row => row.port === port) && <option value={port}>{port}</option>}
           {ports.map(row => (
             <option key={row.port} value={row.port}>
-              {`${row.port} — ${shortenCommand(row.command, 40)}`}
+              {`${row.port} — ${shortenCommand(row.command)}`}
             </option>
           ))}
         </select>
