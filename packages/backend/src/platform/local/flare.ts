@@ -286,7 +286,7 @@ export class LocalFlareGateway implements FlareGateway {
   /** Worker threads checking passwords: started with the first check, ended by close(). */
   private checker?: PasswordChecker;
   /** The user's listeners, one scan shared by every request for a moment. */
-  private listenerScan?: { at: number; listeners: Promise<Listener[]> };
+  private listenerScan?: { at: number; listeners: Promise<Listener[]>; value?: Listener[] };
   /** exposure name + client address → when its recent wrong passwords (and checks under way) were. */
   private readonly failures = new Map<string, { times: number[]; checking: number }>();
 
@@ -310,8 +310,19 @@ export class LocalFlareGateway implements FlareGateway {
           return (await new ProcProcesses().listeningSockets()).filter(s => s.uid === uid);
         });
       const listeners = scan();
-      this.listenerScan = { at: now, listeners };
-      listeners.catch(() => (this.listenerScan = undefined));
+      const entry: { at: number; listeners: Promise<Listener[]>; value?: Listener[] } = {
+        at: now,
+        listeners
+      };
+      this.listenerScan = entry;
+      listeners.then(
+        value => (entry.value = value),
+        () => {
+          if (this.listenerScan === entry) {
+            this.listenerScan = undefined;
+          }
+        }
+      );
     }
     return this.listenerScan.listeners;
   }
@@ -636,10 +647,30 @@ export class LocalFlareGateway implements FlareGateway {
     }
   }
 
+  /**
+   * The app's address when the request needs no password check and the last scan (within its
+   * bound) shows the user's listener: most requests, answered without waiting on a promise.
+   */
+  private knownTarget(route: Route): { host: string; port: number } | undefined {
+    const scan = this.listenerScan;
+    const ttl = this.options.listenersTtlMs ?? FRESH_SCAN_MS;
+    if (route.spec.protection === 'password' || !scan?.value || Date.now() - scan.at >= ttl) {
+      return undefined;
+    }
+    const host = connectAddress(scan.value, route.spec.port);
+    return host === undefined ? undefined : { host, port: route.spec.port };
+  }
+
   private web(req: IncomingMessage, res: ServerResponse): void {
     const route = this.route(req);
     if (!route || !this.proxy) {
       page(res, 404, this.notFound(req));
+      return;
+    }
+    const known = this.knownTarget(route);
+    if (known) {
+      this.count(route);
+      this.forward(req, res, known, route.spec);
       return;
     }
     this.admit(req, route).then(
