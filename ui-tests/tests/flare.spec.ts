@@ -171,6 +171,7 @@ test.describe('flare', () => {
     page,
     baseURL
   }, testInfo) => {
+    test.setTimeout(120_000); // a busy machine: the backend's first start alone may take 20 s
     // The status bar item opens the panel.
     const status = page.locator('#jp-main-statusbar .hs-FlareStatus-item');
     await expect(status).toHaveText('Expose');
