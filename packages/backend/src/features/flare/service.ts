@@ -150,17 +150,19 @@ export class FlareService {
 
   /** Starts the gateway once it is needed: no listening port before there is an exposure. */
   private ensureStarted(): Promise<void> {
-    this.started ??= this.closing.then(() => this.gateway.start()).then(
-      () => {
-        if (this.gateway.unavailable()) {
-          this.started = undefined; // the next attempt tries again (the address may be free by then)
+    this.started ??= this.closing
+      .then(() => this.gateway.start())
+      .then(
+        () => {
+          if (this.gateway.unavailable()) {
+            this.started = undefined; // the next attempt tries again (the address may be free by then)
+          }
+        },
+        err => {
+          this.started = undefined;
+          throw err;
         }
-      },
-      err => {
-        this.started = undefined;
-        throw err;
-      }
-    );
+      );
     return this.started;
   }
 
