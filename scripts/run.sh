@@ -102,7 +102,8 @@ case "${1:-}" in
     exec node scripts/test.mjs
     ;;
   bench)
-    apt_install chromium:chromium
+    # nginx: the flare proxy's throughput is measured beside it (run as a child, not a service).
+    apt_install chromium:chromium nginx:nginx
     setup
     shift
     exec node scripts/bench.mjs "$@"

@@ -117,6 +117,32 @@ async function unexposeFromPanel(page: IJupyterLabPageFixture, name: string): Pr
   await expect(item).toHaveCount(0);
 }
 
+/** WCAG's contrast ratio of two computed CSS colours (`rgb(…)` / `rgba(…)`, opaque). */
+function contrast(a: string, b: string): number {
+  const luminance = (css: string) => {
+    const [r, g, bl] = css
+      .match(/[\d.]+/g)!
+      .slice(0, 3)
+      .map(Number);
+    const lin = (c: number) => {
+      const v = c / 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    };
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(bl);
+  };
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/** Whether something accepts TCP connections on the port now. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
 test.describe('flare', () => {
   let site: string;
   let port: number;
@@ -145,6 +171,7 @@ test.describe('flare', () => {
     page,
     baseURL
   }, testInfo) => {
+    test.setTimeout(120_000); // a busy machine: the backend's first start alone may take 20 s
     // The status bar item opens the panel.
     const status = page.locator('#jp-main-statusbar .hs-FlareStatus-item');
     await expect(status).toHaveText('Expose');
@@ -269,5 +296,138 @@ test.describe('flare', () => {
 
     await unexposeFromPanel(page, 'hello-secret');
     await unexposeFromPanel(page, 'hello-password');
+  });
+
+  test('with a kernel running the list holds only the apps; the panel fits the default sidebar; Running panel; the proxy closes', async ({
+    page,
+    request
+  }, testInfo) => {
+    test.setTimeout(180_000);
+    // A kernel runs (as a notebook's would): its ZMQ ports listen as the user's.
+    const kernel = await request.post('/api/kernels', { data: { name: 'python3' } });
+    expect(kernel.status()).toBe(201);
+    const all = async () =>
+      (
+        (await (await request.get('/hotstepper/api/v1/flare/ports')).json()) as {
+          ports: Array<{ port: number; kind: string; reason?: string }>;
+        }
+      ).ports;
+    await expect
+      .poll(async () => (await all()).filter(p => p.kind === 'kernel').length, {
+        timeout: 30_000,
+        message: 'the kernel listens on its ZMQ ports'
+      })
+      .toBeGreaterThanOrEqual(5);
+
+    await openPanelAt(page, port);
+    const sidebar = panel(page);
+    const listed = async () =>
+      (await sidebar
+        .locator('.hs-FlarePort')
+        .evaluateAll(rows =>
+          rows.map(r => [Number((r as HTMLElement).dataset.port), (r as HTMLElement).dataset.kind])
+        )) as Array<[number, string]>;
+    // Only the user's web apps: no Jupyter server, kernel, language server or backend port.
+    const apps = new Set((await all()).filter(p => p.kind === 'app').map(p => p.port));
+    const others = (await all()).filter(p => p.kind !== 'app').map(p => p.port);
+    const rows = await listed();
+    expect(rows.filter(([, kind]) => kind !== 'app')).toEqual([]);
+    expect(rows.map(([p]) => p)).toContain(port);
+    for (const [p] of rows) {
+      expect(apps.has(p)).toBe(true);
+      expect(others).not.toContain(p);
+    }
+    const jupyterPort = Number(new URL(page.url()).port);
+    expect(rows.map(([p]) => p)).not.toContain(jupyterPort);
+    // "Show all" lists the rest, each saying why it is not exposable.
+    await sidebar.getByRole('checkbox', { name: /^Show all/ }).check();
+    const server = sidebar.locator(`.hs-FlarePort[data-port="${jupyterPort}"]`).first();
+    await expect(server.locator('.hs-FlarePort-why')).toHaveText(
+      'Not exposable: the Jupyter server you are using (it has its own address and login).'
+    );
+    await expect(server.getByRole('button')).toHaveCount(0);
+    await sidebar.getByRole('checkbox', { name: /^Show all/ }).uncheck();
+
+    // The sidebar at its default width: the form with a password, its help and its errors fit.
+    const width = (await sidebar.boundingBox())!.width;
+    expect(width).toBeLessThanOrEqual(260);
+    await sidebar
+      .locator(`.hs-FlarePort[data-port="${port}"]`)
+      .getByRole('button', { name: `Expose port ${port}…` })
+      .click();
+    const form = sidebar.getByRole('form', { name: 'Expose a port' });
+    const menu = form.getByRole('combobox', { name: 'Port' });
+    await expect(menu.locator('option:checked')).toHaveText(
+      `${port} — python3 -m http.server ${port} --bind 127.0.0.1`
+    );
+    await form.getByRole('radio', { name: 'Password', exact: true }).check();
+    await form.getByLabel('Visitors’ password').fill('short');
+    await form.getByRole('textbox', { name: 'Name' }).fill('Not_A-valid name');
+    await form.getByRole('button', { name: 'Expose', exact: true }).click();
+    await expect(form.getByRole('alert').first()).toBeVisible();
+    const fits = async () =>
+      sidebar.evaluate(root => {
+        const box = root.getBoundingClientRect();
+        const out = [...root.querySelectorAll<HTMLElement>('button, input, select, p, a, label')]
+          .filter(el => el.offsetParent !== null)
+          .filter(el => el.getBoundingClientRect().right > box.right + 0.5)
+          .map(el => el.outerHTML.slice(0, 80));
+        const view = root.querySelector<HTMLElement>('.hs-FlarePanel')!;
+        return { scroll: view.scrollWidth - view.clientWidth, out };
+      });
+    await inBothThemes(page, async theme => {
+      expect(await fits()).toEqual({ scroll: 0, out: [] });
+      await screenshot(sidebar, `flare-form-235-${theme}`, testInfo);
+    });
+    await page.theme.setLightTheme();
+    // Keyboard: a visible focus ring on the next control.
+    await form.getByLabel('Visitors’ password').focus();
+    await page.keyboard.press('Tab');
+    const reveal = form.getByRole('button', { name: 'Show' });
+    await expect(reveal).toBeFocused();
+    expect(await reveal.evaluate(el => getComputedStyle(el).outlineStyle)).toBe('solid');
+
+    // Exposed without protection: "Public" in the warning colour, at AA contrast in both themes.
+    const status = page.locator('#jp-main-statusbar .hs-FlareStatus-item');
+    const statusWidth = (await status.boundingBox())!.width;
+    await form.getByRole('radio', { name: 'None', exact: true }).check();
+    await form.getByRole('textbox', { name: 'Name' }).fill('public-app');
+    await form.getByRole('button', { name: 'Expose', exact: true }).click();
+    const done = sidebar.locator('.hs-FlareForm-done');
+    const url = (await done.locator('.hs-FlareUrl-link').textContent())!;
+    await done.getByRole('button', { name: 'Done' }).click();
+    const item = sidebar.locator('.hs-FlareExposure[data-name="public-app"]');
+    const badge = item.locator('.hs-FlareBadge-none');
+    await expect(badge).toHaveText('Public');
+    // The exposures come first, above the ports.
+    const order = await sidebar.locator('h3').allTextContents();
+    expect(order.indexOf('Exposures')).toBeLessThan(order.indexOf('Web apps listening'));
+    // The status item keeps its width as the count appears.
+    await expect(status).toHaveText('Expose1');
+    expect((await status.boundingBox())!.width).toBeCloseTo(statusWidth, 0);
+    await inBothThemes(page, async theme => {
+      const [fg, bg] = await badge.evaluate(el => [
+        getComputedStyle(el).color,
+        getComputedStyle(el).backgroundColor
+      ]);
+      expect(contrast(fg, bg), `${theme}: ${fg} on ${bg}`).toBeGreaterThanOrEqual(4.5);
+      expect(await fits()).toEqual({ scroll: 0, out: [] });
+      await screenshot(sidebar, `flare-panel-235-${theme}`, testInfo);
+    });
+    await page.theme.setLightTheme();
+
+    // The Running panel lists the exposure; its shut-down button unexposes it.
+    await page.sidebar.openTab('jp-running-sessions');
+    const running = page.locator('.hs-FlareRunningItem', { hasText: 'public-app' });
+    await expect(running).toBeVisible({ timeout: 15_000 });
+    await expect(running).toContainText(url);
+    await running.hover();
+    await running.locator('.jp-RunningSessions-itemShutdown').click();
+    await expect(running).toHaveCount(0, { timeout: 15_000 });
+    // Nothing is exposed any more: the proxy stops listening.
+    const flarePort = Number(new URL(url).port);
+    await expect
+      .poll(() => accepts(flarePort), { timeout: 10_000, message: 'the flare proxy closed' })
+      .toBe(false);
   });
 });

@@ -4,13 +4,29 @@ import { FLARE_NAME_MAX_LENGTH, FLARE_NAME_PATTERN } from './constants';
 import { literals } from './literals';
 
 /** A TCP port one of the user's own processes listens on. */
+/**
+ * What a listening port belongs to: a web app of the user's (`app`, the only kind that can be
+ * exposed), or the machinery around it.
+ */
+export const ListeningPortKind = literals('app', 'jupyter', 'kernel', 'language-server', 'backend');
+export type ListeningPortKind = Static<typeof ListeningPortKind>;
+
 export const ListeningPort = Type.Object({
   port: Type.Integer({ minimum: 1, maximum: 65535 }),
   address: Type.String({ description: 'e.g. "0.0.0.0", "127.0.0.1", "::"' }),
   pid: Type.Integer({ minimum: 1 }),
   command: Type.String({ description: 'The process’s command line' }),
   /** Names of the exposures of this port. */
-  exposures: Type.Array(Type.String())
+  exposures: Type.Array(Type.String()),
+  kind: ListeningPortKind,
+  reason: Type.Optional(
+    Type.String({ description: 'Why a port that is not an app cannot be exposed' })
+  ),
+  http: Type.Optional(
+    Type.Boolean({
+      description: 'Whether an app answered a HEAD / (absent: not checked, e.g. not an app)'
+    })
+  )
 });
 export type ListeningPort = Static<typeof ListeningPort>;
 

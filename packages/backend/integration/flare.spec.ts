@@ -4,7 +4,7 @@
  * backend's flare proxy, and through jupyter-server-proxy's login-protected proxy/<port>/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,11 +100,73 @@ describe('flare through a real Jupyter server', () => {
     expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: PAGE });
   });
 
-  it('unexposes: the flare URL answers 404', async () => {
+  it('lists only the app as a candidate while a kernel runs, and refuses the Jupyter and kernel ports', async () => {
+    const started = await request(`${server.url}api/kernels`, 'POST', {
+      headers: mutate,
+      body: JSON.stringify({ name: 'python3' })
+    });
+    expect(started.status).toBe(201);
+    const kernel = JSON.parse(started.body).id;
+    try {
+      // The kernel's ZMQ ports, from the connection file Jupyter wrote for it.
+      const connection = JSON.parse(
+        readFileSync(join(server.dir, 'runtime', `kernel-${kernel}.json`), 'utf8')
+      );
+      const zmq: number[] = [
+        'shell_port',
+        'iopub_port',
+        'stdin_port',
+        'control_port',
+        'hb_port'
+      ].map(k => connection[k]);
+      type Row = { port: number; kind: string; reason?: string; http?: boolean };
+      let ports: Row[] = [];
+      // The kernel binds its sockets as it starts: the list is live.
+      for (let i = 0; i < 100 && !zmq.every(p => ports.some(r => r.port === p)); i++) {
+        await new Promise(r => setTimeout(r, 100));
+        ports = JSON.parse(
+          (await request(at('/ports'), 'GET', { headers: server.auth })).body
+        ).ports;
+      }
+      const kindOf = (port: number) => ports.filter(r => r.port === port).map(r => r.kind);
+      for (const port of zmq) {
+        expect([port, kindOf(port)]).toEqual([port, ['kernel']]);
+      }
+      expect(kindOf(server.port)).toEqual(['jupyter']);
+      expect(kindOf(flarePort)).toEqual(['backend']); // the flare proxy, while 'dash' is exposed
+      // What the panel shows by default: the user's apps, and among them this one answers HTTP.
+      const candidates = ports.filter(r => r.kind === 'app');
+      expect(candidates.find(r => r.port === appPort)).toMatchObject({ http: true });
+      for (const r of candidates) {
+        expect([...zmq, server.port]).not.toContain(r.port);
+      }
+
+      const refused = async (port: number) => {
+        const res = await request(at('/exposures'), 'POST', {
+          headers: mutate,
+          body: JSON.stringify({ port, name: `p${port}`, protection: 'none' })
+        });
+        return { status: res.status, message: JSON.parse(res.body).message };
+      };
+      expect(await refused(server.port)).toEqual({
+        status: 400,
+        message: `Port ${server.port} is the Jupyter server you are using (it has its own address and login): only a web app you started can be exposed`
+      });
+      expect(await refused(zmq[0])).toEqual({
+        status: 400,
+        message: expect.stringMatching(/is a kernel's messaging \(ZMQ\) port/)
+      });
+    } finally {
+      await request(`${server.url}api/kernels/${kernel}`, 'DELETE', { headers: mutate });
+    }
+  });
+
+  it('unexposes: the flare URL is gone, and the proxy stops listening with the last exposure', async () => {
     const res = await request(at('/exposures/dash'), 'DELETE', { headers: mutate });
     expect(res.status).toBe(204);
-    const gone = await viaFlare(`http://dash.flare.localhost:${flarePort}/`);
-    expect(gone.status).toBe(404);
+    await expect(viaFlare(`http://dash.flare.localhost:${flarePort}/`)).rejects.toThrow(
+      /ECONNREFUSED/
+    );
   });
 
   it('stopping Jupyter closes the flare proxy with the backend', async () => {

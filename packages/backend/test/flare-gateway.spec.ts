@@ -189,7 +189,9 @@ describe('flare on the local platform', () => {
           address: '127.0.0.1',
           pid: web.proc.pid,
           command: expect.stringMatching(/python3? -u -m http\.server 0 --bind 127\.0\.0\.1/),
-          exposures: []
+          exposures: [],
+          kind: 'app',
+          http: true
         },
         expect.objectContaining({ port: echo.port, pid: echo.proc.pid })
       ])

@@ -81,9 +81,18 @@ export function formatExpiry(
   return seconds <= 0 ? trans.__('Expiring…') : trans.__('Expires in %1', formatDuration(seconds));
 }
 
-/** A command line for a list: the program's base name, cut to `max` characters. */
+/**
+ * A command line as the list and the form's port menu show it: the program's base name and its
+ * arguments (`python3 -m http.server 8555`, not the interpreter's full path), cut to `max`
+ * characters.
+ */
 export function shortenCommand(command: string, max = 60): string {
   const [program, ...rest] = command.trim().split(/\s+/);
   const short = [program?.split('/').pop() ?? '', ...rest].join(' ');
   return short.length > max ? `${short.slice(0, max - 1)}…` : short;
+}
+
+/** A URL split after its dots and slashes, where a line may break (never inside a word). */
+export function urlBreaks(url: string): string[] {
+  return url.split(/(?<=[./])/);
 }

@@ -5,15 +5,17 @@ import {
   type JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { IRunningSessionManagers } from '@jupyterlab/running';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { addCommands } from './commands';
-import { FlarePanel } from './components/FlarePanel';
 import { FlareStatusItem } from './components/FlareStatus';
 import { EXPIRY_CHOICES } from './format';
 import { flareIcon } from './icons';
 import { DEFAULT_SETTINGS, FlareModel } from './model';
+import { RunningExposures } from './running';
+import { FlareSidebar } from './sidebar';
 import { CommandIDs, IFlareModel } from './tokens';
 
 export { FlareModel } from './model';
@@ -27,7 +29,8 @@ function activatePanel(
   translator: ITranslator | null,
   restorer: ILayoutRestorer | null,
   settingRegistry: ISettingRegistry | null,
-  palette: ICommandPalette | null
+  palette: ICommandPalette | null,
+  running: IRunningSessionManagers | null
 ): FlareModel {
   const trans = (translator ?? nullTranslator).load('hotstepper');
   const model = new FlareModel({
@@ -35,10 +38,14 @@ function activatePanel(
     storage: Private.storage()
   });
 
-  const panel = new FlarePanel(model, trans);
+  // The views load when the panel is first shown (a chunk of their own).
+  const panel = new FlareSidebar(model, trans);
   panel.title.icon = flareIcon;
   app.shell.add(panel, 'right', { rank: 600 });
   restorer?.add(panel, 'hotstepper-flare-panel');
+  running?.add(
+    new RunningExposures(model, trans, () => void app.commands.execute(CommandIDs.open))
+  );
 
   addCommands(app, { model, panel, trans });
   const category = trans.__('Hotstepper');
@@ -84,7 +91,13 @@ const panelPlugin: JupyterFrontEndPlugin<FlareModel> = {
     'A right-sidebar panel listing the ports your processes listen on and the web apps exposed at public addresses, with the form to expose one.',
   autoStart: true,
   provides: IFlareModel,
-  optional: [ITranslator, ILayoutRestorer, ISettingRegistry, ICommandPalette],
+  optional: [
+    ITranslator,
+    ILayoutRestorer,
+    ISettingRegistry,
+    ICommandPalette,
+    IRunningSessionManagers
+  ],
   activate: activatePanel
 };
 

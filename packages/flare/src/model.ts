@@ -131,13 +131,40 @@ export class FlareModel {
     return this._polls.state('info');
   }
 
-  /** The listening ports, each with its exposures (by the port's names and by port number). */
+  /**
+   * The listening ports, each with its exposures (by the port's names and by port number): the
+   * web-app candidates, or with `showAll` every port, the apps first.
+   */
   get portRows(): IPortRow[] {
     const exposures = this.exposures.value?.exposures ?? [];
-    return (this.ports.value?.ports ?? []).map(port => ({
+    const ports = this.ports.value?.ports ?? [];
+    const apps = ports.filter(p => p.kind === 'app');
+    return (this._showAll ? [...apps, ...ports.filter(p => p.kind !== 'app')] : apps).map(port => ({
       ...port,
       exposed: exposures.filter(e => e.port === port.port || port.exposures.includes(e.name))
     }));
+  }
+
+  /** The ports that can be exposed: those of the user's apps. */
+  get appPorts(): ListeningPort[] {
+    return (this.ports.value?.ports ?? []).filter(p => p.kind === 'app');
+  }
+
+  /** How many listening ports are not apps (the Jupyter server, kernels…): shown with `showAll`. */
+  get otherPortCount(): number {
+    return (this.ports.value?.ports ?? []).filter(p => p.kind !== 'app').length;
+  }
+
+  /** Whether the port list shows every listening port rather than the web-app candidates. */
+  get showAll(): boolean {
+    return this._showAll;
+  }
+
+  set showAll(value: boolean) {
+    if (value !== this._showAll) {
+      this._showAll = value;
+      this._changed.emit();
+    }
   }
 
   /** The names exposures have now: a new one must differ. */
@@ -201,7 +228,7 @@ export class FlareModel {
    * the form stays closed (the panel's empty state says how to get one).
    */
   openForm(port?: number): void {
-    const chosen = port ?? this._formPort ?? this.ports.value?.ports[0]?.port;
+    const chosen = port ?? this._formPort ?? this.appPorts[0]?.port;
     if (chosen === undefined) {
       return;
     }
@@ -281,6 +308,7 @@ export class FlareModel {
   private readonly _storage: Pick<Storage, 'getItem' | 'setItem'> | null;
   private _seen: Set<string>;
   private _formPort: number | null = null;
+  private _showAll = false;
   private _formGeneration = 0;
   private readonly _polls: ResourcePolls<Resources>;
   private readonly _stream: { dispose(): void };

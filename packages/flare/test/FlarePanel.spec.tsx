@@ -1,8 +1,9 @@
 import { act, fireEvent, screen, within } from '@testing-library/react';
 import { exposure, exposures, info, NOW, ports } from './fixtures';
 import { Widget } from '@lumino/widgets';
-import { FlarePanel } from '../src/components/FlarePanel';
+import type { FlarePanel } from '../src/components/FlarePanel';
 import { FlareModel } from '../src/model';
+import { FlareSidebar } from '../src/sidebar';
 import { settingsRouting, until } from './helpers';
 import { ok, renderPanel, trans } from './render';
 
@@ -171,8 +172,97 @@ describe('FlarePanelView', () => {
   });
 });
 
-describe('FlarePanel', () => {
-  it('asks for the ports only while shown, and renders them once shown', async () => {
+describe('FlarePanelView: what is shown first, and which ports', () => {
+  let dispose: (() => void) | undefined;
+  afterEach(() => dispose?.());
+
+  const kernel = {
+    kind: 'kernel' as const,
+    reason: "a kernel's messaging (ZMQ) port: kernels talk to Jupyter, not to browsers"
+  };
+  const jupyter = {
+    kind: 'jupyter' as const,
+    reason: 'the Jupyter server you are using (it has its own address and login)'
+  };
+
+  it('puts the live exposures above the ports', async () => {
+    const r = await renderPanel({
+      'api/v1/flare/info': ok(info()),
+      'api/v1/flare/ports': ok(ports([8050, 'python app.py', ['dash']])),
+      'api/v1/flare/exposures': ok(exposures([exposure({ name: 'dash', port: 8050 })]))
+    });
+    dispose = () => r.model.dispose();
+    const titles = [...r.container.querySelectorAll('h3')].map(h => h.textContent);
+    expect(titles).toEqual(['Exposures', 'Web apps listening']);
+  });
+
+  it('lists only the apps; "Show all" adds the others, each saying why it cannot be exposed', async () => {
+    const r = await renderPanel({
+      'api/v1/flare/info': ok(info()),
+      'api/v1/flare/ports': ok(
+        ports(
+          [8888, '/venv/bin/python3 /venv/bin/jupyter-lab', [], jupyter],
+          [41001, 'python3 -m ipykernel_launcher -f kernel-1.json', [], kernel],
+          [8555, 'python3 -m http.server 8555'],
+          [9000, 'python3 raw_tcp.py', [], { http: false }]
+        )
+      ),
+      'api/v1/flare/exposures': ok(exposures([]))
+    });
+    dispose = () => r.model.dispose();
+    const listed = () =>
+      [...r.container.querySelectorAll<HTMLElement>('.hs-FlarePort')].map(li => li.dataset.port);
+    expect(listed()).toEqual(['8555', '9000']);
+    const silent = r.container.querySelector('.hs-FlarePort[data-port="9000"]')!;
+    expect(silent.textContent).toMatch('Does not answer HTTP: it may not be a web app.');
+    expect(
+      within(silent as HTMLElement).getByRole('button', { name: 'Expose port 9000…' })
+    ).toBeTruthy();
+
+    act(() => {
+      fireEvent.click(screen.getByRole('checkbox', { name: 'Show all (2 more)' }));
+    });
+    expect(listed()).toEqual(['8555', '9000', '8888', '41001']);
+    const server = r.container.querySelector<HTMLElement>('.hs-FlarePort[data-port="8888"]')!;
+    expect(server.textContent).toMatch(
+      'Not exposable: the Jupyter server you are using (it has its own address and login).'
+    );
+    expect(within(server).queryByRole('button')).toBeNull();
+    expect(within(server).queryByRole('link')).toBeNull();
+    // The form offers only the apps, each under the command the list shows.
+    act(() => r.model.openForm());
+    const form = screen.getByRole('form', { name: 'Expose a port' });
+    const menu = within(form).getByRole('combobox', { name: 'Port' });
+    const options = within(menu).getAllByRole<HTMLOptionElement>('option');
+    expect(options.map(o => o.textContent)).toEqual([
+      '8555 — python3 -m http.server 8555',
+      '9000 — python3 raw_tcp.py'
+    ]);
+  });
+
+  it('marks an unprotected exposure "Public" as a warning, and breaks its URL only after dots and slashes', async () => {
+    const r = await renderPanel({
+      'api/v1/flare/info': ok(info()),
+      'api/v1/flare/ports': ok(ports([8050, 'python app.py', ['open']])),
+      'api/v1/flare/exposures': ok(exposures([exposure({ name: 'open', port: 8050 })]))
+    });
+    dispose = () => r.model.dispose();
+    const badge = r.container.querySelector('.hs-FlareExposure .hs-FlareBadge')!;
+    expect(badge.textContent).toBe('Public');
+    expect(badge.className).toContain('hs-FlareBadge-none');
+    expect(badge.getAttribute('title')).toMatch('anyone who has the address');
+    const link = r.container.querySelector('.hs-FlareUrl-link')!;
+    expect(link.textContent).toBe('http://open.flare.localhost:8787/');
+    const parts = [...link.childNodes]
+      .filter(n => n.nodeType === Node.TEXT_NODE)
+      .map(n => n.textContent);
+    expect(parts).toEqual(['http:/', '/', 'open.', 'flare.', 'localhost:8787/']);
+    expect(link.querySelectorAll('wbr')).toHaveLength(parts.length - 1);
+  });
+});
+
+describe('FlareSidebar', () => {
+  it('loads the panel on first show, and asks for the ports only while shown', async () => {
     const seen: Request[] = [];
     const model = new FlareModel({
       serverSettings: settingsRouting(
@@ -184,18 +274,22 @@ describe('FlarePanel', () => {
         seen
       )
     });
-    const panel = new FlarePanel(model, trans);
-    expect(panel.id).toBe('hs-flare-panel');
-    panel.hide();
-    Widget.attach(panel, document.body);
+    const sidebar = new FlareSidebar(model, trans);
+    expect(sidebar.id).toBe('hs-flare-panel');
+    sidebar.hide();
+    Widget.attach(sidebar, document.body);
     await until(model.changed, () => !!model.exposures.value && !!model.info.value);
     const askedForPorts = () =>
       seen.some(r => new URL(r.url).pathname === '/hotstepper/api/v1/flare/ports');
     expect(model.visible).toBe(false);
     expect(askedForPorts()).toBe(false);
+    expect(sidebar.widgets).toHaveLength(0); // the view is not loaded before it is shown
 
+    let panel!: FlarePanel;
     await act(async () => {
-      panel.show();
+      sidebar.show();
+      await sidebar.load();
+      panel = sidebar.widgets[0] as FlarePanel;
       await until(model.changed, () => !!model.ports.value);
       panel.update();
       await panel.renderPromise;
@@ -204,7 +298,7 @@ describe('FlarePanel', () => {
     expect(askedForPorts()).toBe(true);
     expect(panel.node.querySelector('.hs-FlarePort[data-port="8000"]')).not.toBeNull();
 
-    await act(async () => panel.dispose());
+    await act(async () => sidebar.dispose());
     model.dispose();
   });
 });

@@ -1,4 +1,10 @@
-import type { Exposure, ExposureList, FlareInfo, ListeningPorts } from '@hotstepper/api';
+import type {
+  Exposure,
+  ExposureList,
+  FlareInfo,
+  ListeningPort,
+  ListeningPorts
+} from '@hotstepper/api';
 
 export const NOW = Date.parse('2026-11-25T10:00:00.000Z');
 
@@ -10,13 +16,18 @@ export const info = (over: Partial<FlareInfo> = {}): FlareInfo => ({
   ...over
 });
 
-export const ports = (...list: Array<[number, string, string[]?]>): ListeningPorts => ({
-  ports: list.map(([port, command, exposures]) => ({
+type PortFixture = [number, string, string[]?, Partial<ListeningPort>?];
+
+export const ports = (...list: PortFixture[]): ListeningPorts => ({
+  ports: list.map(([port, command, exposures, over]) => ({
     port,
     address: '0.0.0.0',
     pid: 4000 + port,
     command,
-    exposures: exposures ?? []
+    exposures: exposures ?? [],
+    kind: 'app' as const,
+    http: true,
+    ...over
   })),
   checkedAt: '2026-11-25T10:00:00.000Z'
 });

@@ -1,7 +1,13 @@
 import type { Exposure, FlareProtection } from '@hotstepper/api';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useRef, useState } from 'react';
-import { EXPIRY_CHOICES, EXPIRY_MINUTES, type ExpiryChoice, expiryLabel } from '../format';
+import {
+  EXPIRY_CHOICES,
+  EXPIRY_MINUTES,
+  type ExpiryChoice,
+  expiryLabel,
+  shortenCommand
+} from '../format';
 import type { FlareModel } from '../model';
 import { suggestName, validateName } from '../names';
 import { ExposureUrl } from './ExposureUrl';
@@ -31,7 +37,10 @@ function protectionHelp(protection: FlareProtection, trans: TranslationBundle): 
  * refusal is shown in place without losing the input; on success, the URL to share.
  */
 export function ExposeForm({ model, trans, port: initialPort }: IExposeFormProps): JSX.Element {
-  const ports = model.ports.value?.ports ?? [];
+  // One entry per port (an app may listen on 0.0.0.0 and :: alike).
+  const ports = model.appPorts.filter(
+    (row, i, all) => all.findIndex(o => o.port === row.port) === i
+  );
   const info = model.info.value;
   const commandOf = (p: number) => ports.find(row => row.port === p)?.command ?? '';
   const [port, setPort] = useState(initialPort);
@@ -157,7 +166,7 @@ export function ExposeForm({ model, trans, port: initialPort }: IExposeFormProps
           {!ports.some(row => row.port === port) && <option value={port}>{port}</option>}
           {ports.map(row => (
             <option key={row.port} value={row.port}>
-              {`${row.port} — ${row.command}`.slice(0, 70)}
+              {`${row.port} — ${shortenCommand(row.command)}`}
             </option>
           ))}
         </select>

@@ -2,6 +2,7 @@ import type { Exposure } from '@hotstepper/api';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { launchIcon } from '@jupyterlab/ui-components';
 import React from 'react';
+import { urlBreaks } from '../format';
 import { CopyButton } from './CopyButton';
 
 /** An exposure's public URL: the link (a new tab), a copy button and an open button. */
@@ -18,8 +19,14 @@ export function ExposureUrl(props: {
         target="_blank"
         rel="noopener noreferrer"
         title={trans.__('Open %1 in a new tab', exposure.url)}
+        aria-label={exposure.url}
       >
-        {exposure.url}
+        {urlBreaks(exposure.url).map((part, i) => (
+          <React.Fragment key={i}>
+            {i > 0 && <wbr />}
+            {part}
+          </React.Fragment>
+        ))}
       </a>
       <CopyButton
         text={exposure.url}

@@ -13,7 +13,7 @@ export interface IFlarePanelViewProps {
   now?: number;
 }
 
-/** Why exposing is off here, the expose form when open, the listening ports, the exposures. */
+/** Why exposing is off here, the expose form when open, the live exposures, then the ports. */
 export function FlarePanelView(props: IFlarePanelViewProps): JSX.Element {
   const { model, trans } = props;
   const sectionProps: ISectionProps = { ...props, now: props.now ?? Date.now() };
@@ -35,14 +35,15 @@ export function FlarePanelView(props: IFlarePanelViewProps): JSX.Element {
       {formPort !== null && !unavailable && (
         <ExposeForm key={model.formGeneration} model={model} trans={trans} port={formPort} />
       )}
-      <PortsSection {...sectionProps} />
       <ExposuresSection {...sectionProps} />
+      <PortsSection {...sectionProps} />
     </div>
   );
 }
 
 /**
- * The sidebar widget; the ports are polled only while it is shown. The model is shared with
+ * The sidebar's view (inside FlareSidebar, loaded on first show); the ports are polled only
+ * while it is shown. The model is shared with
  * the status item (through IFlareModel), so the panel does not dispose it.
  */
 export class FlarePanel extends ModelPanel<FlareModel> {
@@ -51,10 +52,8 @@ export class FlarePanel extends ModelPanel<FlareModel> {
     private readonly trans: TranslationBundle
   ) {
     super(model, { ownsModel: false });
-    this.id = 'hs-flare-panel';
     this.addClass('hs-Panel');
     this.addClass('hs-FlarePanel');
-    this.title.caption = trans.__('Flare: expose a web app');
   }
 
   protected render(): JSX.Element {

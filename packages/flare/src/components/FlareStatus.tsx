@@ -18,14 +18,18 @@ export function FlareStatus(props: { model: FlareModel; trans: TranslationBundle
   ]
     .filter(Boolean)
     .join(' ');
+  // The count keeps its slot when empty, in tabular figures: the item never changes width
+  // and moves nothing beside it in the status bar.
   return (
     <span className="hs-FlareStatus" title={title} aria-label={title}>
       {trans.__('Expose')}
-      {exposures > 0 && (
-        <span className="hs-FlareStatus-count" data-no-listener={noListener > 0 || undefined}>
-          {exposures}
-        </span>
-      )}
+      <span
+        className="hs-FlareStatus-count"
+        data-empty={exposures === 0 || undefined}
+        data-no-listener={noListener > 0 || undefined}
+      >
+        {exposures > 0 ? exposures : ''}
+      </span>
     </span>
   );
 }

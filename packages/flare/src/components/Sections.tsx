@@ -31,15 +31,32 @@ function StateNote<T>(props: {
   return <StaleNote error={state.error} updatedAt={state.updatedAt} trans={trans} />;
 }
 
-/** The ports the user's processes listen on, each with "Expose…" and the login-protected links. */
+/**
+ * The ports of the user's web apps, each with "Expose…" and the login-protected links; "Show
+ * all" adds the other listening ports (the Jupyter server, kernels…), each saying why it is not
+ * an app to expose.
+ */
 export function PortsSection({ model, trans }: ISectionProps): JSX.Element {
   const rows = model.portRows;
   const unavailable = model.info.value?.unavailable;
+  const others = model.otherPortCount;
   return (
     <section className="hs-Panel-section hs-FlarePorts" aria-labelledby="hs-FlarePorts-title">
-      <h3 className="hs-Panel-cardTitle" id="hs-FlarePorts-title">
-        {trans.__('Listening ports')}
-      </h3>
+      <div className="hs-FlarePorts-header">
+        <h3 className="hs-Panel-cardTitle" id="hs-FlarePorts-title">
+          {trans.__('Web apps listening')}
+        </h3>
+        {(others > 0 || model.showAll) && (
+          <label className="hs-FlarePorts-showAll">
+            <input
+              type="checkbox"
+              checked={model.showAll}
+              onChange={event => (model.showAll = event.target.checked)}
+            />
+            {trans.__('Show all (%1 more)', others)}
+          </label>
+        )}
+      </div>
       <StateNote state={model.ports} trans={trans} />
       {model.ports.value !== undefined && rows.length === 0 && (
         <p className="hs-Panel-note hs-FlareSection-empty">
@@ -51,25 +68,43 @@ export function PortsSection({ model, trans }: ISectionProps): JSX.Element {
       {rows.length > 0 && (
         <ul className="hs-FlarePorts-list">
           {rows.map(row => {
-            const links = model.proxyLinks(row.port);
+            const app = row.kind === 'app';
+            const links = app ? model.proxyLinks(row.port) : undefined;
             return (
-              <li key={`${row.port}-${row.address}`} className="hs-FlarePort" data-port={row.port}>
+              <li
+                key={`${row.port}-${row.address}`}
+                className="hs-FlarePort"
+                data-port={row.port}
+                data-kind={row.kind}
+              >
                 <div className="hs-FlarePort-head">
                   <span className="hs-FlarePort-port">{row.port}</span>
                   <span className="hs-FlarePort-address">{row.address}</span>
-                  <button
-                    type="button"
-                    className="jp-Button jp-mod-styled jp-mod-accept hs-FlarePort-expose"
-                    disabled={!!unavailable}
-                    aria-label={trans.__('Expose port %1…', row.port)}
-                    onClick={() => model.openForm(row.port)}
-                  >
-                    {trans.__('Expose…')}
-                  </button>
+                  {app && (
+                    <button
+                      type="button"
+                      className="jp-Button jp-mod-styled jp-mod-accept hs-FlarePort-expose"
+                      disabled={!!unavailable}
+                      aria-label={trans.__('Expose port %1…', row.port)}
+                      onClick={() => model.openForm(row.port)}
+                    >
+                      {trans.__('Expose…')}
+                    </button>
+                  )}
                 </div>
                 <code className="hs-FlarePort-command" title={row.command}>
                   {shortenCommand(row.command)}
                 </code>
+                {!app && row.reason && (
+                  <p className="hs-Panel-note hs-FlarePort-why">
+                    {trans.__('Not exposable: %1.', row.reason)}
+                  </p>
+                )}
+                {app && row.http === false && (
+                  <p className="hs-Panel-note hs-FlarePort-noHttp">
+                    {trans.__('Does not answer HTTP: it may not be a web app.')}
+                  </p>
+                )}
                 {row.exposed.length > 0 && (
                   <p className="hs-Panel-note hs-FlarePort-exposed">
                     {trans.__('Exposed as %1', row.exposed.map(e => e.name).join(', '))}
@@ -127,7 +162,14 @@ function ExposureItem(props: ISectionProps & { exposure: Exposure }): JSX.Elemen
     >
       <div className="hs-FlareExposure-head">
         <span className="hs-FlareExposure-name">{exposure.name}</span>
-        <span className={`hs-FlareBadge hs-FlareBadge-${exposure.protection}`}>
+        <span
+          className={`hs-FlareBadge hs-FlareBadge-${exposure.protection}`}
+          title={
+            exposure.protection === 'none'
+              ? trans.__('Not protected: anyone who has the address can open the app')
+              : undefined
+          }
+        >
           {protectionLabel(exposure.protection, trans)}
         </span>
         {!exposure.listening && (

@@ -32,15 +32,14 @@ export const EXPOSURES_CHECK_MS = 3000;
 
 /** The flare feature: the user's listening ports, and exposing them at a public URL. */
 export const flareRoutes: FastifyPluginAsyncTypebox<FlareDeps> = async (app, deps) => {
-  const backend = new Set([process.pid]);
   const service = new FlareService({
     config: deps.config.flare,
     store: deps.store,
     gateway: deps.gateway,
     platform: deps.platform.name,
-    // The backend's own sockets (the flare proxy itself) are not the user's apps.
-    scan: () => deps.platform.processes.listeningPorts({ excludePids: backend }),
+    scan: () => deps.platform.processes.listeningPorts(),
     sockets: () => deps.platform.processes.listeningSockets(),
+    processes: () => deps.platform.processes.tree(1),
     log: app.log
   });
   app.addHook('onClose', () => service.stop());
@@ -108,7 +107,8 @@ export const flareRoutes: FastifyPluginAsyncTypebox<FlareDeps> = async (app, dep
     '/ports',
     {
       schema: {
-        summary: "The TCP ports the user's own processes listen on, with their command lines",
+        summary:
+          "The TCP ports the user's own processes listen on, with their command lines, what each belongs to, and whether an app answers HTTP",
         tags: ['flare'],
         response: { 200: ListeningPorts }
       }

@@ -20,13 +20,21 @@ import type { Config } from '../../config';
 import { HttpError } from '../../errors';
 import type { ExposureSpec, FlareGateway } from '../../platform/flare';
 import type { Store } from '../../store';
-import type { ListeningSocket, PortListener } from '../../platform/types';
+import type { ListeningSocket, PortListener, ProcessNode } from '../../platform/types';
 import { redactCommand } from '../../redact';
+import { ancestorsOf, answersHttp, classifyListener } from './candidates';
 
 const EXPIRED_KEPT_MS = 24 * 3600_000;
 const SECRET_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 /** How long one /proc scan answers for: polling clients share it. */
 const SCAN_TTL_MS = 1000;
+/** How long whether an app answers HTTP is remembered (per process and port). */
+const PROBE_TTL_MS = 10_000;
+/** How long an HTTP probe waits for the status line. */
+const PROBE_TIMEOUT_MS = 500;
+
+/** A listener with what it belongs to. */
+type ClassifiedListener = PortListener & ReturnType<typeof classifyListener>;
 
 interface Row {
   name: string;
@@ -48,6 +56,15 @@ export interface FlareServiceOptions {
   scan: () => Promise<PortListener[]>;
   /** Every listening socket with its owner (processes.listeningSockets): says when a port is another user's. */
   sockets?: () => Promise<ListeningSocket[]>;
+  /**
+   * The processes of the machine with their parents (processes.tree(1)): the Jupyter server is
+   * found among the backend's ancestors. Without it only command lines tell.
+   */
+  processes?: () => Promise<Pick<ProcessNode, 'pid' | 'ppid'>[]>;
+  /** The backend's own pid (default this process): its sockets are not the user's apps. */
+  backendPid?: number;
+  /** Whether an app answers HTTP (default: a HEAD / with a short timeout). */
+  probe?: (address: string, port: number) => Promise<boolean>;
   log?: FastifyBaseLogger;
   /** Unix ms; tests may move it. */
   now?: () => number;
@@ -85,12 +102,18 @@ export class FlareService {
   readonly ready: Promise<void>;
   private readonly now: () => number;
   private started?: Promise<void>;
+  /** The gateway's last stop: a start waits for it (the port must be free again). */
+  private closing: Promise<void> = Promise.resolve();
   /** Names being exposed right now (bcrypt and the gateway are async): taken all the same. */
   private readonly pending = new Map<string, number>();
   /** Per name, the gateway's count already added to the table. */
   private readonly flushed = new Map<string, number>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private scanCache?: { at: number; ports: Promise<PortListener[]> };
+  private scanCache?: { at: number; ports: Promise<ClassifiedListener[]> };
+  /** The backend's ancestors, read once (they change only with the backend). */
+  private ancestors?: Promise<Set<number>>;
+  /** `pid:address:port` → whether it answered HTTP, and when that was found. */
+  private readonly probes = new Map<string, { at: number; http: Promise<boolean> }>();
   private stopped = false;
 
   constructor(private readonly options: FlareServiceOptions) {
@@ -127,18 +150,34 @@ export class FlareService {
 
   /** Starts the gateway once it is needed: no listening port before there is an exposure. */
   private ensureStarted(): Promise<void> {
-    this.started ??= this.gateway.start().then(
-      () => {
-        if (this.gateway.unavailable()) {
-          this.started = undefined; // the next attempt tries again (the address may be free by then)
+    this.started ??= this.closing
+      .then(() => this.gateway.start())
+      .then(
+        () => {
+          if (this.gateway.unavailable()) {
+            this.started = undefined; // the next attempt tries again (the address may be free by then)
+          }
+        },
+        err => {
+          this.started = undefined;
+          throw err;
         }
-      },
-      err => {
-        this.started = undefined;
-        throw err;
-      }
-    );
+      );
     return this.started;
+  }
+
+  /**
+   * Stops the gateway once nothing is exposed (locally the proxy's port closes), so it listens
+   * only while something is; the next expose starts it again.
+   */
+  private stopIfIdle(): Promise<void> {
+    if (this.started && !this.stopped && !this.pending.size && !this.rows().length) {
+      this.started = undefined;
+      this.closing = this.closing
+        .then(() => this.gateway.close())
+        .catch(err => this.options.log?.error({ err }, 'flare: could not stop the gateway'));
+    }
+    return this.closing;
   }
 
   private async startUp(): Promise<void> {
@@ -220,15 +259,50 @@ export class FlareService {
     })();
   }
 
-  /** Listening ports, one scan shared for a second by everyone asking. */
-  private scan(fresh = false): Promise<PortListener[]> {
+  /** Listening ports with what they belong to, one scan shared for a second by everyone asking. */
+  private scan(fresh = false): Promise<ClassifiedListener[]> {
     const now = Date.now();
     if (fresh || !this.scanCache || now - this.scanCache.at > SCAN_TTL_MS) {
-      const ports = this.options.scan();
+      const ports = this.classified();
       this.scanCache = { at: now, ports };
       ports.catch(() => (this.scanCache = undefined));
     }
     return this.scanCache.ports;
+  }
+
+  private async classified(): Promise<ClassifiedListener[]> {
+    const backendPid = this.options.backendPid ?? process.pid;
+    this.ancestors ??= (async () => {
+      const all = (await this.options.processes?.()) ?? [];
+      return new Set(ancestorsOf(backendPid, all));
+    })();
+    this.ancestors.catch(() => (this.ancestors = undefined));
+    const [listeners, ancestors] = await Promise.all([
+      this.options.scan(),
+      this.ancestors.catch(() => new Set<number>())
+    ]);
+    return listeners.map(l => ({ ...l, ...classifyListener(l, { backendPid, ancestors }) }));
+  }
+
+  /** Whether the app at a listener answers HTTP, remembered for a while per process and port. */
+  private answersHttp(l: PortListener): Promise<boolean> {
+    const key = `${l.pid}:${l.address}:${l.port}`;
+    const now = Date.now();
+    const known = this.probes.get(key);
+    if (known && now - known.at < PROBE_TTL_MS) {
+      return known.http;
+    }
+    if (this.probes.size > 256) {
+      for (const [k, v] of this.probes) {
+        if (now - v.at >= PROBE_TTL_MS) {
+          this.probes.delete(k);
+        }
+      }
+    }
+    const probe = this.options.probe ?? ((a, p) => answersHttp(a, p, PROBE_TIMEOUT_MS));
+    const http = probe(l.address, l.port).catch(() => false);
+    this.probes.set(key, { at: now, http });
+    return http;
   }
 
   info(): FlareInfo {
@@ -242,13 +316,18 @@ export class FlareService {
     };
   }
 
+  /** Every listening port of the user's, each with what it is and, for an app, whether it answers HTTP. */
   async ports(): Promise<ListeningPorts> {
     const [listeners, rows] = [await this.scan(), this.rows()];
+    const http = await Promise.all(
+      listeners.map(l => (l.kind === 'app' ? this.answersHttp(l) : undefined))
+    );
     return {
-      ports: listeners.map(l => ({
+      ports: listeners.map((l, i) => ({
         ...l,
         command: redactCommand(l.command),
-        exposures: rows.filter(r => r.port === l.port).map(r => r.name)
+        exposures: rows.filter(r => r.port === l.port).map(r => r.name),
+        ...(http[i] !== undefined ? { http: http[i] } : {})
       })),
       checkedAt: new Date().toISOString()
     };
@@ -328,7 +407,15 @@ export class FlareService {
         `A password goes only with protection 'password' (this request asks for '${protection}')`
       );
     }
-    if (!(await this.scan(true)).some(l => l.port === port)) {
+    const mine = (await this.scan(true)).filter(l => l.port === port);
+    const notApp = mine.find(l => l.kind !== 'app');
+    if (notApp) {
+      throw new HttpError(
+        400,
+        `Port ${port} is ${notApp.reason}: only a web app you started can be exposed`
+      );
+    }
+    if (!mine.length) {
       const others = (await this.options.sockets?.().catch(() => [])) ?? [];
       const theirs = others.find(s => s.port === port && s.uid !== process.getuid?.());
       throw new HttpError(
@@ -402,6 +489,7 @@ export class FlareService {
     await this.gateway.unexpose(name);
     this.db.prepare('DELETE FROM flare_exposure WHERE name = ?').run(name);
     this.flushed.delete(name);
+    await this.stopIfIdle();
   }
 
   /** Removes the exposures whose time is up, remembering them for the notification. */
@@ -430,6 +518,9 @@ export class FlareService {
       this.options.log?.info({ name: row.name, port: row.port }, 'flare: exposure expired');
     }
     this.db.prepare('DELETE FROM flare_expired WHERE expired_at <= ?').run(now - EXPIRED_KEPT_MS);
+    if (due.length) {
+      await this.stopIfIdle();
+    }
   }
 
   /** Adds the gateway's new request counts to the table. */

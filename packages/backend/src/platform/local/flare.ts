@@ -1,7 +1,9 @@
 /**
  * The embedded default's flare gateway: a reverse proxy inside the backend that routes by host
  * name, `<label>.<domain>` → the user's own listener on <port>, for HTTP and WebSocket,
- * streaming both ways (http-proxy-3 pipes with backpressure, so no body is ever held whole).
+ * streaming both ways with backpressure, so no body is ever held whole. HTTP goes through one
+ * keep-alive `http.request` per request with the headers copied once (the per-request path is
+ * what limits its throughput); WebSocket upgrades through http-proxy-3.
  *
  * A port number alone does not say whose app answers: another Unix user may listen on the same
  * port at another address, or take the port over once the user's app stops. So every connection
@@ -12,7 +14,9 @@ import { createHash } from 'node:crypto';
 import {
   Agent,
   createServer,
+  request,
   type IncomingMessage,
+  type OutgoingHttpHeaders,
   type Server,
   type ServerResponse
 } from 'node:http';
@@ -81,6 +85,83 @@ const CLIENT_CLAIMS = new Set([
   'true-client-ip',
   'proxy-authorization'
 ]);
+
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection, ours with the client or
+ * ours with the app, and are never passed across. Node frames each side's body itself.
+ */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade'
+]);
+
+/** The claims a client cannot make, with `_` read as `-` (WSGI and CGI read both alike). */
+function isClientClaim(lowerName: string): boolean {
+  return CLIENT_CLAIMS.has(lowerName.includes('_') ? lowerName.replace(/_/g, '-') : lowerName);
+}
+
+/**
+ * The headers the app is sent: the client's, less its forwarding claims, the flare password
+ * (`dropAuthorization`) and the hop-by-hop ones, plus the X-Forwarded-* this edge vouches for.
+ * Built in one pass over `rawHeaders`, keeping the client's spelling and order.
+ */
+export function forwardHeaders(
+  req: IncomingMessage,
+  dropAuthorization: boolean
+): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  const raw = req.rawHeaders;
+  const named = req.headers.connection;
+  const listed =
+    named && named !== 'keep-alive' && named !== 'close'
+      ? new Set(
+          named
+            .toLowerCase()
+            .split(',')
+            .map(t => t.trim())
+        )
+      : undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    const lower = name.toLowerCase();
+    if (
+      HOP_BY_HOP.has(lower) ||
+      isClientClaim(lower) ||
+      (dropAuthorization && lower === 'authorization') ||
+      listed?.has(lower)
+    ) {
+      continue;
+    }
+    const value = raw[i + 1];
+    const had = out[lower];
+    // A repeated header is sent as the client sent it (Node writes an array as repeated lines).
+    out[lower] =
+      had === undefined ? value : Array.isArray(had) ? [...had, value] : [String(had), value];
+  }
+  const host = req.headers.host ?? '';
+  const port = /:(\d+)$/.exec(host)?.[1] ?? '80';
+  out['x-forwarded-for'] = clientAddress(req);
+  out['x-forwarded-port'] = port;
+  out['x-forwarded-proto'] = 'http';
+  out['x-forwarded-host'] = host;
+  return out;
+}
+
+/** The app's response headers for the client: all but the hop-by-hop ones, as the app spelt them. */
+function responseHeaders(raw: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    if (!HOP_BY_HOP.has(raw[i].toLowerCase())) {
+      out.push(raw[i], raw[i + 1]);
+    }
+  }
+  return out;
+}
 
 /**
  * Where to connect for the user's listeners on `port`: a wildcard or loopback listener is
@@ -205,7 +286,7 @@ export class LocalFlareGateway implements FlareGateway {
   /** Worker threads checking passwords: started with the first check, ended by close(). */
   private checker?: PasswordChecker;
   /** The user's listeners, one scan shared by every request for a moment. */
-  private listenerScan?: { at: number; listeners: Promise<Listener[]> };
+  private listenerScan?: { at: number; listeners: Promise<Listener[]>; value?: Listener[] };
   /** exposure name + client address → when its recent wrong passwords (and checks under way) were. */
   private readonly failures = new Map<string, { times: number[]; checking: number }>();
 
@@ -229,8 +310,19 @@ export class LocalFlareGateway implements FlareGateway {
           return (await new ProcProcesses().listeningSockets()).filter(s => s.uid === uid);
         });
       const listeners = scan();
-      this.listenerScan = { at: now, listeners };
-      listeners.catch(() => (this.listenerScan = undefined));
+      const entry: { at: number; listeners: Promise<Listener[]>; value?: Listener[] } = {
+        at: now,
+        listeners
+      };
+      this.listenerScan = entry;
+      listeners.then(
+        value => (entry.value = value),
+        () => {
+          if (this.listenerScan === entry) {
+            this.listenerScan = undefined;
+          }
+        }
+      );
     }
     return this.listenerScan.listeners;
   }
@@ -264,7 +356,7 @@ export class LocalFlareGateway implements FlareGateway {
       return;
     }
     const { listenHost, listenPort } = this.config;
-    this.agent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32 });
+    this.agent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256 });
     const proxy = createProxyServer({ xfwd: true, ws: true, agent: this.agent });
     proxy.on('error', (err, req, res) => this.upstreamError(err, req, res));
     const server = createServer((req, res) => this.web(req, res));
@@ -534,7 +626,6 @@ export class LocalFlareGateway implements FlareGateway {
       return target;
     }
     this.count(route);
-    this.scrub(req, route.spec);
     return target;
   }
 
@@ -556,10 +647,30 @@ export class LocalFlareGateway implements FlareGateway {
     }
   }
 
+  /**
+   * The app's address when the request needs no password check and the last scan (within its
+   * bound) shows the user's listener: most requests, answered without waiting on a promise.
+   */
+  private knownTarget(route: Route): { host: string; port: number } | undefined {
+    const scan = this.listenerScan;
+    const ttl = this.options.listenersTtlMs ?? FRESH_SCAN_MS;
+    if (route.spec.protection === 'password' || !scan?.value || Date.now() - scan.at >= ttl) {
+      return undefined;
+    }
+    const host = connectAddress(scan.value, route.spec.port);
+    return host === undefined ? undefined : { host, port: route.spec.port };
+  }
+
   private web(req: IncomingMessage, res: ServerResponse): void {
     const route = this.route(req);
     if (!route || !this.proxy) {
       page(res, 404, this.notFound(req));
+      return;
+    }
+    const known = this.knownTarget(route);
+    if (known) {
+      this.count(route);
+      this.forward(req, res, known, route.spec);
       return;
     }
     this.admit(req, route).then(
@@ -568,7 +679,7 @@ export class LocalFlareGateway implements FlareGateway {
           this.later(target, () => page(res, target.status, target.text, target.headers));
           return;
         }
-        this.proxy?.web(req, res, { target, xfwd: true });
+        this.forward(req, res, target, route.spec);
       },
       err => page(res, 500, `The flare proxy could not check the request: ${err}`)
     );
@@ -589,12 +700,57 @@ export class LocalFlareGateway implements FlareGateway {
           );
           return;
         }
+        this.scrub(req, route.spec);
         route.upgraded.add(socket);
         socket.once('close', () => route.upgraded.delete(socket));
         this.proxy?.ws(req, socket, head, { target, xfwd: true });
       },
       () => socket.destroy()
     );
+  }
+
+  /**
+   * One request to the app on a kept-alive connection, both bodies piped (backpressure both
+   * ways); a client that goes away takes the app's request with it.
+   */
+  private forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: { host: string; port: number },
+    spec: ExposureSpec
+  ): void {
+    const upstream = request(
+      {
+        host: target.host,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: forwardHeaders(req, spec.protection === 'password'),
+        agent: this.agent
+      },
+      answer => {
+        answer.on('error', () => res.destroy());
+        answer.on('aborted', () => res.destroy());
+        res.writeHead(
+          answer.statusCode ?? 502,
+          answer.statusMessage,
+          responseHeaders(answer.rawHeaders)
+        );
+        answer.pipe(res);
+      }
+    );
+    upstream.on('error', err => this.upstreamError(err, req, res));
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        upstream.destroy();
+      }
+    });
+    const { headers } = req;
+    if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
+      upstream.end(); // no body: nothing to pipe
+    } else {
+      req.pipe(upstream);
+    }
   }
 
   /** Answers a refusal now, or a failed guess after failureDelayMs. */
@@ -614,7 +770,9 @@ export class LocalFlareGateway implements FlareGateway {
         ? `Nothing listens on port ${route.spec.port}: the app behind '${route.spec.name}' is not running`
         : `The app behind this address did not answer (${code ?? err.message})`;
     if ('writeHead' in res) {
-      page(res, 502, text);
+      if (!res.destroyed) {
+        page(res, 502, text);
+      }
     } else {
       refuseUpgrade(res, 502, 'Bad Gateway', text);
     }
