@@ -27,9 +27,11 @@ describe('the command box', () => {
 
   it('gives the command back as typed: the lines, or the argv shell-quoted', () => {
     expect(commandText(['sh', '-ec', 'cd data\npython fetch.py'])).toBe('cd data\npython fetch.py');
+    // Quoted as people type it: `python3 -c "print('hi')"`, not `'print('\''hi'\'')'`.
     expect(commandText(['python3', '-c', "print('hi there')"])).toBe(
-      `python3 -c 'print('\\''hi there'\\'')'`
+      `python3 -c "print('hi there')"`
     );
+    expect(commandText(['echo', "it's $HOME"])).toBe(`echo 'it'\\''s $HOME'`);
     for (const text of ['python3 -c "import sys; print(1)"', 'a\nb c']) {
       expect(parseCommand(commandText(parseCommand(text).argv)).argv).toEqual(
         parseCommand(text).argv
