@@ -492,4 +492,17 @@ test.describe('jobs', () => {
     await openPanel(page);
     expect((await loaded()).length).toBe(1);
   });
+
+  test('the Settings Editor shows the filter choices by their labels', async ({ page }) => {
+    await page.evaluate(() =>
+      window.jupyterapp.commands.execute('settingeditor:open', { query: 'Hotstepper: Jobs' })
+    );
+    // JupyterLab's settings form labels the field with a heading, not a <label>.
+    const choice = page.getByRole('group', { name: 'Hotstepper: Jobs' }).getByRole('combobox');
+    await expect(choice).toBeVisible({ timeout: 20_000 });
+    const options = await choice.locator('option').allTextContents();
+    expect(options).toContain('Timed out');
+    expect(options).toContain('Active (queued or running)');
+    expect(options).not.toContain('timed-out');
+  });
 });

@@ -5,7 +5,7 @@ import type { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import type { INotebookTracker } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
-import { kindOfPath } from './form';
+import { kindOfPath } from './kind';
 import { runAsJobIcon } from './icons';
 import { CommandIDs } from './tokens';
 

@@ -6,6 +6,7 @@ import type { Job, JobKind, JobSubmit, JobsInfo } from '@hotstepper/api';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { splitArgv } from './argv';
 import { commandText, defaultJobName, parseCommand } from './command';
+import { kindOfPath } from './kind';
 
 /** What the form holds: text as typed, so nothing the user wrote is lost on an error. */
 export interface IFormValues {
@@ -39,10 +40,7 @@ export type FormErrors = Partial<Record<FormField, string>>;
 const GIB = 1024 ** 3;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Kind by file extension: notebooks run headless, anything else as a script. */
-export function kindOfPath(path: string): JobKind {
-  return path.toLowerCase().endsWith('.ipynb') ? 'notebook' : 'script';
-}
+export { kindOfPath } from './kind';
 
 function trimNumber(n: number): string {
   return String(Math.round(n * 1000) / 1000);
