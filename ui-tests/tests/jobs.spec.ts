@@ -430,6 +430,17 @@ test.describe('jobs', () => {
     // Trusted: the HTML output of the user's own job is shown as HTML.
     await expect(nb.locator('b.trusted-html')).toHaveText('bold', { timeout: 15_000 });
     await expect(nb.locator('.jp-Toolbar-kernelName')).toHaveText('No Kernel');
+    // Every cell trusted, as if the user had run it.
+    const trusted = await page.evaluate(() => {
+      const widget = window.jupyterapp.shell.currentWidget as unknown as {
+        content: { model: { cells: { length: number; get(i: number): { trusted: boolean } } } };
+      };
+      const cells = widget.content.model.cells;
+      return Array.from({ length: cells.length }, (_, i) => cells.get(i).trusted);
+    });
+    // (papermill adds cells of its own, such as the banner over the error.)
+    expect(trusted.length).toBeGreaterThanOrEqual(3);
+    expect(trusted.every(Boolean)).toBe(true);
     expect((await (await page.request.get('/api/kernels')).json()).length).toBe(kernelsBefore);
   });
 
