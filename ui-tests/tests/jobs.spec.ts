@@ -357,13 +357,18 @@ test.describe('jobs', () => {
   test('Run as Job: labelled in the toolbar, in the palette and the Run menu; running jobs in the Running panel', async ({
     page,
     tmpPath
-  }) => {
+  }, testInfo) => {
     test.setTimeout(90_000);
     await openNewNotebook(page, `${tmpPath}/label.ipynb`, [['print(1)']]);
     const button = page.locator(
       '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar [data-command="hotstepper-jobs:run-file"]'
     );
     await expect(button).toHaveText('Run as Job');
+    await screenshot(
+      page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-NotebookPanel-toolbar'),
+      'jobs-notebook-toolbar-light',
+      testInfo
+    );
     await page.menu.open('Run');
     await expect(
       page.locator('.lm-Menu-item[data-command="hotstepper-jobs:run-file"]')
@@ -422,7 +427,9 @@ test.describe('jobs', () => {
     await expect(detail(page).getByRole('log')).not.toContainText('Executing');
     await folded.locator('summary').click();
     await expect(folded.locator('pre')).toContainText('Traceback');
-    await screenshot(page.locator('#main'), 'jobs-notebook-failed-light', testInfo);
+    await inBothThemes(page, async theme => {
+      await screenshot(page.locator('#main'), `jobs-notebook-failed-${theme}`, testInfo);
+    });
 
     const kernelsBefore = (await (await page.request.get('/api/kernels')).json()).length;
     await detail(page).locator('.hs-Jobs-facts .hs-Jobs-link').click();
