@@ -86,10 +86,17 @@ export function splitArgv(text: string): IParsedArgv {
   return { argv };
 }
 
-/** Quotes an argument so that splitArgv gives it back unchanged (for showing and re-running). */
+/**
+ * Quotes an argument so that splitArgv gives it back unchanged (for showing and re-running),
+ * the way people type it: single quotes, or double quotes around text holding single quotes
+ * (Python's `print('x')`) when nothing in it is special inside double quotes.
+ */
 export function quoteArg(arg: string): string {
   if (arg !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) {
     return arg;
+  }
+  if (arg.includes("'") && !/["$`\\]/.test(arg)) {
+    return `"${arg}"`;
   }
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }

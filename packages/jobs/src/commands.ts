@@ -1,54 +1,13 @@
-/** The jobs commands: open the panel, a job or the submit form, and run a file as a job. */
+/** "Run as job": a file, the notebook on screen or the file browser's choice, as a job. */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { Notification } from '@jupyterlab/apputils';
 import type { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import type { INotebookTracker } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
-import type { Widget } from '@lumino/widgets';
-import type { JobViews } from './detail';
-import { kindOfPath } from './form';
-import { jobsIcon, runAsJobIcon } from './icons';
-import type { JobsModel } from './model';
-import { initialFromArgs, openSubmitForm } from './submit';
+import { kindOfPath } from './kind';
+import { runAsJobIcon } from './icons';
 import { CommandIDs } from './tokens';
-
-export interface IPanelCommandsOptions {
-  model: JobsModel;
-  panel: Widget;
-  views: JobViews;
-  trans: TranslationBundle;
-}
-
-export function addPanelCommands(app: JupyterFrontEnd, options: IPanelCommandsOptions): void {
-  const { model, panel, views, trans } = options;
-  app.commands.addCommand(CommandIDs.open, {
-    label: trans.__('Open Jobs Panel'),
-    caption: trans.__('Background jobs: their status, logs and the quota'),
-    icon: args => (args.isPalette ? undefined : jobsIcon),
-    execute: () => app.shell.activateById(panel.id)
-  });
-
-  app.commands.addCommand(CommandIDs.openJob, {
-    label: args => trans.__('Open Job %1', (args.id as string) ?? ''),
-    execute: args => {
-      views.open(args.id as string);
-    }
-  });
-
-  app.commands.addCommand(CommandIDs.submit, {
-    label: trans.__('New Job…'),
-    caption: trans.__('Run a command, a script or a notebook as a background job'),
-    execute: args => {
-      openSubmitForm(app, {
-        model,
-        trans,
-        initial: initialFromArgs(args),
-        onSubmitted: job => views.open(job.id, job)
-      });
-    }
-  });
-}
 
 export interface IRunFileCommandOptions {
   trans: TranslationBundle;
@@ -82,11 +41,17 @@ export function addRunFileCommand(app: JupyterFrontEnd, options: IRunFileCommand
   };
 
   app.commands.addCommand(CommandIDs.runFile, {
-    label: args => (args.isPalette ? trans.__('Run Notebook as Job…') : trans.__('Run as Job…')),
+    label: args =>
+      args.source === 'filebrowser' || args.toolbar
+        ? trans.__('Run as Job…')
+        : trans.__('Run Notebook as Job…'),
+    // The menu and the palette act on the notebook on screen: there must be one.
+    isEnabled: args =>
+      typeof args.path === 'string' || args.source === 'filebrowser' || !!notebooks?.currentWidget,
     caption: trans.__(
       'Save, then run this file in the background; it keeps running when JupyterLab is closed'
     ),
-    icon: args => (args.isPalette ? undefined : runAsJobIcon),
+    icon: args => (args.isPalette || args.source === undefined ? undefined : runAsJobIcon),
     execute: async args => {
       let path: string | undefined;
       try {

@@ -3,21 +3,28 @@
  * restored layout, kept up to date by the list's events and closed when their job is deleted.
  */
 import type { Job } from '@hotstepper/api';
-import type { ILayoutRestorer, JupyterFrontEnd } from '@jupyterlab/application';
-import { Dialog, MainAreaWidget, WidgetTracker, showDialog } from '@jupyterlab/apputils';
+import type { JupyterFrontEnd } from '@jupyterlab/application';
+import { Dialog, MainAreaWidget, type WidgetTracker, showDialog } from '@jupyterlab/apputils';
+import type { IDocumentManager } from '@jupyterlab/docmanager';
+import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { type IJobActions, JobDetail } from './components/JobDetail';
 import { downloadLog } from './download';
+import { valuesFromJob } from './form';
 import { jobsIcon } from './icons';
 import { JobLogModel } from './logModel';
 import type { JobsModel } from './model';
-import { CommandIDs } from './tokens';
+import { openSubmitForm } from './submit';
+
+export type JobViewTracker = WidgetTracker<MainAreaWidget<JobDetail>>;
 
 export interface IJobViewsOptions {
   app: JupyterFrontEnd;
   model: JobsModel;
   trans: TranslationBundle;
-  restorer?: ILayoutRestorer | null;
+  /** Made at start, so the layout restorer can reopen the views of the last session. */
+  tracker: JobViewTracker;
+  docManager?: IDocumentManager | null;
 }
 
 export class JobViews {
@@ -25,11 +32,8 @@ export class JobViews {
     this._app = options.app;
     this._model = options.model;
     this._trans = options.trans;
-    options.restorer?.restore(this._tracker, {
-      command: CommandIDs.openJob,
-      args: widget => ({ id: widget.content.model.jobId }),
-      name: widget => widget.content.model.jobId
-    });
+    this._tracker = options.tracker;
+    this._docManager = options.docManager ?? null;
     // The list's events reach open views too; a deleted job's view closes.
     this._model.jobChanged.connect((_, job) => {
       const view = this._find(job.id);
@@ -65,7 +69,6 @@ export class JobViews {
       model: log,
       trans: this._trans,
       followLog: this.followLog,
-      enforcementNote: this._model.info?.enforcementNote,
       actions: this._actions(log)
     });
     const widget = new MainAreaWidget({ content });
@@ -89,6 +92,14 @@ export class JobViews {
         const again = await model.rerun(j.id);
         this.open(again.id, again);
       },
+      edit: j => {
+        openSubmitForm(this._app, {
+          model,
+          trans,
+          initial: valuesFromJob(j),
+          onSubmitted: job => this.open(job.id, job)
+        });
+      },
       remove: async j => {
         const answer = await showDialog({
           title: trans.__('Delete job %1?', j.name),
@@ -105,8 +116,32 @@ export class JobViews {
         }
       },
       download: (j, stream) => downloadLog(model.serverSettings, j, stream),
-      openFile: path => void this._app.commands.execute('docmanager:open', { path })
+      openFile: path => void this._openOutput(path)
     };
+  }
+
+  /**
+   * Opens a job's executed notebook: trusted, since the user's own job wrote it, and without a
+   * kernel until the user starts one (reading the results needs none).
+   */
+  private async _openOutput(path: string): Promise<void> {
+    if (!this._docManager) {
+      await this._app.commands.execute('docmanager:open', { path });
+      return;
+    }
+    const widget = this._docManager.openOrReveal(path, 'default', undefined, undefined, {
+      shouldStart: false,
+      canStart: true,
+      autoStartDefault: false
+    }) as NotebookPanel | undefined;
+    if (!widget) {
+      return;
+    }
+    await widget.context.ready;
+    const cells = widget.context.model.cells;
+    for (let i = 0; i < cells.length; i++) {
+      cells.get(i).trusted = true;
+    }
   }
 
   private _find(id: string): MainAreaWidget<JobDetail> | undefined {
@@ -116,7 +151,6 @@ export class JobViews {
   private readonly _app: JupyterFrontEnd;
   private readonly _model: JobsModel;
   private readonly _trans: TranslationBundle;
-  private readonly _tracker = new WidgetTracker<MainAreaWidget<JobDetail>>({
-    namespace: 'hotstepper-jobs'
-  });
+  private readonly _tracker: JobViewTracker;
+  private readonly _docManager: IDocumentManager | null;
 }

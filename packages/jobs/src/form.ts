@@ -2,15 +2,17 @@
  * The submit form's values as typed, their validation, and the JobSubmit they make. No DOM:
  * the form component shows the errors next to their fields.
  */
-import type { JobKind, JobSubmit, JobsInfo } from '@hotstepper/api';
+import type { Job, JobKind, JobSubmit, JobsInfo } from '@hotstepper/api';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { splitArgv } from './argv';
+import { commandText, defaultJobName, parseCommand } from './command';
+import { kindOfPath } from './kind';
 
 /** What the form holds: text as typed, so nothing the user wrote is lost on an error. */
 export interface IFormValues {
   name: string;
   kind: JobKind;
-  /** kind command: a command line, split shell-like into argv. */
+  /** kind command: one command line, split shell-like into argv, or several lines run by sh. */
   command: string;
   /** kind script / notebook: relative to the root directory. */
   file: string;
@@ -38,10 +40,7 @@ export type FormErrors = Partial<Record<FormField, string>>;
 const GIB = 1024 ** 3;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Kind by file extension: notebooks run headless, anything else as a script. */
-export function kindOfPath(path: string): JobKind {
-  return path.toLowerCase().endsWith('.ipynb') ? 'notebook' : 'script';
-}
+export { kindOfPath } from './kind';
 
 function trimNumber(n: number): string {
   return String(Math.round(n * 1000) / 1000);
@@ -130,14 +129,51 @@ function parameterValue(text: string): unknown {
   }
 }
 
-/** A name when none is typed: the file's name or the program's. */
+/** A name when none is typed: the file's name, or what tells the command apart. */
 export function defaultName(values: IFormValues): string {
-  if (values.kind === 'command') {
-    const argv = splitArgv(values.command).argv;
-    const program = argv[0]?.split('/').pop() ?? '';
-    return [program, ...argv.slice(1)].join(' ').slice(0, 100).trim();
+  return defaultJobName(values.kind, values.command, values.file);
+}
+
+/** A parameter as a `key=value` line: strings as they are, anything else as JSON. */
+function parameterLine(key: string, value: unknown): string {
+  return `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
+}
+
+/** The form filled from a job, for "Edit and re-run": what it ran, where, with what. */
+export function valuesFromJob(job: Job): Partial<IFormValues> {
+  const values: Partial<IFormValues> = {
+    name: job.name,
+    kind: job.kind,
+    cwd: job.cwd,
+    env: Object.entries(job.env ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
+    preset: job.preset ?? '',
+    cpu: trimNumber(job.resources.cpu),
+    memory: trimNumber(job.resources.memory / GIB),
+    gpuCount: job.resources.gpu ? String(job.resources.gpu.count) : '',
+    gpuModel: job.resources.gpu?.model ?? '',
+    image: job.image ?? ''
+  };
+  if (job.timeLimitSeconds !== undefined) {
+    values.timeLimit = trimNumber(job.timeLimitSeconds / 60);
   }
-  return values.file.split('/').pop() ?? '';
+  if (job.kind === 'command') {
+    values.command = commandText(job.argv);
+  } else {
+    values.file = job.file ?? '';
+    if (job.kind === 'script' && job.file) {
+      // The argv is the interpreter, the file (made absolute), then the arguments.
+      const at = job.argv.findIndex(a => a === job.file || a.endsWith(`/${job.file}`));
+      values.args = at >= 0 ? commandText(job.argv.slice(at + 1)) : '';
+    }
+    if (job.parameters) {
+      values.parameters = Object.entries(job.parameters)
+        .map(([k, v]) => parameterLine(k, v))
+        .join('\n');
+    }
+  }
+  return values;
 }
 
 function positive(
@@ -181,16 +217,8 @@ export function validate(
   const errors: FormErrors = {};
   const spec: Partial<JobSubmit> & { kind: JobKind } = { kind: values.kind };
 
-  const name = values.name.trim() || defaultName(values);
-  if (!name) {
-    errors.name = trans.__('Give the job a name');
-  } else if (name.length > 100) {
-    errors.name = trans.__('The name can be at most 100 characters');
-  }
-  spec.name = name;
-
   if (values.kind === 'command') {
-    const parsed = splitArgv(values.command);
+    const parsed = parseCommand(values.command);
     if (parsed.error) {
       errors.command =
         parsed.error === 'trailing-backslash'
@@ -238,6 +266,15 @@ export function validate(
       }
     }
   }
+
+  const name = values.name.trim() || defaultName(values);
+  // Without a command or a file there is no default name; that field's error says enough.
+  if (!name && !errors.command && !errors.file) {
+    errors.name = trans.__('Give the job a name');
+  } else if (name.length > 100) {
+    errors.name = trans.__('The name can be at most 100 characters');
+  }
+  spec.name = name;
 
   const cwd = values.cwd.trim();
   if (cwd) {

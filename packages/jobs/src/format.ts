@@ -1,5 +1,5 @@
 /** Jobs in words: statuses, durations, resources. */
-import type { Job, JobResources, JobStatus } from '@hotstepper/api';
+import type { Job, JobResources, JobStatus, LimitEnforcement } from '@hotstepper/api';
 import { formatBytes, formatCores, formatDuration } from '@hotstepper/core';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { JobFilter } from './model';
@@ -85,4 +85,40 @@ export function formatFailure(job: Job, trans: TranslationBundle): string | unde
   return job.failure.cell !== undefined
     ? trans.__('Cell %1 failed: %2', job.failure.cell + 1, job.failure.error)
     : job.failure.error;
+}
+
+/** How the job's resources are held, in one plain sentence. */
+export function limitSentence(enforcement: LimitEnforcement, trans: TranslationBundle): string {
+  switch (enforcement) {
+    case 'cgroup':
+      return trans.__('The job cannot use more CPU or memory than it asked for.');
+    case 'rlimit':
+      return trans.__(
+        'The job cannot use more memory than it asked for; it shares the CPU with your other work.'
+      );
+    case 'scheduler':
+      return trans.__('The cluster gives the job what it asked for and holds it to that.');
+    case 'none':
+      return trans.__('Nothing holds the job to what it asked for here; it is a guide only.');
+  }
+}
+
+/** Where the job runs, and the id to look for it by with the runner's own tools. */
+export function runnerSentence(job: Job, trans: TranslationBundle): string {
+  const id = job.externalId;
+  switch (job.runner) {
+    case 'local':
+      return id
+        ? trans.__('This server, as process group %1 (what ps and kill know it by).', id)
+        : trans.__('This server.');
+    case 'slurm':
+      return id
+        ? trans.__('The Slurm cluster, as Slurm job %1 (for squeue and scancel).', id)
+        : trans.__('The Slurm cluster.');
+    case 'kubernetes':
+      return id
+        ? trans.__('Kubernetes, as the Job %1 (for kubectl).', id)
+        : trans.__('Kubernetes.');
+  }
+  return job.runner;
 }

@@ -88,6 +88,11 @@ export class JobLogModel {
 
   /** Handles one event of the stream; exposed for tests. */
   handle(event: { event?: string; data: string }): void {
+    // Events arriving is the stream being back, whatever said it was down.
+    if (this._error !== undefined) {
+      this._error = undefined;
+      this._changed.emit();
+    }
     try {
       if (event.event === 'log') {
         this.append(JSON.parse(event.data) as JobLogChunk);

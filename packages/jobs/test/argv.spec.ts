@@ -25,7 +25,17 @@ describe('splitArgv', () => {
   });
 
   it('gives back what joinArgv quoted', () => {
-    const argv = ['python', '-c', `print("it's", 1)`, '', 'a b', '$X', 'plain/path.py'];
+    const argv = [
+      'python',
+      '-c',
+      `print("it's", 1)`,
+      "print('x')",
+      "it's $X",
+      '',
+      'a b',
+      '$X',
+      'plain/path.py'
+    ];
     expect(splitArgv(joinArgv(argv)).argv).toEqual(argv);
     expect(joinArgv(['python', 'x.py'])).toBe('python x.py');
   });

@@ -5,6 +5,7 @@ import { type IJobActions, JobDetailView } from '../src/components/JobDetail';
 import { JobsPanelView } from '../src/components/JobsPanel';
 import { QuotaBar } from '../src/components/QuotaBar';
 import { SubmitFormView } from '../src/components/SubmitForm';
+import type { JobViewTracker } from '../src/detail';
 import { JobLogModel } from '../src/logModel';
 import { JobsModel } from '../src/model';
 import { FakeBackend, info, job, until } from './helpers';
@@ -16,6 +17,7 @@ function actions(): { [K in keyof IJobActions]: jest.Mock } {
   return {
     cancel: jest.fn(async () => undefined),
     rerun: jest.fn(async () => undefined),
+    edit: jest.fn(),
     remove: jest.fn(async () => undefined),
     download: jest.fn(async () => undefined),
     openFile: jest.fn()
@@ -94,6 +96,55 @@ describe('JobDetailView', () => {
     model.dispose();
   });
 
+  it('says each fact in one plain sentence, and shows a multi-line command as its lines', () => {
+    const shell = job('j4', 'succeeded', {
+      argv: ['sh', '-ec', 'cd data\npython fetch.py'],
+      externalId: '4242',
+      enforcement: 'rlimit'
+    });
+    const model = logModel(shell);
+    const { container } = render(<JobDetailView model={model} trans={trans} actions={actions()} />);
+    const facts = container.querySelector('.hs-Jobs-facts')!.textContent!;
+    expect(facts).not.toMatch(/held by|rlimit|cgroup/);
+    expect(facts).toContain(
+      'The job cannot use more memory than it asked for; it shares the CPU with your other work.'
+    );
+    // The id is said to be what it is, and what it is for.
+    expect(facts).toContain('This server, as process group 4242 (what ps and kill know it by).');
+    expect(container.querySelector('pre.hs-Jobs-command')!.textContent).toBe(
+      'cd data\npython fetch.py'
+    );
+    expect(facts).toContain('With sh -ec, one command a line');
+    model.dispose();
+  });
+
+  it('the "interrupted" banner goes away once events arrive again', async () => {
+    const backend = new FakeBackend();
+    backend.refuseStreams = true;
+    const model = new JobLogModel({
+      serverSettings: backend.settings,
+      jobId: 'j1',
+      job: job('j1', 'running'),
+      reconnectDelay: 10
+    });
+    try {
+      const acts = actions();
+      const view = render(<JobDetailView model={model} trans={trans} actions={acts} />);
+      await until(model.changed, () => model.error !== undefined);
+      view.rerender(<JobDetailView model={model} trans={trans} actions={acts} />);
+      expect(screen.getByText(/The log stream was interrupted/)).toBeTruthy();
+      backend.refuseStreams = false;
+      const stream = await backend.streamOpened();
+      stream.send('log', { stream: 'stdout', offset: 0, text: 'back\n' }, '5:0');
+      await until(model.changed, () => model.text === 'back\n');
+      view.rerender(<JobDetailView model={model} trans={trans} actions={acts} />);
+      expect(screen.queryByText(/The log stream was interrupted/)).toBeNull();
+      expect(model.error).toBeUndefined();
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('a failed notebook: the failing cell counted from 1, exit code, cost, Re-run and Delete', async () => {
     const failed = job('j2', 'failed', {
       kind: 'notebook',
@@ -107,11 +158,28 @@ describe('JobDetailView', () => {
       cost: { amount: 1.25, currency: 'CZK', estimate: true }
     });
     const model = logModel(failed);
+    // papermill's noise, all on stderr; the notebook's own output on stdout.
+    model.append({ stream: 'stderr', offset: 0, text: 'Executing: 100%|████| 3/3\n' });
+    model.append({ stream: 'stdout', offset: 0, text: 'hello from cell 1\n' });
+    model.append({
+      stream: 'stderr',
+      offset: 26,
+      text: 'Traceback (most recent call last):\npapermill.exceptions.PapermillExecutionError\n'
+    });
     const acts = actions();
-    render(<JobDetailView model={model} trans={trans} actions={acts} />);
+    const { container } = render(<JobDetailView model={model} trans={trans} actions={acts} />);
     expect(screen.getByRole('alert').textContent).toBe(
       'Cell 3 failed: ZeroDivisionError: division by zero'
     );
+    // The noise is folded under that one line, closed; the log shows the notebook's output.
+    const folded = container.querySelector('details.hs-Jobs-messages') as HTMLDetailsElement;
+    expect(folded.open).toBe(false);
+    expect(folded.querySelector('summary')!.textContent).toBe(
+      'Cell 3 failed: ZeroDivisionError: division by zero'
+    );
+    expect(folded.textContent).toContain('Executing: 100%');
+    expect(folded.textContent).toContain('PapermillExecutionError');
+    expect(screen.getByRole('log').textContent).toBe('hello from cell 1\n');
     expect(screen.getByText('The notebook failed')).toBeTruthy();
     expect(screen.getByText('2 min 30 s')).toBeTruthy();
     expect(screen.getByText(/1[.,]25/).textContent).toMatch(/^≈ /);
@@ -122,6 +190,8 @@ describe('JobDetailView', () => {
       fireEvent.click(screen.getByRole('button', { name: 'Re-run' }));
     });
     expect(acts.rerun).toHaveBeenCalled();
+    fireEvent.click(screen.getByRole('button', { name: 'Edit and re-run' }));
+    expect(acts.edit).toHaveBeenCalledWith(failed);
     await act(async () => {
       fireEvent.click(screen.getByRole('button', { name: 'Download errors' }));
     });
@@ -144,7 +214,10 @@ describe('JobDetailView', () => {
 });
 
 describe('JobsPanelView', () => {
-  async function panelWith(routes: FakeBackend['routes']) {
+  async function panelWith(
+    routes: FakeBackend['routes'],
+    tracker?: { currentWidget: { content: { model: { jobId: string } } } | null }
+  ) {
     const backend = new FakeBackend();
     backend.routes = { 'api/v1/jobs/info': { status: 200, body: info() }, ...routes };
     const model = new JobsModel({ serverSettings: backend.settings, live: false });
@@ -152,7 +225,13 @@ describe('JobsPanelView', () => {
     const onOpen = jest.fn();
     const onNew = jest.fn();
     const view = render(
-      <JobsPanelView model={model} trans={trans} onOpen={onOpen} onNew={onNew} />
+      <JobsPanelView
+        model={model}
+        trans={trans}
+        onOpen={onOpen}
+        onNew={onNew}
+        tracker={tracker as unknown as JobViewTracker}
+      />
     );
     return { model, view, onOpen, onNew, backend };
   }
@@ -211,6 +290,28 @@ describe('JobsPanelView', () => {
       now.mockRestore();
       model.dispose();
     }
+  });
+
+  it('marks the job whose view is open', async () => {
+    const { model } = await panelWith(
+      {
+        'api/v1/jobs?limit=50&offset=0': {
+          status: 200,
+          body: {
+            jobs: [job('j2', 'running'), job('j1', 'succeeded')],
+            total: 2,
+            counts: { running: 1, succeeded: 1 }
+          }
+        }
+      },
+      { currentWidget: { content: { model: { jobId: 'j1' } } } }
+    );
+    const current = screen
+      .getAllByRole('listitem')
+      .filter(i => i.classList.contains('hs-mod-current'));
+    expect(current.map(i => i.getAttribute('data-job-id'))).toEqual(['j1']);
+    expect(within(current[0]).getByRole('button').getAttribute('aria-current')).toBe('true');
+    model.dispose();
   });
 
   it('says how to start when there are no jobs', async () => {
@@ -334,6 +435,94 @@ describe('SubmitFormView', () => {
     fireEvent.change(screen.getByLabelText('Preset'), { target: { value: 'small' } });
     expect((screen.getByLabelText('Memory (GiB)') as HTMLInputElement).value).toBe('2');
     expect((screen.getByLabelText('Time limit (minutes)') as HTMLInputElement).value).toBe('30');
+    model.dispose();
+  });
+
+  it('leaving a fresh form checks nothing: Cancel works at once, and no message moves anything', () => {
+    const model = new JobsModel({ serverSettings: new FakeBackend().settings, live: false });
+    const onCancel = jest.fn();
+    const { container } = render(
+      <SubmitFormView
+        model={model}
+        trans={trans}
+        info={info()}
+        onSubmitted={jest.fn()}
+        onCancel={onCancel}
+      />
+    );
+    const command = screen.getByRole('textbox', { name: 'Command' });
+    const cancel = screen.getByRole('button', { name: 'Cancel' });
+    expect(document.activeElement).toBe(command);
+    const slots = () => container.querySelectorAll('.hs-Jobs-fieldMessage').length;
+    const before = slots();
+    fireEvent.blur(command, { relatedTarget: cancel });
+    fireEvent.click(cancel);
+    expect(onCancel).toHaveBeenCalledTimes(1);
+    expect(container.querySelector('.hs-Jobs-fieldError')).toBeNull();
+    // Moving on within the form from an untouched field checks nothing either.
+    fireEvent.blur(command, { relatedTarget: screen.getByRole('textbox', { name: 'Name' }) });
+    expect(container.querySelector('.hs-Jobs-fieldError')).toBeNull();
+
+    // A changed field is checked when the user moves on; its error takes the hint's place.
+    fireEvent.change(command, { target: { value: `echo 'open` } });
+    fireEvent.blur(command, { relatedTarget: screen.getByRole('textbox', { name: 'Name' }) });
+    const message = container.querySelector('#hs-Jobs-field-command-message')!;
+    expect(message.className).toContain('hs-Jobs-fieldError');
+    expect(message.textContent).toBe('A quote in the command is not closed');
+    expect(slots()).toBe(before);
+    // The form's own message sits beside the buttons, in a slot that is always there.
+    const buttons = container.querySelector('.hs-Jobs-formButtons')!;
+    expect(buttons.querySelector('[role="alert"]')!.textContent).toBe('');
+    fireEvent.submit(container.querySelector('form')!);
+    expect(buttons.querySelector('[role="alert"]')!.textContent).toBe(
+      'Correct the marked fields first.'
+    );
+    model.dispose();
+  });
+
+  it('takes several lines: each one command run by sh -ec, and says so', async () => {
+    const backend = new FakeBackend();
+    backend.routes['POST api/v1/jobs'] = { status: 201, body: job('j6', 'queued') };
+    const model = new JobsModel({ serverSettings: backend.settings, live: false });
+    const onSubmitted = jest.fn();
+    render(<SubmitFormView model={model} trans={trans} info={info()} onSubmitted={onSubmitted} />);
+    const command = screen.getByRole('textbox', { name: 'Command' });
+    expect(command.tagName).toBe('TEXTAREA');
+    fireEvent.change(command, { target: { value: 'cd data\npython3 -c "import sys\nprint(1)"' } });
+    expect(
+      screen.getByText('Runs with sh -ec: 2 commands, one a line, stopping at the first that fails')
+    ).toBeTruthy();
+    expect((screen.getByRole('textbox', { name: 'Name' }) as HTMLInputElement).placeholder).toBe(
+      'cd data'
+    );
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Submit' }));
+    });
+    await act(async () => {
+      await new Promise(resolve => setTimeout(resolve, 20));
+    });
+    const sent = await backend.seen.find(r => r.method === 'POST')!.json();
+    expect(sent.command).toEqual(['sh', '-ec', 'cd data\npython3 -c "import sys\nprint(1)"']);
+    expect(onSubmitted).toHaveBeenCalled();
+    model.dispose();
+  });
+
+  it('opens filled from a job for Edit and re-run', () => {
+    const model = new JobsModel({ serverSettings: new FakeBackend().settings, live: false });
+    render(
+      <SubmitFormView
+        model={model}
+        trans={trans}
+        info={info()}
+        initial={{ name: 'fetch', command: 'cd data\npython fetch.py', env: 'SEED=1', cpu: '2' }}
+        onSubmitted={jest.fn()}
+      />
+    );
+    expect(screen.getByRole('heading').textContent).toBe('Edit and re-run fetch');
+    expect((screen.getByRole('textbox', { name: 'Command' }) as HTMLTextAreaElement).value).toBe(
+      'cd data\npython fetch.py'
+    );
+    expect((screen.getByLabelText('CPU cores') as HTMLInputElement).value).toBe('2');
     model.dispose();
   });
 });

@@ -32,7 +32,7 @@ describe('the submit form', () => {
     expect(errors).toEqual({});
     expect(submit).toEqual({
       kind: 'command',
-      name: `python -c import time; print('x')`,
+      name: `python: print('x')`,
       command: ['python', '-c', "import time; print('x')"],
       cwd: 'work',
       env: { SEED: '42', MODE: 'fast lane' },

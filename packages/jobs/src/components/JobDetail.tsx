@@ -4,7 +4,14 @@ import { ReactWidget } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useLayoutEffect, useRef, useState } from 'react';
 import { joinArgv } from '../argv';
-import { formatFailure, formatJobDuration, formatResources } from '../format';
+import { shellLines } from '../command';
+import {
+  formatFailure,
+  formatJobDuration,
+  formatResources,
+  limitSentence,
+  runnerSentence
+} from '../format';
 import type { JobLogModel } from '../logModel';
 import { isActive } from '../model';
 import { useNow } from './useNow';
@@ -14,6 +21,8 @@ export interface IJobActions {
   cancel: (job: Job) => Promise<void>;
   /** Starts a new job with the same spec. */
   rerun: (job: Job) => Promise<void>;
+  /** Opens the submit form filled from this job. */
+  edit: (job: Job) => void;
   /** Asks for confirmation, then deletes; resolves false when the user said no. */
   remove: (job: Job) => Promise<void>;
   download: (job: Job, stream: JobLogStream) => Promise<void>;
@@ -27,8 +36,6 @@ export interface IJobDetailProps {
   actions: IJobActions;
   /** Keep the log scrolled to its end as lines arrive (until the user scrolls up). */
   followLog?: boolean;
-  /** What enforces the limits here, from the jobs info. */
-  enforcementNote?: string;
 }
 
 function when(iso: string | undefined): string | undefined {
@@ -48,11 +55,14 @@ function Row({ label, children }: { label: string; children: React.ReactNode }):
 function LogView({
   model,
   trans,
-  follow
+  follow,
+  quietStderr
 }: {
   model: JobLogModel;
   trans: TranslationBundle;
   follow: boolean;
+  /** Leave stderr out (a notebook job's: papermill's progress, the kernel's warnings). */
+  quietStderr: boolean;
 }): JSX.Element {
   const ref = useRef<HTMLPreElement>(null);
   const [pinned, setPinned] = useState(follow);
@@ -69,7 +79,7 @@ function LogView({
       setPinned(node.scrollHeight - node.scrollTop - node.clientHeight < 24);
     }
   };
-  const entries = model.entries;
+  const entries = quietStderr ? model.entries.filter(e => e.stream !== 'stderr') : model.entries;
   return (
     <div className="hs-Jobs-log">
       {model.truncated && (
@@ -88,7 +98,11 @@ function LogView({
       >
         {entries.length === 0 ? (
           <span className="hs-Jobs-logEmpty">
-            {model.ended ? trans.__('No output.') : trans.__('No output yet…')}
+            {quietStderr && model.entries.length
+              ? trans.__('No output from the notebook; papermill’s messages are above.')
+              : model.ended
+                ? trans.__('No output.')
+                : trans.__('No output yet…')}
           </span>
         ) : (
           entries.map((e, i) => (
@@ -114,6 +128,36 @@ function LogView({
         </p>
       )}
     </div>
+  );
+}
+
+/**
+ * A notebook job's stderr (papermill's progress bars, the kernel's warnings, the CLI's
+ * traceback) folded under one line: the failure when there is one.
+ */
+function NotebookMessages({
+  model,
+  trans,
+  failure
+}: {
+  model: JobLogModel;
+  trans: TranslationBundle;
+  failure?: string;
+}): JSX.Element | null {
+  const stderr = model.entries
+    .filter(e => e.stream === 'stderr')
+    .map(e => e.text)
+    .join('');
+  if (!failure && !stderr) {
+    return null;
+  }
+  return (
+    <details className={`hs-Jobs-messages${failure ? ' hs-Jobs-failure' : ''}`}>
+      <summary role={failure ? 'alert' : undefined}>
+        {failure ?? trans.__('Messages from papermill and the kernel')}
+      </summary>
+      <pre className="hs-Jobs-messagesText">{stderr || trans.__('No messages.')}</pre>
+    </details>
   );
 }
 
@@ -151,6 +195,7 @@ export function JobDetailView(props: IJobDetailProps): JSX.Element {
   const failure = formatFailure(job, trans);
   const duration = formatJobDuration(job, now);
   const envEntries = Object.entries(job.env ?? {});
+  const lines = job.kind === 'command' ? shellLines(job.argv) : undefined;
   return (
     <div className="hs-Jobs-detail" data-status={job.status}>
       <header className="hs-Jobs-detailHeader">
@@ -171,8 +216,17 @@ export function JobDetailView(props: IJobDetailProps): JSX.Element {
                 className="jp-mod-styled jp-mod-accept"
                 disabled={busy}
                 onClick={act(actions.rerun)}
+                title={trans.__('Run it again as it was')}
               >
                 {trans.__('Re-run')}
+              </button>
+              <button
+                className="jp-mod-styled"
+                disabled={busy}
+                onClick={() => actions.edit(job)}
+                title={trans.__('Open the form filled from this job, change it, then run it')}
+              >
+                {trans.__('Edit and re-run')}
               </button>
               <button
                 className="jp-mod-styled jp-mod-warn"
@@ -187,17 +241,30 @@ export function JobDetailView(props: IJobDetailProps): JSX.Element {
       </header>
       {actionError && <ErrorView message={actionError} />}
       {job.reason && <p className="hs-Jobs-reason">{job.reason}</p>}
-      {failure && (
+      {failure && job.kind === 'notebook' ? (
+        <NotebookMessages model={model} trans={trans} failure={failure} />
+      ) : failure ? (
         <p className="hs-Jobs-failure" role="alert">
           {failure}
         </p>
-      )}
+      ) : job.kind === 'notebook' ? (
+        <NotebookMessages model={model} trans={trans} />
+      ) : null}
       <dl className="hs-Jobs-facts">
         {job.exitCode !== undefined && job.exitCode !== null && (
           <Row label={trans.__('Exit code')}>{job.exitCode}</Row>
         )}
         <Row label={trans.__('Runs')}>
-          <code>{joinArgv(job.argv)}</code>
+          {lines ? (
+            <>
+              <span className="hs-Panel-note">
+                {trans.__('With sh -ec, one command a line, stopping at the first that fails:')}
+              </span>
+              <pre className="hs-Jobs-command">{lines.join('\n')}</pre>
+            </>
+          ) : (
+            <code className="hs-Jobs-command">{joinArgv(job.argv)}</code>
+          )}
         </Row>
         {job.file && <Row label={trans.__('File')}>{job.file}</Row>}
         {job.output && (
@@ -222,20 +289,14 @@ export function JobDetailView(props: IJobDetailProps): JSX.Element {
           {formatResources(job.resources, trans)}
           {job.preset ? ` (${job.preset})` : ''}
         </Row>
-        <Row label={trans.__('Limits held by')}>
-          {job.enforcement}
-          {props.enforcementNote ? ` — ${props.enforcementNote}` : ''}
-        </Row>
+        <Row label={trans.__('Limits')}>{limitSentence(job.enforcement, trans)}</Row>
         {job.timeLimitSeconds !== undefined && (
           <Row label={trans.__('Time limit')}>
             {trans.__('%1 min', Math.round((job.timeLimitSeconds / 60) * 10) / 10)}
           </Row>
         )}
         {job.image && <Row label={trans.__('Image')}>{job.image}</Row>}
-        <Row label={trans.__('Runner')}>
-          {job.runner}
-          {job.externalId ? ` (${job.externalId})` : ''}
-        </Row>
+        <Row label={trans.__('Runs on')}>{runnerSentence(job, trans)}</Row>
         <Row label={trans.__('Submitted')}>{when(job.createdAt)}</Row>
         {job.startedAt && <Row label={trans.__('Started')}>{when(job.startedAt)}</Row>}
         {job.finishedAt && <Row label={trans.__('Finished')}>{when(job.finishedAt)}</Row>}
@@ -261,7 +322,12 @@ export function JobDetailView(props: IJobDetailProps): JSX.Element {
           {trans.__('Download errors')}
         </button>
       </div>
-      <LogView model={model} trans={trans} follow={props.followLog !== false} />
+      <LogView
+        model={model}
+        trans={trans}
+        follow={props.followLog !== false}
+        quietStderr={job.kind === 'notebook'}
+      />
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { ErrorView, LoadingView, ModelPanel, StaleNote } from '@hotstepper/core'
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { addIcon } from '@jupyterlab/ui-components';
 import React from 'react';
+import type { JobViewTracker } from '../detail';
 import { filterLabel, formatAge, formatJobDuration } from '../format';
 import { type JobFilter, type JobsModel, isActive } from '../model';
 import { QuotaBar } from './QuotaBar';
@@ -17,6 +18,8 @@ export interface IJobsPanelProps {
   onOpen: (job: Job) => void;
   /** Opens the submit form. */
   onNew: () => void;
+  /** The open job views: the one last in front is marked in the list. */
+  tracker?: JobViewTracker;
 }
 
 export const FILTERS: readonly JobFilter[] = [
@@ -29,18 +32,26 @@ function JobRow({
   job,
   trans,
   now,
-  onOpen
+  onOpen,
+  current
 }: {
   job: Job;
   trans: TranslationBundle;
   now: number;
   onOpen: (job: Job) => void;
+  /** Its view is the one open in front. */
+  current: boolean;
 }): JSX.Element {
   const duration = formatJobDuration(job, now);
   return (
-    <li className="hs-Jobs-item" data-job-id={job.id} data-status={job.status}>
+    <li
+      className={`hs-Jobs-item${current ? ' hs-mod-current' : ''}`}
+      data-job-id={job.id}
+      data-status={job.status}
+    >
       <button
         className="hs-Jobs-itemButton"
+        aria-current={current ? 'true' : undefined}
         onClick={() => onOpen(job)}
         title={trans.__('Open %1: log, resources, actions', job.name)}
       >
@@ -66,7 +77,14 @@ function JobRow({
   );
 }
 
-export function JobsPanelView({ model, trans, onOpen, onNew }: IJobsPanelProps): JSX.Element {
+export function JobsPanelView({
+  model,
+  trans,
+  onOpen,
+  onNew,
+  tracker
+}: IJobsPanelProps): JSX.Element {
+  const currentId = tracker?.currentWidget?.content.model.jobId;
   const anyActive = model.jobs.some(j => isActive(j.status));
   const now = useNow(true, anyActive ? 1000 : 30_000);
   let body: React.ReactNode;
@@ -99,7 +117,14 @@ export function JobsPanelView({ model, trans, onOpen, onNew }: IJobsPanelProps):
         <StaleNote error={model.error} trans={trans} />
         <ul className="hs-Jobs-list" aria-label={trans.__('Jobs, newest first')}>
           {model.jobs.map(job => (
-            <JobRow key={job.id} job={job} trans={trans} now={now} onOpen={onOpen} />
+            <JobRow
+              key={job.id}
+              job={job}
+              trans={trans}
+              now={now}
+              onOpen={onOpen}
+              current={job.id === currentId}
+            />
           ))}
         </ul>
         {model.hasMore && (
@@ -147,10 +172,12 @@ export function JobsPanelView({ model, trans, onOpen, onNew }: IJobsPanelProps):
 export class JobsPanel extends ModelPanel<JobsModel> {
   constructor(private readonly props: IJobsPanelProps) {
     super(props.model);
-    this.id = 'hs-jobs-panel';
     this.addClass('hs-Panel');
     this.addClass('hs-Jobs');
     this.title.caption = props.trans.__('Jobs');
+    // The mark follows the view in front, and goes with the last view closed.
+    props.tracker?.currentChanged.connect(() => this.update(), this);
+    props.tracker?.widgetUpdated.connect(() => this.update(), this);
   }
 
   protected render(): JSX.Element {

@@ -3,8 +3,9 @@ import { LoadingView } from '@hotstepper/core';
 import { ReactWidget } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { UUID } from '@lumino/coreutils';
-import React, { useState } from 'react';
-import { splitArgv } from '../argv';
+import React, { useRef, useState } from 'react';
+import { parseCommand } from '../command';
+import { limitSentence } from '../format';
 import {
   applyPreset,
   defaultName,
@@ -39,21 +40,26 @@ interface IFieldProps {
 
 function Field({ field, label, error, hint, children }: IFieldProps): JSX.Element {
   const id = `hs-Jobs-field-${field}`;
-  const described = [error && `${id}-error`, hint && `${id}-hint`].filter(Boolean).join(' ');
   return (
     <div className={`hs-Jobs-field hs-Jobs-field-${field}${error ? ' hs-mod-invalid' : ''}`}>
       <label htmlFor={id}>{label}</label>
-      {children({ id, 'aria-invalid': !!error, 'aria-describedby': described || undefined })}
-      {hint && (
-        <div className="hs-Panel-note hs-Jobs-hint" id={`${id}-hint`}>
-          {hint}
-        </div>
-      )}
-      {error && (
-        <div className="hs-Jobs-fieldError" id={`${id}-error`}>
-          {error}
-        </div>
-      )}
+      {children({
+        id,
+        'aria-invalid': !!error,
+        'aria-describedby': error || hint ? `${id}-message` : undefined
+      })}
+      {/* One slot, always there, for the hint or the error that replaces it: a message
+          appearing moves nothing below it (the buttons stay where the pointer is). */}
+      <div
+        className={
+          error
+            ? 'hs-Jobs-fieldMessage hs-Jobs-fieldError'
+            : 'hs-Jobs-fieldMessage hs-Panel-note hs-Jobs-hint'
+        }
+        id={`${id}-message`}
+      >
+        {error ?? hint}
+      </div>
     </div>
   );
 }
@@ -64,6 +70,8 @@ export function SubmitFormView(
 ): JSX.Element {
   const { trans, info } = props;
   const [values, setValues] = useState<IFormValues>(() => initialValues(info, props.initial));
+  const [initial] = useState(values);
+  const formRef = useRef<HTMLFormElement>(null);
   const [touched, setTouched] = useState<Partial<Record<FormField, boolean>>>({});
   const [tried, setTried] = useState(false);
   const [sending, setSending] = useState(false);
@@ -77,7 +85,17 @@ export function SubmitFormView(
     (field: FormField) =>
     (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) =>
       setValues({ ...values, [field]: e.currentTarget.value });
-  const blur = (field: FormField) => () => setTouched({ ...touched, [field]: true });
+  /**
+   * A field is checked once the user has changed it and moves on within the form. Leaving the
+   * form (Cancel, another tab) checks nothing: a message then would only move the buttons.
+   */
+  const blur = (field: FormField) => (e: React.FocusEvent) => {
+    const next = e.relatedTarget as HTMLElement | null;
+    const staying = !!next && !!formRef.current?.contains(next) && !next.dataset.leave;
+    if (staying && values[field] !== initial[field]) {
+      setTouched({ ...touched, [field]: true });
+    }
+  };
   const input =
     (field: FormField, extra: React.InputHTMLAttributes<HTMLInputElement> = {}) =>
     (a: object) => (
@@ -123,7 +141,28 @@ export function SubmitFormView(
     }
   };
 
-  const parsed = values.kind === 'command' ? splitArgv(values.command) : undefined;
+  const parsed = values.kind === 'command' ? parseCommand(values.command) : undefined;
+  let commandHint: React.ReactNode = trans.__(
+    'One line runs without a shell, quoted like a shell. Several lines run with sh, one command a line.'
+  );
+  if (parsed?.lines) {
+    commandHint = trans.__(
+      'Runs with sh -ec: %1 commands, one a line, stopping at the first that fails',
+      parsed.lines.length
+    );
+  } else if (parsed && !parsed.error && parsed.argv.length > 0) {
+    commandHint = (
+      <span className="hs-Jobs-argv">
+        {trans.__('Runs without a shell, as %1 arguments:', parsed.argv.length)}{' '}
+        {parsed.argv.map((a, i) => (
+          <code key={i} className="hs-Jobs-arg">
+            {a}
+          </code>
+        ))}
+      </span>
+    );
+  }
+  const commandRows = Math.min(10, Math.max(2, values.command.split('\n').length + 1));
   const kinds: Array<[JobKind, string]> = [
     ['command', trans.__('Command')],
     ['script', trans.__('Script')],
@@ -131,8 +170,18 @@ export function SubmitFormView(
   ];
   const maxMinutes = info ? Math.round((info.maxTimeLimitSeconds / 60) * 10) / 10 : undefined;
   return (
-    <form className="hs-Jobs-form" onSubmit={onSubmit} noValidate aria-label={trans.__('New job')}>
-      <h2 className="hs-Jobs-formTitle">{trans.__('New job')}</h2>
+    <form
+      ref={formRef}
+      className="hs-Jobs-form"
+      onSubmit={onSubmit}
+      noValidate
+      aria-label={trans.__('New job')}
+    >
+      <h2 className="hs-Jobs-formTitle">
+        {props.initial?.name
+          ? trans.__('Edit and re-run %1', props.initial.name)
+          : trans.__('New job')}
+      </h2>
       {!info && (
         <p className="hs-Panel-note hs-Jobs-hint" role="status">
           {props.model.error
@@ -160,26 +209,29 @@ export function SubmitFormView(
           field="command"
           label={trans.__('Command')}
           error={shown('command')}
-          hint={
-            parsed && !parsed.error && parsed.argv.length > 0 ? (
-              <span className="hs-Jobs-argv">
-                {trans.__('Runs without a shell, as %1 arguments:', parsed.argv.length)}{' '}
-                {parsed.argv.map((a, i) => (
-                  <code key={i} className="hs-Jobs-arg">
-                    {a}
-                  </code>
-                ))}
-              </span>
-            ) : (
-              trans.__('Quoted like a shell; no pipes, $VARIABLES or globs (no shell runs it)')
-            )
-          }
+          hint={commandHint}
         >
-          {input('command', {
-            placeholder: 'python train.py --epochs 3',
-            spellCheck: false,
-            autoFocus: true
-          })}
+          {a => (
+            <textarea
+              {...a}
+              className="jp-mod-styled hs-Jobs-command"
+              name="command"
+              rows={commandRows}
+              placeholder={'python train.py --epochs 3'}
+              spellCheck={false}
+              autoFocus
+              value={values.command}
+              onChange={set('command')}
+              onBlur={blur('command')}
+              onKeyDown={e => {
+                // Enter starts a new line; Ctrl/Cmd+Enter submits.
+                if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+                  e.preventDefault();
+                  formRef.current?.requestSubmit();
+                }
+              }}
+            />
+          )}
         </Field>
       ) : (
         <>
@@ -306,21 +358,26 @@ export function SubmitFormView(
             {input('image', { placeholder: info.defaults.image, spellCheck: false })}
           </Field>
         )}
-        {info && <p className="hs-Panel-note hs-Jobs-hint">{info.enforcementNote}</p>}
+        {info && (
+          <p className="hs-Panel-note hs-Jobs-hint">{limitSentence(info.enforcement, trans)}</p>
+        )}
       </fieldset>
-      {serverError && (
-        <p className="hs-Jobs-formError" role="alert">
-          {trans.__('The job was not created: %1', serverError)}
-        </p>
-      )}
-      {tried && !submit && (
-        <p className="hs-Jobs-formError" role="alert">
-          {trans.__('Correct the marked fields first.')}
-        </p>
-      )}
       <div className="hs-Jobs-formButtons">
+        {/* Beside the buttons, not above them: a message appearing moves nothing. */}
+        <p className="hs-Jobs-formError" role="alert">
+          {serverError
+            ? trans.__('The job was not created: %1', serverError)
+            : tried && !submit
+              ? trans.__('Correct the marked fields first.')
+              : ''}
+        </p>
         {props.onCancel && (
-          <button type="button" className="jp-mod-styled jp-mod-reject" onClick={props.onCancel}>
+          <button
+            type="button"
+            className="jp-mod-styled jp-mod-reject"
+            data-leave="true"
+            onClick={props.onCancel}
+          >
             {trans.__('Cancel')}
           </button>
         )}
@@ -341,7 +398,9 @@ export class SubmitForm extends ReactWidget {
     super();
     this.addClass('hs-Panel');
     this.addClass('hs-Jobs-formWidget');
-    this.title.label = props.trans.__('New job');
+    this.title.label = props.initial?.name
+      ? props.trans.__('Edit and re-run %1', props.initial.name)
+      : props.trans.__('New job');
     props.model.changed.connect(this._onModel, this);
   }
 
