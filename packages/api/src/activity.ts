@@ -10,7 +10,8 @@ export const ActivityQuery = Type.Object(
     since: Type.Optional(UnixMs('Start of the period, unix ms; default the last page seen')),
     until: Type.Optional(UnixMs('End of the period, unix ms; default now'))
   },
-  { additionalProperties: false }
+  // Other parameters are ignored: JupyterLab adds a cache buster to every GET.
+  { additionalProperties: true }
 );
 export type ActivityQuery = Static<typeof ActivityQuery>;
 

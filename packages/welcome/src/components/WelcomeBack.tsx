@@ -36,6 +36,7 @@ export function WelcomeBack(props: IWelcomeBackProps): JSX.Element {
   const [period, setPeriod] = React.useState<Period>(props.period ?? 'since-last-seen');
   const [state, setState] = React.useState<State>({ kind: 'loading' });
   const [attempt, setAttempt] = React.useState(0);
+  const pickerId = React.useId();
 
   React.useEffect(() => {
     let live = true;
@@ -59,9 +60,10 @@ export function WelcomeBack(props: IWelcomeBackProps): JSX.Element {
 
   return (
     <div className="hs-Welcome">
-      <label className="hs-Welcome-period">
-        {trans.__('Period')}{' '}
+      <div className="hs-Welcome-period">
+        <label htmlFor={pickerId}>{trans.__('Period')}</label>
         <select
+          id={pickerId}
           className="jp-mod-styled"
           value={period}
           onChange={e => setPeriod(e.target.value as Period)}
@@ -72,7 +74,7 @@ export function WelcomeBack(props: IWelcomeBackProps): JSX.Element {
             </option>
           ))}
         </select>
-      </label>
+      </div>
       {state.kind === 'loading' && <LoadingView trans={trans} />}
       {state.kind === 'error' && (
         <ErrorView
