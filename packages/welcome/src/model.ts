@@ -2,8 +2,14 @@
  * The welcome-back state: the backend's "last seen", the summary of a period, and the page
  * events sent to the journal. No DOM.
  */
-import type { ActivityPageEvent, ActivitySeen, ActivitySummary } from '@hotstepper/api';
-import { ACTIVITY_PATHS } from '@hotstepper/api/constants';
+import type {
+  ActivityPageEvent,
+  ActivitySeen,
+  ActivitySummary,
+  IdleStatus,
+  UsageCost
+} from '@hotstepper/api';
+import { ACTIVITY_PATHS, USAGE_PATHS } from '@hotstepper/api/constants';
 import { requestBackend } from '@hotstepper/core';
 import type { ServerConnection } from '@jupyterlab/services';
 
@@ -64,6 +70,16 @@ export class WelcomeModel {
       `${ACTIVITY_PATHS.summary}${q ? `?${q}` : ''}`,
       this.serverSettings
     );
+  }
+
+  /** The idle clean-up's state now, from the usage feature; undefined where it is not there. */
+  idle(): Promise<IdleStatus | undefined> {
+    return requestBackend<IdleStatus>(USAGE_PATHS.idle, this.serverSettings).catch(() => undefined);
+  }
+
+  /** The cost per day, from the usage feature; undefined where it is not there. */
+  cost(): Promise<UsageCost | undefined> {
+    return requestBackend<UsageCost>(USAGE_PATHS.cost, this.serverSettings).catch(() => undefined);
   }
 
   async lastSeen(): Promise<number | null> {
@@ -132,4 +148,27 @@ export class WelcomeModel {
 
   private queue: ActivityPageEvent[] = [];
   private timer?: ReturnType<typeof setTimeout>;
+}
+
+/** YYYY-MM-DD of a time in the browser's zone (the cost's days are the server's, near enough). */
+function localDate(t: number): string {
+  const d = new Date(t);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** The estimated cost and running hours of the days the period touches. */
+export function costOf(
+  cost: UsageCost,
+  since: number,
+  until: number
+): { amount: number; hours: number; currency: string } {
+  const from = localDate(since);
+  const to = localDate(until);
+  const days = cost.days.filter(d => d.date >= from && d.date <= to);
+  return {
+    amount: days.reduce((sum, d) => sum + d.total, 0),
+    hours: days.reduce((sum, d) => sum + d.hours, 0),
+    currency: cost.prices.currency
+  };
 }

@@ -1,4 +1,4 @@
-import { ActivitySummary, type CellRun } from '@hotstepper/api';
+import { ActivitySummary, IdleStatus, UsageCost, type CellRun } from '@hotstepper/api';
 import { schemaErrors, settingsRouting, type IAnswer } from '@hotstepper/core/lib/testing';
 import { nullTranslator } from '@jupyterlab/translation';
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
@@ -48,13 +48,60 @@ function summary(over: Partial<ActivitySummary> = {}): ActivitySummary {
   };
 }
 
+const day = (date: string, total: number, hours: number) => ({
+  date,
+  cpu: total,
+  memory: 0,
+  gpu: 0,
+  total,
+  hours
+});
+const cost: UsageCost = {
+  prices: { currency: 'CZK', basis: 'reserved', cpuHour: 0.5, memoryGiBHour: 0.1, gpuHour: {} },
+  // The period (40 h back from NOW) touches the 27th, 28th and 29th.
+  days: [
+    day('2026-11-26', 100, 24),
+    day('2026-11-27', 3, 6),
+    day('2026-11-28', 4, 24),
+    day('2026-11-29', 2, 12)
+  ],
+  totals: { today: 2, week: 109, quarter: 109 },
+  estimate: true
+};
+const idle: IdleStatus = {
+  enabled: true,
+  enforce: 'hub',
+  resource: 'cpu',
+  threshold: 0.1,
+  maxIdleDays: 4,
+  checkHour: 3,
+  segmentMinutes: 5,
+  segments: [],
+  busiest: 0.01,
+  verdict: 'idle',
+  idleDays: 2,
+  lastCheck: new Date(NOW - 9 * HOUR).toISOString(),
+  nextCheck: new Date(NOW + 15 * HOUR).toISOString(),
+  removalAt: new Date(NOW + 63 * HOUR).toISOString(),
+  warning: true
+};
+
 describe('WelcomeBack', () => {
   it('groups the period: finished with duration and last line, failed, still running, jobs', async () => {
     const body = summary();
     expect(schemaErrors(ActivitySummary, body)).toEqual([]);
+    expect(schemaErrors(UsageCost, cost)).toEqual([]);
+    expect(schemaErrors(IdleStatus, idle)).toEqual([]);
     const seen: Request[] = [];
     const model = new WelcomeModel(
-      settingsRouting({ 'api/v1/activity': ok(body) }, seen),
+      settingsRouting(
+        {
+          'api/v1/activity': ok(body),
+          'api/v1/usage/idle': ok(idle),
+          'api/v1/usage/cost': ok(cost)
+        },
+        seen
+      ),
       () => NOW
     );
     const opened: Array<[string, number | null]> = [];
@@ -89,6 +136,12 @@ describe('WelcomeBack', () => {
     ]);
     expect(jobs).toEqual(['jabc']);
     expect(new URL(seen[0].url).searchParams.get('since')).toBe(String(NOW - 40 * HOUR));
+    expect(container.querySelector('[data-group="idle"]')!.textContent).toContain(
+      'Idle for 2 of 4 days: this server will be removed on'
+    );
+    expect(container.querySelector('[data-group="usage"]')!.textContent).toContain(
+      'the server ran 1 d 18 h'
+    );
   });
 
   it('asks for the period picked, says when nothing happened, and shows an error with a retry', async () => {
@@ -111,7 +164,8 @@ describe('WelcomeBack', () => {
     fireEvent.change(screen.getByLabelText('Period'), { target: { value: 'week' } });
     await screen.findByRole('alert');
     expect(screen.getByRole('alert').textContent).toContain('"since" is after "until"');
-    expect(new URL(seen[seen.length - 1].url).searchParams.get('since')).toBe(
+    const asked = seen.filter(r => new URL(r.url).pathname.endsWith('/activity'));
+    expect(new URL(asked[asked.length - 1].url).searchParams.get('since')).toBe(
       String(NOW - 7 * 24 * HOUR)
     );
     answer = ok(summary());

@@ -3,11 +3,17 @@
  * kernels, each with its action. Every name is rendered as text (React escapes it): a file
  * may be called `<img src=x onerror=…>.ipynb`.
  */
-import type { ActivityEvent, ActivitySummary, CellRun } from '@hotstepper/api';
-import { ErrorView, formatDuration, LoadingView } from '@hotstepper/core';
+import type {
+  ActivityEvent,
+  ActivitySummary,
+  CellRun,
+  IdleStatus,
+  UsageCost
+} from '@hotstepper/api';
+import { ErrorView, formatDuration, formatMoney, LoadingView } from '@hotstepper/core';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
-import { PERIODS, sinceOf, type Period, type WelcomeModel } from '../model';
+import { costOf, PERIODS, sinceOf, type Period, type WelcomeModel } from '../model';
 
 /** What the summary's buttons do; an absent one has no button. */
 export interface IWelcomeActions {
@@ -29,7 +35,7 @@ export interface IWelcomeBackProps {
 type State =
   | { kind: 'loading' }
   | { kind: 'error'; message: string }
-  | { kind: 'ready'; summary: ActivitySummary };
+  | { kind: 'ready'; summary: ActivitySummary; idle?: IdleStatus; cost?: UsageCost };
 
 export function WelcomeBack(props: IWelcomeBackProps): JSX.Element {
   const { model, trans, actions } = props;
@@ -42,8 +48,9 @@ export function WelcomeBack(props: IWelcomeBackProps): JSX.Element {
     let live = true;
     setState({ kind: 'loading' });
     const since = period === 'since-last-seen' ? props.since : sinceOf(period, model.now());
-    model.summary(since).then(
-      summary => live && setState({ kind: 'ready', summary }),
+    // The idle clean-up and the cost come from the usage feature, when it is there.
+    Promise.all([model.summary(since), model.idle(), model.cost()]).then(
+      ([summary, idle, cost]) => live && setState({ kind: 'ready', summary, idle, cost }),
       (err: Error) => live && setState({ kind: 'error', message: err.message })
     );
     return () => {
@@ -84,7 +91,14 @@ export function WelcomeBack(props: IWelcomeBackProps): JSX.Element {
         />
       )}
       {state.kind === 'ready' && (
-        <Summary summary={state.summary} now={model.now()} actions={actions} trans={trans} />
+        <Summary
+          summary={state.summary}
+          idle={state.idle}
+          cost={state.cost}
+          now={model.now()}
+          actions={actions}
+          trans={trans}
+        />
       )}
     </div>
   );
@@ -92,13 +106,15 @@ export function WelcomeBack(props: IWelcomeBackProps): JSX.Element {
 
 interface ISummaryProps {
   summary: ActivitySummary;
+  idle?: IdleStatus;
+  cost?: UsageCost;
   now: number;
   actions: IWelcomeActions;
   trans: TranslationBundle;
 }
 
 function Summary(props: ISummaryProps): JSX.Element {
-  const { summary: s, now, actions, trans } = props;
+  const { summary: s, idle, cost, now, actions, trans } = props;
   const ago = (t: number) => trans.__('%1 ago', formatDuration((now - t) / 1000));
   const empty =
     !s.finished.length &&
@@ -208,16 +224,34 @@ function Summary(props: ISummaryProps): JSX.Element {
           </span>
         )}
       </Group>
-      {actions.openUsage && (
-        <section className="hs-Welcome-group" aria-labelledby="hs-Welcome-usage">
+      {idle?.enabled && (idle.idleDays > 0 || idle.removalAt) && (
+        <section className="hs-Welcome-group" aria-labelledby="hs-Welcome-idle" data-group="idle">
+          <h3 id="hs-Welcome-idle">{trans.__('Idle clean-up')}</h3>
+          <p>
+            {idle.removalAt
+              ? trans.__(
+                  'Idle for %1 of %2 days: this server will be removed on %3 unless it is used.',
+                  idle.idleDays,
+                  idle.maxIdleDays,
+                  new Date(idle.removalAt).toLocaleString()
+                )
+              : trans.__('Idle for %1 of %2 days.', idle.idleDays, idle.maxIdleDays)}
+          </p>
+        </section>
+      )}
+      {(cost || actions.openUsage) && (
+        <section className="hs-Welcome-group" aria-labelledby="hs-Welcome-usage" data-group="usage">
           <h3 id="hs-Welcome-usage">{trans.__('Usage and cost')}</h3>
-          <button
-            type="button"
-            className="jp-mod-styled hs-Welcome-action"
-            onClick={actions.openUsage}
-          >
-            {trans.__('Open the usage panel')}
-          </button>
+          {cost && <CostLine cost={cost} since={s.since} until={s.until} trans={trans} />}
+          {actions.openUsage && (
+            <button
+              type="button"
+              className="jp-mod-styled hs-Welcome-action"
+              onClick={actions.openUsage}
+            >
+              {trans.__('Open the usage panel')}
+            </button>
+          )}
         </section>
       )}
       {s.truncated && (
@@ -226,6 +260,24 @@ function Summary(props: ISummaryProps): JSX.Element {
         </p>
       )}
     </div>
+  );
+}
+
+function CostLine(props: {
+  cost: UsageCost;
+  since: number;
+  until: number;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { amount, hours, currency } = costOf(props.cost, props.since, props.until);
+  return (
+    <p>
+      {props.trans.__(
+        'Estimated cost of the days in this period: %1 (the server ran %2).',
+        formatMoney(amount, currency),
+        formatDuration(hours * 3600)
+      )}
+    </p>
   );
 }
 
