@@ -137,6 +137,7 @@ export const migrations: Migration[] = [
         detail TEXT
       );
       CREATE INDEX activity_event_at ON activity_event (at);
+      CREATE INDEX activity_event_kind ON activity_event (kind, at);
       -- The last time a page of this user was open.
       CREATE TABLE activity_seen (
         id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),

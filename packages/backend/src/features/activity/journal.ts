@@ -265,11 +265,12 @@ export class ActivityJournal {
       }
       return rows;
     };
-    const cells = (where: string, ...args: unknown[]) =>
+    // Ordered by an indexed column, so a month of cells is not sorted to list the latest 200.
+    const cells = (where: string, order: 'ended_at' | 'started_at', ...args: unknown[]) =>
       limited(
         this.store.db
           .prepare(
-            `SELECT * FROM activity_cell WHERE ${where} ORDER BY COALESCE(ended_at, started_at) DESC LIMIT ${SUMMARY_LIST_MAX + 1}`
+            `SELECT * FROM activity_cell WHERE ${where} ORDER BY ${order} DESC LIMIT ${SUMMARY_LIST_MAX + 1}`
           )
           .all(...args) as CellRow[]
       ).map(row => this.cellRun(row, now));
@@ -291,9 +292,9 @@ export class ActivityJournal {
       lastSeen: this.lastSeen(),
       watching,
       streamLines: this.options.streamLines,
-      finished: cells(`status = 'ok' AND ${ended}`, since, until),
-      failed: cells(`status IN ('error', 'interrupted') AND ${ended}`, since, until),
-      running: cells(`status = 'running'`),
+      finished: cells(`status = 'ok' AND ${ended}`, 'ended_at', since, until),
+      failed: cells(`status IN ('error', 'interrupted') AND ${ended}`, 'ended_at', since, until),
+      running: cells(`status = 'running'`, 'started_at'),
       jobs: events(['job-finished', 'job-failed']),
       exposures: events(['exposure-ended']),
       kernels: events(['kernel-started', 'kernel-stopped', 'kernel-restarted', 'kernel-died']),
