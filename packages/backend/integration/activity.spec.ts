@@ -155,7 +155,15 @@ it('still records the end of a cell that finished while the backend was down', a
   const [backend] = server.backendPids();
   process.kill(backend, 'SIGKILL');
   await done; // It finished while no backend listened.
-  // The next request starts a new backend, whose watcher finds the kernel idle.
+  // The next requests start a new backend (the first may meet the dead one), whose watcher
+  // finds the kernel idle.
+  for (;;) {
+    const res = await request(at('/api/v1/activity?since=0'), 'GET', { headers: server.auth });
+    if (res.status === 200) {
+      break;
+    }
+    await new Promise(r => setTimeout(r, 250));
+  }
   const cell = await waitFor(cellOf('outlive.ipynb', 'finished', 1));
   expect(cell.status).toBe('ok');
   expect(cell.durationMs).toBeGreaterThanOrEqual(3000);
