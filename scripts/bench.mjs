@@ -389,14 +389,20 @@ if (wanted('activity')) {
       rssSeen.push(rss());
     }
     const cpu = (ticks() - t0) / 100 / ((performance.now() - start) / 1000);
-    const { running } = await summary();
+    // The cells end with the loop: wait for them, then check the journal saw their output.
+    let journaled = [];
+    for (let i = 0; i < 60 && journaled.length < kernels.length; i++) {
+      await new Promise(r => setTimeout(r, 1000));
+      const { finished } = await summary();
+      journaled = finished.filter(c => /^line \d+ of a chatty/.test(c.lastLine ?? ''));
+    }
     sockets.forEach(ws => ws.close());
     const mib = b => `${(b / 1024 ** 2).toFixed(1)} MiB`;
     console.log(
       `Kernel watcher: 5 kernels printing 1,000 lines a second each for ${ACTIVITY_SECONDS} s:`
     );
     console.log(
-      `  backend CPU ${(cpu * 100).toFixed(1)} % of one core; RSS start ${mib(rss0)}, max ${mib(Math.max(...rssSeen))}, end ${mib(rssSeen.at(-1))}; ${running.filter(c => c.lastLine).length} running cells with a last line`
+      `  backend CPU ${(cpu * 100).toFixed(1)} % of one core; RSS start ${mib(rss0)}, max ${mib(Math.max(...rssSeen))}, end ${mib(rssSeen.at(-1))}; ${journaled.length} of ${kernels.length} cells journaled with their last line (${journaled.map(c => c.lastLine.split(' ')[1]).join(', ')} lines printed)`
     );
   } finally {
     await server.stop();

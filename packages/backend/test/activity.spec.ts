@@ -8,9 +8,13 @@ const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 const T0 = Date.UTC(2026, 10, 20, 12);
 
+const stores: Store[] = [];
+afterEach(() => stores.splice(0).forEach(s => s.close()));
+
 function journal(options: { streamLines?: boolean; retentionDays?: number } = {}) {
   let now = T0;
   const store = new Store({ path: ':memory:' });
+  stores.push(store);
   const j = new ActivityJournal(store, {
     retentionDays: options.retentionDays ?? 30,
     streamLines: options.streamLines ?? true,
