@@ -64,6 +64,10 @@ def setup_hotstepper() -> dict:
             "HOTSTEPPER_ROOT_PID": str(os.getpid()),
             "HOTSTEPPER_ROOT_DIR": _root_dir(),
             "HOTSTEPPER_PYTHON": sys.executable,
+            # Where the server writes its address and token (a file private to the user): the
+            # activity journal watches the kernels through the server's own API. The token
+            # itself stays out of the environment and the command line.
+            "HOTSTEPPER_JUPYTER_INFO_FILE": _info_file(),
         },
     }
 
@@ -78,3 +82,15 @@ def _root_dir() -> str:
     except Exception:  # noqa: BLE001 - a missing server is not an error here
         pass
     return os.getcwd()
+
+
+def _info_file() -> str:
+    """The running Jupyter server's jpserver-<pid>.json (written once it listens), or ''."""
+    try:
+        from jupyter_server.serverapp import ServerApp
+
+        if ServerApp.initialized():
+            return str(ServerApp.instance().info_file)
+    except Exception:  # noqa: BLE001 - a missing server is not an error here
+        pass
+    return ""

@@ -9,12 +9,23 @@
 //  - fuzz: schemathesis over every operation of the served OpenAPI document, through a real
 //    Jupyter server with a token and the XSRF pair (cases run, 5xx found, schema violations);
 //  - load: 50 pollers of /usage/now vs. 50 page event streams, with 20 job log streams
-//    (packages/backend/bench/load.bench.mjs).
+//    (packages/backend/bench/load.bench.mjs);
+//  - activity: the kernel watcher's CPU and RSS while 5 kernels each print 1,000 lines a
+//    second for BENCH_ACTIVITY_SECONDS (60), and the summary over a journal of 100,000 entries
+//    (packages/backend/bench/activity.bench.mjs).
 // `npm run bench -- startup latency` runs only the named sections.
 import { chromium } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -23,6 +34,7 @@ const root = resolve(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
 const SAMPLER_SECONDS = Number(process.env.BENCH_SAMPLER_SECONDS ?? 600);
+const ACTIVITY_SECONDS = Number(process.env.BENCH_ACTIVITY_SECONDS ?? 60);
 const sections = process.argv.slice(2);
 const wanted = name => !sections.length || sections.includes(name);
 /** jupyter-resource-usage, installed beside (not into) the venv so the tests never see it. */
@@ -111,6 +123,7 @@ async function startJupyter({ disableSuite, resourceUsage = false, env = {} }) {
   return {
     base,
     token,
+    pid: proc.pid,
     stop: async () => {
       try {
         process.kill(-proc.pid, 'SIGTERM');
@@ -276,6 +289,123 @@ if (wanted('sampler')) {
     stopping = true;
     proc.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (wanted('activity')) {
+  execFileSync(
+    process.execPath,
+    [join(root, 'packages', 'backend', 'bench', 'activity.bench.mjs')],
+    {
+      stdio: 'inherit'
+    }
+  );
+  const { default: WebSocket } = await import('ws');
+  const server = await startJupyter({ disableSuite: false });
+  const auth = { Authorization: `token ${server.token}` };
+  const summary = async () => {
+    const res = await fetch(`${server.base}hotstepper/api/v1/activity?since=0`, { headers: auth });
+    if (!res.ok) {
+      throw new Error(`GET /activity answered ${res.status}`);
+    }
+    return res.json();
+  };
+  try {
+    const kernels = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${server.base}api/kernels`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'python3' })
+      });
+      kernels.push((await res.json()).id);
+    }
+    await summary(); // the watcher follows the kernels from now on
+    const backend = readdirSync('/proc')
+      .filter(e => /^\d+$/.test(e))
+      .find(pid => {
+        try {
+          const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          return (
+            argv.includes('hotstepper/backend/main.js') &&
+            Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === server.pid
+          );
+        } catch {
+          return false;
+        }
+      });
+    const ticks = () => {
+      const f = readFileSync(`/proc/${backend}/stat`, 'utf8').split(') ')[1].split(' ');
+      return Number(f[11]) + Number(f[12]);
+    };
+    const rss = () =>
+      Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${backend}/status`, 'utf8'))[1]) * 1024;
+    // 100 lines every 0.1 s: 1,000 lines a second per kernel.
+    const code = [
+      'import time',
+      't0 = time.time(); i = 0',
+      `while time.time() - t0 < ${ACTIVITY_SECONDS}:`,
+      '    for _ in range(100):',
+      '        print(f"line {i} of a chatty training loop", flush=False); i += 1',
+      '    time.sleep(0.1)'
+    ].join('\n');
+    const rss0 = rss();
+    const t0 = ticks();
+    const start = performance.now();
+    const rssSeen = [rss0];
+    const sockets = kernels.map(id => {
+      const ws = new WebSocket(`${server.base.replace('http', 'ws')}api/kernels/${id}/channels`, {
+        headers: auth
+      });
+      ws.on('open', () =>
+        ws.send(
+          JSON.stringify({
+            channel: 'shell',
+            header: {
+              msg_id: randomBytes(8).toString('hex'),
+              msg_type: 'execute_request',
+              session: randomBytes(8).toString('hex'),
+              username: 'bench',
+              version: '5.3'
+            },
+            parent_header: {},
+            metadata: {},
+            content: {
+              code,
+              silent: false,
+              store_history: true,
+              user_expressions: {},
+              allow_stdin: false
+            }
+          })
+        )
+      );
+      ws.on('message', () => undefined);
+      return ws;
+    });
+    while (performance.now() - start < ACTIVITY_SECONDS * 1000) {
+      await new Promise(r => setTimeout(r, 5000));
+      rssSeen.push(rss());
+    }
+    const cpu = (ticks() - t0) / 100 / ((performance.now() - start) / 1000);
+    // The cells end with the loop: wait for them, then check the journal saw their output.
+    let journaled = [];
+    for (let i = 0; i < 60 && journaled.length < kernels.length; i++) {
+      await new Promise(r => setTimeout(r, 1000));
+      const { finished } = await summary();
+      journaled = finished.filter(c => /^line \d+ of a chatty/.test(c.lastLine ?? ''));
+    }
+    sockets.forEach(ws => ws.close());
+    const mib = b => `${(b / 1024 ** 2).toFixed(1)} MiB`;
+    console.log(
+      `Kernel watcher: 5 kernels printing 1,000 lines a second each for ${ACTIVITY_SECONDS} s:`
+    );
+    console.log(
+      `  backend CPU ${(cpu * 100).toFixed(1)} % of one core; RSS start ${mib(rss0)}, max ${mib(Math.max(...rssSeen))}, end ${mib(rssSeen.at(-1))}; ${journaled.length} of ${kernels.length} cells journaled with their last line (${journaled.map(c => c.lastLine.split(' ')[1]).join(', ')} lines printed)`
+    );
+  } finally {
+    await server.stop();
   }
 }
 

@@ -12,7 +12,8 @@ export const API_PREFIX = '/api/v1';
 export const FEATURE_PREFIX = {
   usage: `${API_PREFIX}/usage`,
   jobs: `${API_PREFIX}/jobs`,
-  flare: `${API_PREFIX}/flare`
+  flare: `${API_PREFIX}/flare`,
+  activity: `${API_PREFIX}/activity`
 } as const;
 
 /** The route of a page's one event stream (usage, jobs, exposures); see PageEventMap. */
@@ -116,3 +117,36 @@ export const FLARE_PASSWORD_MAX_BYTES = 72;
 
 /** An exposure name: a DNS label of 1–30 lowercase letters, digits and hyphens, no hyphen at either end. */
 export const FLARE_NAME_PATTERN = `^[a-z0-9]([a-z0-9-]{0,${FLARE_NAME_MAX_LENGTH - 2}}[a-z0-9])?$`;
+
+/** The activity routes (what happened while the user was away). */
+export const ACTIVITY_PATHS = {
+  /** GET the summary of a period: `?since=&until=` (unix ms; default since the last page seen). */
+  summary: path(FEATURE_PREFIX.activity),
+  /** GET or POST: the last time a page of this user was open. */
+  seen: path(FEATURE_PREFIX.activity, 'seen'),
+  /** POST: what the page saw (documents opened, saved, closed; kernel restarts and deaths). */
+  events: path(FEATURE_PREFIX.activity, 'events')
+} as const;
+
+/** A stream's last line is kept up to this many characters. */
+export const ACTIVITY_LAST_LINE_MAX = 200;
+
+/** What a page reports to the journal. */
+export const ACTIVITY_PAGE_EVENTS = [
+  'document-opened',
+  'document-saved',
+  'document-closed',
+  'kernel-restarted',
+  'kernel-died'
+] as const;
+
+/** Everything the journal records besides cells. */
+export const ACTIVITY_EVENT_KINDS = [
+  ...ACTIVITY_PAGE_EVENTS,
+  'kernel-started',
+  'kernel-stopped',
+  'job-finished',
+  'job-failed',
+  'exposure-ended'
+] as const;
+export type ActivityEventKindName = (typeof ACTIVITY_EVENT_KINDS)[number];

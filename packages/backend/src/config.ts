@@ -132,6 +132,19 @@ export const Config = Type.Object(
       },
       { additionalProperties: false, default: {} }
     ),
+    /** The activity journal behind "what happened while you were away". */
+    activity: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        /** Journal entries older than this are deleted. */
+        retentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
+        /** Keep each cell's last printed line (cut to 200 characters); false keeps none. */
+        streamLines: Type.Boolean({ default: true }),
+        /** How often the Jupyter server's kernels and sessions are listed. */
+        kernelPollSeconds: Type.Number({ minimum: 1, maximum: 300, default: 3 })
+      },
+      { additionalProperties: false, default: {} }
+    ),
     /** Exposing a web server running in the notebook at a public URL. */
     flare: Type.Object(
       {

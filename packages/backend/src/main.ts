@@ -11,6 +11,7 @@ import pino from 'pino';
 import { ConfigError, dataDir, loadConfig } from './config';
 import { degradedServer } from './degraded';
 import { createAdapters } from './platform';
+import { ownJupyterServer } from './platform/jupyter';
 import { buildServer, logSerializers } from './server';
 import { Store } from './store';
 
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
     store,
     jobs,
     flare,
+    jupyter: ownJupyterServer(process.env),
     dataDir: data,
     rootDir: resolve(process.env.HOTSTEPPER_ROOT_DIR || process.cwd()),
     log

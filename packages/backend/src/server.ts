@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { API_PREFIX, EVENTS_PREFIX, ErrorResponse, Ready } from '@hotstepper/api';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { EventBus } from './bus';
+import { activityRoutes } from './features/activity/routes';
 import { eventsRoutes } from './features/events/routes';
 import { flareRoutes } from './features/flare/routes';
 import { jobsRoutes } from './features/jobs/routes';
@@ -10,6 +11,7 @@ import { usageRoutes } from './features/usage/routes';
 import type { UsageSampler } from './features/usage/service';
 import type { Config } from './config';
 import type { FlareGateway, JobAdapters, Platform } from './platform';
+import type { JupyterServerClient } from './platform/jupyter';
 import type { Store } from './store';
 import {
   FailureLog,
@@ -33,6 +35,8 @@ export interface ServerDeps {
   dataDir: string;
   /** Absolute: the Jupyter server's root directory. */
   rootDir: string;
+  /** The own Jupyter server, for the activity journal's kernel watcher; none: not watched. */
+  jupyter?: JupyterServerClient;
   /** Tests: a bus of their own to publish on; default one made here. */
   bus?: EventBus;
   /** pino, writing to stderr; none in unit tests. */
@@ -144,6 +148,14 @@ export async function buildServer(deps: ServerDeps) {
     platform: deps.platform,
     store: deps.store,
     gateway: deps.flare,
+    bus
+  });
+
+  await app.register(activityRoutes, {
+    prefix: `${API_PREFIX}/activity`,
+    config: deps.config,
+    store: deps.store,
+    jupyter: deps.jupyter,
     bus
   });
 

@@ -19,6 +19,7 @@ describe('parseConfig', () => {
     expect(parseConfig({})).toEqual({
       platform: 'auto',
       logLevel: 'info',
+      activity: { enabled: true, retentionDays: 30, streamLines: true, kernelPollSeconds: 3 },
       usage: { sampleIntervalSeconds: 5, source: 'auto', rawRetentionHours: 48, historyDays: 100 },
       prices: {
         currency: 'CZK',

@@ -106,5 +106,43 @@ export const migrations: Migration[] = [
         expired_at INTEGER NOT NULL
       );
     `
+  },
+  {
+    version: 6,
+    name: 'activity journal',
+    sql: `
+      -- One row per cell execution a kernel announced: metadata only, never the source.
+      CREATE TABLE activity_cell (
+        id INTEGER PRIMARY KEY,
+        kernel_id TEXT NOT NULL,
+        msg_id TEXT NOT NULL,                 -- the execute_request's id
+        path TEXT,                            -- the session's document
+        count INTEGER,                        -- execution count
+        started_at INTEGER NOT NULL,          -- unix ms
+        ended_at INTEGER,
+        status TEXT NOT NULL CHECK (status IN ('running', 'ok', 'error', 'interrupted')),
+        ename TEXT,
+        last_line TEXT,
+        UNIQUE (kernel_id, msg_id)
+      );
+      CREATE INDEX activity_cell_ended ON activity_cell (ended_at);
+      CREATE INDEX activity_cell_running ON activity_cell (kernel_id) WHERE status = 'running';
+      -- Everything else the journal records: kernels, documents, jobs, exposures.
+      CREATE TABLE activity_event (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,                  -- unix ms
+        kind TEXT NOT NULL,
+        name TEXT,
+        ref TEXT,
+        detail TEXT
+      );
+      CREATE INDEX activity_event_at ON activity_event (at);
+      CREATE INDEX activity_event_kind ON activity_event (kind, at);
+      -- The last time a page of this user was open.
+      CREATE TABLE activity_seen (
+        id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+        at INTEGER NOT NULL
+      );
+    `
   }
 ];

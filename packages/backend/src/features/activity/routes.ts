@@ -1,0 +1,191 @@
+import {
+  ActivityAccepted,
+  ActivityPageEvents,
+  ActivityQuery,
+  ActivitySeen,
+  ActivitySeenRequest,
+  ActivitySummary,
+  ErrorResponse,
+  type Job
+} from '@hotstepper/api';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { EventBus } from '../../bus';
+import type { Config } from '../../config';
+import { HttpError } from '../../errors';
+import type { JupyterServerClient } from '../../platform/jupyter';
+import type { Store } from '../../store';
+import { ActivityJournal } from './journal';
+import { KernelWatcher } from './watcher';
+
+/** What the activity feature is given. */
+export interface ActivityDeps {
+  config: Config;
+  store: Store;
+  bus: EventBus;
+  /** The own Jupyter server; none: kernels are not watched (the summary says so). */
+  jupyter?: JupyterServerClient;
+  /** Tests: the journal's clock. */
+  clock?: () => number;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+/** With no page ever seen, the summary covers the last day. */
+const DEFAULT_PERIOD_MS = DAY_MS;
+/** A page's clock may run a little ahead of the backend's. */
+const CLOCK_SKEW_MS = 60_000;
+
+const TERMINAL_FAILED = new Set<Job['status']>(['failed', 'cancelled', 'timed-out']);
+
+/** The activity journal and its summary: what happened while the user was away. */
+export const activityRoutes: FastifyPluginAsyncTypebox<ActivityDeps> = async (app, deps) => {
+  const settings = deps.config.activity;
+  const now = deps.clock ?? Date.now;
+  const journal = new ActivityJournal(deps.store, {
+    retentionDays: settings.retentionDays,
+    streamLines: settings.streamLines,
+    clock: now
+  });
+
+  const watcher =
+    settings.enabled && deps.jupyter
+      ? new KernelWatcher({
+          client: deps.jupyter,
+          journal,
+          pollMs: settings.kernelPollSeconds * 1000,
+          log: app.log
+        })
+      : undefined;
+  watcher?.start();
+
+  journal.prune();
+  const prune = setInterval(() => journal.prune(), DAY_MS / 4);
+  prune.unref();
+
+  // Other features say what happened on the bus; this one never imports them.
+  const unsubscribe: Array<() => void> = [];
+  if (settings.enabled) {
+    unsubscribe.push(
+      deps.bus.subscribe('job', job => {
+        if (job.status === 'succeeded' || TERMINAL_FAILED.has(job.status)) {
+          journal.recordOnce(
+            {
+              kind: job.status === 'succeeded' ? 'job-finished' : 'job-failed',
+              name: job.name,
+              ref: job.id,
+              detail: job.reason ? `${job.status}: ${job.reason}` : job.status,
+              at: job.finishedAt ? Date.parse(job.finishedAt) : undefined
+            },
+            ['job-finished', 'job-failed']
+          );
+        }
+      })
+    );
+    let exposures: Set<string> | undefined = deps.bus
+      .latest('exposures')
+      ?.exposures.map(e => e.name)
+      .reduce((set, name) => set.add(name), new Set<string>());
+    unsubscribe.push(
+      deps.bus.subscribe('exposures', list => {
+        const names = new Set(list.exposures.map(e => e.name));
+        for (const name of exposures ?? []) {
+          if (!names.has(name)) {
+            journal.record({ kind: 'exposure-ended', name, ref: name });
+          }
+        }
+        exposures = names;
+      })
+    );
+  }
+
+  app.addHook('onClose', async () => {
+    clearInterval(prune);
+    unsubscribe.forEach(fn => fn());
+    await watcher?.stop();
+  });
+
+  const errors = { 400: ErrorResponse };
+
+  app.get(
+    '/',
+    {
+      schema: {
+        summary: 'What happened in a period (default: since the last page seen)',
+        tags: ['activity'],
+        querystring: ActivityQuery,
+        response: { 200: ActivitySummary, ...errors }
+      }
+    },
+    async req => {
+      const until = req.query.until ?? now();
+      const since = req.query.since ?? journal.lastSeen() ?? until - DEFAULT_PERIOD_MS;
+      if (since > until) {
+        throw new HttpError(
+          400,
+          `"since" (${since}) is after "until" (${until}); give a period that starts before it ends`
+        );
+      }
+      await watcher?.poll();
+      return journal.summary({ since, until, watching: Boolean(watcher) });
+    }
+  );
+
+  app.get(
+    '/seen',
+    {
+      schema: {
+        summary: 'The last time a page of this user was open',
+        tags: ['activity'],
+        response: { 200: ActivitySeen }
+      }
+    },
+    async () => ({ lastSeen: journal.lastSeen() })
+  );
+
+  app.post(
+    '/seen',
+    {
+      schema: {
+        summary: 'A page is open now',
+        tags: ['activity'],
+        body: ActivitySeenRequest,
+        response: { 200: ActivitySeen, ...errors }
+      }
+    },
+    async req => {
+      const at = req.body?.at ?? now();
+      if (at > now() + CLOCK_SKEW_MS) {
+        throw new HttpError(400, `"at" (${at}) is in the future; leave it out to mean now`);
+      }
+      journal.markSeen(at);
+      return { lastSeen: at };
+    }
+  );
+
+  app.post(
+    '/events',
+    {
+      schema: {
+        summary: 'What a page saw: documents opened, saved, closed; kernels restarted or died',
+        tags: ['activity'],
+        body: ActivityPageEvents,
+        response: { 200: ActivityAccepted, ...errors }
+      }
+    },
+    async req => {
+      const t = now();
+      let accepted = 0;
+      for (const e of req.body.events) {
+        const at = Math.min(e.at ?? t, t);
+        if (e.kind === 'kernel-restarted' || e.kind === 'kernel-died') {
+          accepted += Number(
+            journal.recordKernelEvent({ kind: e.kind, name: e.path, ref: e.kernelId ?? e.path, at })
+          );
+        } else {
+          journal.record({ kind: e.kind, name: e.path, ref: e.kernelId ?? null, at });
+          accepted++;
+        }
+      }
+      return { accepted };
+    }
+  );
+};
