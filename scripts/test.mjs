@@ -1,11 +1,14 @@
 // Runs every suite and ends with one line, "N passed, N failed", summing them all. Suites
-// of one `lane` run one after another, the lanes side by side (two cores: the unit suites beside
-// the ones that start a real Jupyter server and Chromium); each suite's output is kept in
-// .test-artifacts/<suite>.log and printed when it ends. The ten slowest tests close the run. A suite fails when it crashes before reporting, when none of its tests
-// passed (all skipped, or none found), when it skips more tests than it declares
-// (`expectedSkips`, 0 for every built-in suite: a skipped attack or GPU test proves nothing),
-// when a spec file under its `scan` directory focuses tests (`.only`: the others
-// would silently not run), or when it outlives its timeout (its whole process group is killed).
+// of one `lane` run one after another, the lanes side by side: the unit suites, the ones that
+// start a real Jupyter server and Chromium (each needs most of the two cores: one at a time), and
+// python (mostly pip installing the wheel into a fresh venv: disk, not CPU). Each suite's output
+// is kept in .test-artifacts/<suite>.log and printed when it ends. The ten slowest tests and each
+// suite's time close the run.
+// A suite fails when it crashes before reporting, when none of its tests passed (all skipped,
+// or none found), when it skips more tests than it declares (`expectedSkips`, 0 for every
+// built-in suite: a skipped attack or GPU test proves nothing), when a spec file under its `scan`
+// directory focuses tests (`.only`: the others would silently not run), or when it outlives its
+// timeout (its whole process group is killed).
 // HOTSTEPPER_TEST_SUITES names a JSON file of suites to run instead (the runner's own tests;
 // a suite there scans its cwd unless it gives `scan`, a directory, or null for none).
 import { spawn } from 'node:child_process';
@@ -99,7 +102,7 @@ const builtin = [
     report: join(out, 'python.json'),
     count: r => ({ passed: r.passed, failed: r.failed, skipped: r.skipped }),
     times: r => (r.tests ?? []).map(t => [t.duration * 1000, t.name]),
-    lane: 'units'
+    lane: 'python'
   },
   {
     name: 'ui (galata)',
