@@ -33,13 +33,15 @@ def run(cmd: list, **kwargs) -> subprocess.CompletedProcess:
     result = subprocess.run(
         [str(c) for c in cmd], capture_output=True, text=True, timeout=PIP_TIMEOUT, **kwargs
     )
-    assert result.returncode == 0, f"{' '.join(map(str, cmd))} failed:\n{result.stdout}\n{result.stderr}"
+    command = " ".join(map(str, cmd))
+    assert result.returncode == 0, f"{command} failed:\n{result.stdout}\n{result.stderr}"
     return result
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    addons = sorted(p.name for p in (ROOT / "hotstepper" / "backend").glob("better_sqlite3.abi*.node"))
+    backend = ROOT / "hotstepper" / "backend"
+    addons = sorted(p.name for p in backend.glob("better_sqlite3.abi*.node"))
     assert addons, "no SQLite addon beside hotstepper/backend/main.js: run scripts/run.sh wheel"
     out = tmp_path_factory.mktemp("dist")
     run(
@@ -53,10 +55,12 @@ def wheel(tmp_path_factory) -> Path:
 def venv(wheel: Path, tmp_path_factory) -> Path:
     """A fresh venv with JupyterLab and the wheel (its dependencies from the index, as for a user)."""
     path = tmp_path_factory.mktemp("venv")
-    run([sys.executable, "-m", "venv", path])
+    # This pip installs into it (`--python`): the same install, without bootstrapping a pip of its
+    # own; no byte-compiling of JupyterLab's thousands of files either (Python does it on import).
+    run([sys.executable, "-m", "venv", "--without-pip", path])
     run(
-        [path / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check",
-         "jupyterlab==4.6.*", wheel]
+        [sys.executable, "-m", "pip", "--python", path / "bin" / "python", "install", "-q",
+         "--disable-pip-version-check", "--no-compile", "jupyterlab==4.6.*", wheel]
     )
     return path
 
@@ -124,7 +128,10 @@ def test_installed_wheel_answers_through_jupyter_without_node_on_path(venv: Path
     path = path_without_node(venv, tmp_path)
     assert shutil.which("node", path=path) is None
 
-    listing = run([venv / "bin" / "jupyter", "labextension", "list"], env={"PATH": path, "HOME": str(tmp_path)})
+    listing = run(
+        [venv / "bin" / "jupyter", "labextension", "list"],
+        env={"PATH": path, "HOME": str(tmp_path)},
+    )
     for ext in ("usage", "jobs", "flare"):
         assert any(
             f"@hotstepper/{ext}" in line and "enabled" in line and "OK" in line
