@@ -72,6 +72,8 @@ const jest = (name, dir, config = [], scan = dir) => ({
 /** The suites that start a real Jupyter server (and Chromium) take one lane, one at a time. */
 const servers = suite => ({ ...suite, lane: 'servers' });
 
+// Every suite of the project. A suite without a lane runs in 'units'; one that starts a Jupyter
+// server or Chromium goes through servers().
 const builtin = [
   jest('backend-unit', 'packages/backend', [], 'packages/backend/test'),
   jest('core-unit', 'packages/core'),
@@ -127,7 +129,7 @@ const suites = process.env.HOTSTEPPER_TEST_SUITES
       count: jestCount,
       times: jestTimes
     }))
-  : builtin;
+  : builtin.map(suite => ({ lane: 'units', ...suite }));
 
 const SUITE_TIMEOUT_MS = Number(process.env.HOTSTEPPER_SUITE_TIMEOUT_MS || 25 * 60_000);
 
