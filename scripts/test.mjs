@@ -20,10 +20,13 @@ import {
   readFileSync,
   rmSync
 } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const out = join(root, '.test-artifacts');
+// The runner's own tests (HOTSTEPPER_TEST_SUITES) keep their suites' logs beside their suites.
+const out = process.env.HOTSTEPPER_TEST_SUITES
+  ? dirname(resolve(process.env.HOTSTEPPER_TEST_SUITES))
+  : join(root, '.test-artifacts');
 mkdirSync(out, { recursive: true });
 
 const jestCount = r => ({
