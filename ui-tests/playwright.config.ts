@@ -32,6 +32,8 @@ export default defineConfig({
   retries: 0,
   // A test's own waits plus JupyterLab's start (tests/helpers.ts allows it 90 s) on a busy machine.
   timeout: 150_000,
+  // Playwright's 5 s for an assertion is missed on a machine running other suites beside this one.
+  expect: { timeout: 15_000 },
   reporter: [['list'], ['json', { outputFile: path.join(HERE, 'test-results', 'results.json') }]],
   use: {
     ...baseConfig.use,
