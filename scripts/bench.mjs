@@ -1,6 +1,8 @@
 // Benchmarks (figures, not pass/fail). Starts real Jupyter servers with a
 // token on loopback, drives Debian Chromium, and prints:
-//  - JupyterLab time-to-ready with the suite vs. without it (ratio);
+//  - JupyterLab time-to-ready with the suite vs. without it (ratio, median of 9 alternating
+//    rounds), and which of our chunks and backend requests the page fetched before it was ready;
+//  - the wheel: its size, unpacked size and largest files;
 //  - the usage snapshot's latency through the Jupyter server (p50, p99), and
 //    jupyter-resource-usage's /api/metrics/v1 from the same server (ratio);
 //  - the sampler's CPU cost and the backend's RSS over BENCH_SAMPLER_SECONDS (600);
@@ -24,6 +26,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync
 } from 'node:fs';
 import { createServer } from 'node:net';
@@ -137,10 +140,27 @@ async function startJupyter({ disableSuite, resourceUsage = false, env = {} }) {
   };
 }
 
-/** Milliseconds from navigation start until JupyterLab is restored (and, with the suite, the item shows figures). */
+/**
+ * Milliseconds from navigation start until JupyterLab is restored (and, with the suite, the item
+ * shows figures), with what the page fetched from our extensions and our backend before then.
+ */
 async function timeToReady(browser, server, withSuite) {
   const context = await browser.newContext();
   const page = await context.newPage();
+  const ours = [];
+  let ready = false;
+  page.on('response', async response => {
+    const url = new URL(response.url());
+    const chunk = /\/lab\/extensions\/(@hotstepper\/.*)$/.exec(url.pathname)?.[1];
+    const api = /\/hotstepper\/api\/v1\/(.*)$/.exec(url.pathname)?.[1];
+    if (ready || !(chunk || api)) {
+      return;
+    }
+    const entry = { chunk, api: api && `${response.request().method()} ${api}`, bytes: 0 };
+    ours.push(entry);
+    // Transferred bytes as served (Jupyter does not compress static files by default).
+    entry.bytes = (await response.body().catch(() => Buffer.alloc(0))).length;
+  });
   await page.goto(`${server.base}lab?token=${server.token}`);
   await page.waitForFunction(() => window.jupyterapp !== undefined, null, { timeout: 60000 });
   await page.evaluate(() => window.jupyterapp.restored);
@@ -148,8 +168,9 @@ async function timeToReady(browser, server, withSuite) {
     await page.waitForSelector('.hs-UsageStatus-cpu', { timeout: 60000 });
   }
   const ms = await page.evaluate(() => performance.now());
+  ready = true;
   await context.close();
-  return ms;
+  return { ms, ours };
 }
 
 // The same Debian Chromium and flags as the UI tests.
@@ -178,6 +199,7 @@ const fmt = lat =>
   `p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms, max ${lat.at(-1).toFixed(2)} ms`;
 
 if (wanted('startup')) {
+  const rounds = Number(process.env.BENCH_STARTUP_ROUNDS ?? 9);
   const withSuite = await startJupyter({ disableSuite: false });
   const without = await startJupyter({ disableSuite: true });
   try {
@@ -186,18 +208,33 @@ if (wanted('startup')) {
     await timeToReady(browser, without, false);
     const a = [];
     const b = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      a.push(await timeToReady(browser, withSuite, true));
-      b.push(await timeToReady(browser, without, false));
+    let loaded = [];
+    // Alternating, so a burst of load elsewhere on the machine falls on both.
+    for (let i = 0; i < rounds; i++) {
+      const run = await timeToReady(browser, withSuite, true);
+      a.push(run.ms);
+      loaded = run.ours;
+      b.push((await timeToReady(browser, without, false)).ms);
     }
     const ma = median(a);
     const mb = median(b);
     console.log(
-      `JupyterLab time-to-ready, median of ${ROUNDS} (status item showing figures vs. suite disabled):`
+      `JupyterLab time-to-ready, median of ${rounds} each, alternating (status item showing figures vs. suite disabled):`
     );
     console.log(
-      `  with suite ${ma.toFixed(0)} ms, without ${mb.toFixed(0)} ms, ratio ${(ma / mb).toFixed(3)}`
+      `  with suite ${ma.toFixed(0)} ms, without ${mb.toFixed(0)} ms, ratio ${(ma / mb).toFixed(3)}` +
+        ` (with: ${a.map(x => x.toFixed(0)).join(' ')}; without: ${b.map(x => x.toFixed(0)).join(' ')})`
     );
+    const chunks = loaded.filter(e => e.chunk);
+    const kib = n => `${(n / 1024).toFixed(1)} KiB`;
+    console.log(
+      `  our chunks loaded before ready: ${chunks.length}, ${kib(chunks.reduce((n, e) => n + e.bytes, 0))}`
+    );
+    for (const e of chunks) {
+      console.log(`    ${e.chunk.replace('/static/', ': ')} ${kib(e.bytes)}`);
+    }
+    const calls = loaded.filter(e => e.api).map(e => e.api);
+    console.log(`  backend requests before ready: ${calls.length ? calls.join(', ') : 'none'}`);
   } finally {
     await withSuite.stop();
     await without.stop();
@@ -410,6 +447,59 @@ if (wanted('activity')) {
 }
 
 await browser.close();
+
+if (wanted('wheel')) {
+  // Built as `scripts/run.sh wheel` builds it, into a temp dir.
+  const dir = mkdtempSync(join(tmpdir(), 'hs-bench-wheel-'));
+  const python = join(root, '.venv', 'bin', 'python');
+  try {
+    execFileSync(
+      python,
+      [
+        '-m',
+        'pip',
+        'wheel',
+        '-q',
+        '--disable-pip-version-check',
+        '--no-deps',
+        '--no-build-isolation',
+        '-w',
+        dir,
+        root
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] }
+    );
+    const wheel = join(
+      dir,
+      readdirSync(dir).find(f => f.endsWith('.whl'))
+    );
+    const files = JSON.parse(
+      execFileSync(
+        python,
+        [
+          '-c',
+          'import json, sys, zipfile; print(json.dumps([[i.filename, i.file_size] for i in zipfile.ZipFile(sys.argv[1]).infolist()]))',
+          wheel
+        ],
+        { encoding: 'utf8' }
+      )
+    );
+    const mb = n => `${(n / 1e6).toFixed(2)} MB`;
+    const map = join(root, 'packages', 'backend', 'dist', 'main.js.map');
+    console.log(`The wheel (${wheel.split('/').at(-1)}):`);
+    console.log(
+      `  ${mb(statSync(wheel).size)}, ${mb(files.reduce((n, [, size]) => n + size, 0))} unpacked, ${files.length} files; source maps in it: ${files.filter(([f]) => f.endsWith('.map')).length}` +
+        (existsSync(map)
+          ? ` (the backend's, ${mb(statSync(map).size)}, stays in packages/backend/dist)`
+          : '')
+    );
+    for (const [file, size] of files.sort((x, y) => y[1] - x[1]).slice(0, 5)) {
+      console.log(`    ${mb(size).padStart(8)}  ${file}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 if (wanted('history')) {
   const script = ['history.bench.mjs', 'history.bench.js']

@@ -30,7 +30,10 @@ export default defineConfig({
   fullyParallel: false,
   // Retries hide bugs: a flaky test must fail.
   retries: 0,
-  timeout: 60_000,
+  // A test's own waits plus JupyterLab's start (tests/helpers.ts allows it 90 s) on a busy machine.
+  timeout: 150_000,
+  // Playwright's 5 s for an assertion is missed on a machine running other suites beside this one.
+  expect: { timeout: 15_000 },
   reporter: [['list'], ['json', { outputFile: path.join(HERE, 'test-results', 'results.json') }]],
   use: {
     ...baseConfig.use,
@@ -47,7 +50,8 @@ export default defineConfig({
     cwd: HERE,
     url: `http://localhost:${PORT}/lab`,
     reuseExistingServer: !process.env.CI,
-    timeout: 120_000,
+    // Jupyter starts in seconds; a machine running the other suites beside it may take longer.
+    timeout: 180_000,
     // SIGTERM rather than SIGKILL: jupyter-server-proxy (simpervisor) catches it, stops the
     // backend and exits; kernels exit when they see their parent gone.
     gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },

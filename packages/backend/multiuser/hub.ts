@@ -96,6 +96,8 @@ function singleUserVenv(dir: string): string {
     ]);
     writeFileSync(join(venv, '.complete'), versions);
   }
+  // The same version is installed again (the wheel changed, its number did not); then its
+  // dependencies, as `pip install <wheel>` brings them (the Node runtime among them).
   run(pip, [
     'install',
     '-q',
@@ -104,6 +106,7 @@ function singleUserVenv(dir: string): string {
     '--no-deps',
     join(wheels, wheel)
   ]);
+  run(pip, ['install', '-q', '--disable-pip-version-check', join(wheels, wheel)]);
   return venv;
 }
 

