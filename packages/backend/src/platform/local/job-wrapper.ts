@@ -1,147 +1,132 @@
 /**
- * The watcher that stays with each local job, run as `node -e WRAPPER_SOURCE <logDir>`.
- *
- * Node rather than sh: it tells an exit code from a signal exactly (sh's `wait` folds both
- * into 128+n), holds the time limit and the SIGKILL grace with timers instead of sleeper
- * processes sharing the job's group, and writes JSON atomically. process.execPath is
- * always there. It costs one small Node process per running job.
+ * The watcher that stays with each local job: a POSIX shell script, run as
+ *   /bin/sh -c WATCHER_SCRIPT hotstepper-job LOGDIR SETSID RESET LIMIT GRACE TENTHS CGROUP MEMORY ENFORCEMENT ARGV...
+ * with the job's environment and working directory. A shell costs about a megabyte where a
+ * Node watcher cost forty; a backend serving many jobs keeps one per job.
  *
  * It runs in a session of its own (spawned detached), so neither the backend's death nor
  * jupyter-server-proxy killing the backend's process group reaches it, and starts the job
- * detached again: the job's process group is the job alone, and signalling it never kills
- * the watcher that must record the outcome.
+ * through setsid: the job's process group is the job alone, and signalling it never kills the
+ * watcher that must record the outcome. RESET (`env --default-signal=INT,QUIT`, where coreutils
+ * has it) undoes the shell's ignoring of SIGINT and SIGQUIT for commands it runs in the
+ * background, so a job sees the signals as it would from a terminal.
  *
- * Files in <logDir>: `launch.json` (claimed as `launch.taken`, read, and deleted once the job has
- * started: it holds the environment), `pid`,
- * `exit`, and the markers `timed-out` (written here) and `cancelled` (by the runner).
- * A SIGTERM to the watcher means "cancel": TERM the job's group, KILL after the grace.
+ * Files in LOGDIR: `launch.json` (claimed by renaming it to `launch.taken`, deleted once the
+ * job has started), `pid`, `exit`, and the markers `timed-out` (written here) and `cancelled`
+ * (by the runner). A SIGTERM to the watcher means "cancel": TERM the job's group, KILL after
+ * the grace (GRACE seconds; TENTHS is the same in tenths of a second, for the wait loop).
+ *
+ * A shell's `wait` folds a death by signal N into the status 128+N: a status of 129–192 is
+ * recorded as that signal, so a program that itself exits with such a code is reported as
+ * killed by the signal.
  */
-export const WRAPPER_SOURCE = String.raw`'use strict';
-const fs = require('node:fs');
-const path = require('node:path');
-const { spawn } = require('node:child_process');
-const dir = process.argv[1];
-const file = name => path.join(dir, name);
-const writeAtomic = (name, value) => {
-  const tmp = file('.' + name + '.' + process.pid + '.tmp');
-  fs.writeFileSync(tmp, JSON.stringify(value) + '\n');
-  fs.renameSync(tmp, file(name));
-};
-const startTime = pid => {
-  try {
-    const stat = fs.readFileSync('/proc/' + pid + '/stat', 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-};
-// Claimed by a rename: a backend restarted after a crash voids an unclaimed launch the same
-// way (LocalJobRunner.adopt), so exactly one of the two decides whether the job runs.
-try {
-  fs.renameSync(file('launch.json'), file('launch.taken'));
-} catch {
-  process.exit(0);
+/** A shell parameter expansion's opening, which a template literal cannot hold as such. */
+const B = '${';
+
+export const WATCHER_SCRIPT = String.raw`
+d=$1 setsid=$2 reset=$3 limit=$4 grace=$5 tenths=$6 cg=$7 mem=$8 enf=$9
+shift 9
+jp=$PATH
+PATH=/usr/local/bin:/usr/bin:/bin
+# Claimed by a rename: a backend restarted after a crash voids an unclaimed launch the same
+# way (LocalJobRunner.adopt), so exactly one of the two decides whether the job runs.
+mv "$d/launch.json" "$d/launch.taken" 2>/dev/null || exit 0
+put() { printf '%s\n' "$2" > "$d/.$1.$$.tmp" && mv -f "$d/.$1.$$.tmp" "$d/$1"; }
+now() { date +%s%3N; }
+# Field 22 of /proc/<pid>/stat (its start time in clock ticks), in $st.
+start_time() {
+  st=
+  read -r s < "/proc/$1/stat" || return 0
+  s=${B}s##*) }
+  set -- $s
+  st=${B}20}
 }
-const spec = JSON.parse(fs.readFileSync(file('launch.taken'), 'utf8'));
-const taken = () => fs.rmSync(file('launch.taken'), { force: true });
-process.title = 'hotstepper-job ' + spec.id;
-const grace = spec.graceMs;
-let child;
-let stopping;
-const signalGroup = sig => {
-  try {
-    process.kill(-child.pid, sig);
-  } catch {}
-};
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  signalGroup('SIGTERM');
-  setTimeout(() => signalGroup('SIGKILL'), grace).unref();
-};
-const oomKilled = () => {
-  if (!spec.cgroup) return false;
-  try {
-    const m = /^oom_kill (\d+)/m.exec(fs.readFileSync(path.join(spec.cgroup, 'memory.events'), 'utf8'));
-    return !!m && Number(m[1]) > 0;
-  } catch {
-    return false;
-  }
-};
-const removeCgroup = async () => {
-  if (!spec.cgroup) return;
-  try {
-    fs.writeFileSync(path.join(spec.cgroup, 'cgroup.kill'), '1');
-  } catch {}
-  for (let i = 0; i < 50; i++) {
-    try {
-      fs.rmdirSync(spec.cgroup);
-      return;
-    } catch (err) {
-      if (err.code === 'ENOENT') return;
-      await new Promise(r => setTimeout(r, 100));
-    }
-  }
-};
-const groupAlive = () => {
-  try {
-    process.kill(-child.pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', () => {});
-process.on('SIGHUP', () => {});
-try {
-  child = spawn(spec.argv[0], spec.argv.slice(1), {
-    cwd: spec.cwd,
-    env: spec.env,
-    stdio: 'inherit',
-    detached: true
-  });
-} catch (err) {
-  child = undefined;
-  writeAtomic('exit', { code: null, signal: null, error: err.message, finishedAt: Date.now() });
-  taken();
-  process.exit(0);
+stopping=
+stop() {
+  [ -n "$stopping" ] && return
+  stopping=1
+  kill -TERM -$job 2>/dev/null
+  (
+    trap 'kill $sp 2>/dev/null; exit 0' TERM
+    sleep "$grace" & sp=$!
+    wait $sp && kill -KILL -$job 2>/dev/null
+  ) &
+  killer=$!
 }
-child.on('error', err => {
-  writeAtomic('exit', { code: null, signal: null, error: err.message, finishedAt: Date.now() });
-  taken();
-  process.exit(0);
-});
-child.on('spawn', () => {
-  writeAtomic('pid', {
-    pid: child.pid,
-    startTime: startTime(child.pid),
-    watcherPid: process.pid,
-    watcherStartTime: startTime(process.pid),
-    startedAt: Date.now(),
-    timeLimitSeconds: spec.timeLimitSeconds,
-    memoryBytes: spec.memoryBytes,
-    enforcement: spec.enforcement
-  });
-  taken();
-  if (spec.timeLimitSeconds) {
-    setTimeout(() => {
-      writeAtomic('timed-out', { at: Date.now() });
-      stop();
-    }, spec.timeLimitSeconds * 1000).unref();
-  }
-});
-child.on('exit', async (code, signal) => {
-  writeAtomic('exit', { code, signal, oomKilled: oomKilled(), finishedAt: Date.now() });
-  // What the job left running in its group goes with it, as a scheduler would do.
-  if (groupAlive()) {
-    signalGroup('SIGTERM');
-    for (let waited = 0; groupAlive() && waited < grace; waited += 100) {
-      await new Promise(r => setTimeout(r, 100));
-    }
-    signalGroup('SIGKILL');
-  }
-  await removeCgroup();
-  process.exit(0);
-});
+trap 'trapped=1; stop' TERM
+# Caught rather than ignored, so that the job does not inherit them ignored.
+trap 'trapped=1' INT HUP
+PATH=$jp
+"$setsid" $reset "$@" &
+job=$!
+PATH=/usr/local/bin:/usr/bin:/bin
+start_time $job
+jst=$st
+start_time $$
+json="{\"pid\":$job,\"watcherPid\":$$,\"startedAt\":$(now)"
+[ -n "$jst" ] && json="$json,\"startTime\":\"$jst\""
+[ -n "$st" ] && json="$json,\"watcherStartTime\":\"$st\""
+[ -n "$limit" ] && json="$json,\"timeLimitSeconds\":$limit"
+[ -n "$mem" ] && json="$json,\"memoryBytes\":$mem"
+[ -n "$enf" ] && json="$json,\"enforcement\":\"$enf\""
+put pid "$json}"
+rm -f "$d/launch.taken"
+timer=
+if [ -n "$limit" ]; then
+  (
+    trap 'kill $sp 2>/dev/null; exit 0' TERM
+    sleep "$limit" & sp=$!
+    wait $sp || exit 0
+    put timed-out "{\"at\":$(now)}"
+    kill -TERM -$job 2>/dev/null
+    sleep "$grace" & sp=$!
+    wait $sp && kill -KILL -$job 2>/dev/null
+  ) &
+  timer=$!
+fi
+# A trapped signal ends a wait early; waiting again returns the job's own status (or 127
+# when the job had already been reaped: its status is then the one before the signal).
+while :; do
+  trapped=
+  wait $job
+  s=$?
+  [ -n "$trapped" ] || break
+  [ $s -eq 127 ] && [ -n "$last" ] && { s=$last; break; }
+  last=$s
+done
+status=$s
+finished=$(now)
+if [ $status -gt 128 ] && [ $status -le 192 ]; then
+  exit_json="\"code\":null,\"signal\":\"SIG$(kill -l $((status - 128)))\""
+else
+  exit_json="\"code\":$status,\"signal\":null"
+fi
+oom=false
+if [ -n "$cg" ] && [ -r "$cg/memory.events" ]; then
+  while read -r key value; do
+    [ "$key" = oom_kill ] && [ "$value" -gt 0 ] && oom=true
+  done < "$cg/memory.events"
+fi
+put exit "{$exit_json,\"oomKilled\":$oom,\"finishedAt\":$finished}"
+# What the job left running in its group goes with it, as a scheduler would do.
+if kill -0 -$job 2>/dev/null; then
+  kill -TERM -$job 2>/dev/null
+  waited=0
+  while [ $waited -lt $tenths ] && kill -0 -$job 2>/dev/null; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  kill -KILL -$job 2>/dev/null
+fi
+[ -n "$timer" ] && kill $timer 2>/dev/null
+[ -n "$killer" ] && kill $killer 2>/dev/null
+if [ -n "$cg" ]; then
+  echo 1 > "$cg/cgroup.kill" 2>/dev/null
+  tries=0
+  while [ -d "$cg" ] && ! rmdir "$cg" 2>/dev/null && [ $tries -lt 50 ]; do
+    sleep 0.1
+    tries=$((tries + 1))
+  done
+fi
+exit 0
 `;
