@@ -5,14 +5,14 @@
  * or, for development only, --port N (loopback).
  */
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import pino from 'pino';
-import { ConfigError, dataDir, loadConfig } from './config';
-import { degradedServer } from './degraded';
-import { createAdapters } from './platform';
-import { buildServer, logSerializers } from './server';
-import { Store } from './store';
+
+// Only Node's own modules above: the socket listens before the service's code is even loaded
+// (dynamic imports below), and requests wait for the service. jupyter-server-proxy's readiness
+// probe (`GET /`, retried at doubling intervals) then gets its answer the moment the service
+// is ready instead of at its next retry.
 
 declare const HOTSTEPPER_VERSION: string | undefined;
 const VERSION = typeof HOTSTEPPER_VERSION === 'string' ? HOTSTEPPER_VERSION : '0.0.0-dev';
@@ -23,6 +23,8 @@ const nativeBinding =
   typeof HOTSTEPPER_BUNDLED === 'boolean' && HOTSTEPPER_BUNDLED
     ? join(__dirname, 'better_sqlite3.node')
     : undefined;
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -38,6 +40,21 @@ async function main(): Promise<void> {
     process.exit(values.help ? 0 : 2);
   }
 
+  // Requests that come before the service is ready wait here.
+  let handler: Handler | undefined;
+  const waiting: Array<[IncomingMessage, ServerResponse]> = [];
+  const server = createServer((req, res) =>
+    handler ? handler(req, res) : waiting.push([req, res])
+  );
+  const serve = (ready: Handler) => {
+    handler = ready;
+    for (const [req, res] of waiting.splice(0)) {
+      ready(req, res);
+    }
+  };
+  await listen(values, at => new Promise(ok => server.listen(at, () => ok(undefined))));
+
+  const { ConfigError, dataDir, loadConfig } = await import('./config');
   let config;
   try {
     config = loadConfig(process.env.HOTSTEPPER_CONFIG || values.config);
@@ -47,15 +64,24 @@ async function main(): Promise<void> {
     }
     // Every error in the log, and every route answering them at once.
     process.stderr.write(`hotstepper: bad configuration: ${err.message}\n`);
-    const server = degradedServer(err);
-    await listen(values, at => new Promise(ok => server.listen(at, () => ok(undefined))));
+    const { degradedServer } = await import('./degraded');
+    const degraded = degradedServer(err);
+    serve((req, res) => degraded.emit('request', req, res));
     return;
   }
 
+  const [{ default: pino }, { Store }, { createAdapters }, { buildServer, logSerializers }] =
+    await Promise.all([
+      import('pino'),
+      import('./store'),
+      import('./platform'),
+      import('./server')
+    ]);
   const data = dataDir(config);
   const store = new Store({ path: join(data, 'state.db'), nativeBinding });
   const log = pino({ level: config.logLevel, serializers: logSerializers }, process.stderr);
   const { platform, jobs, flare } = await createAdapters(config, process.env, log);
+  let fastifyHandler: Handler | undefined;
   const app = await buildServer({
     version: VERSION,
     config,
@@ -65,19 +91,26 @@ async function main(): Promise<void> {
     flare,
     dataDir: data,
     rootDir: resolve(process.env.HOTSTEPPER_ROOT_DIR || process.cwd()),
-    log
+    log,
+    server: ready => {
+      fastifyHandler = ready;
+      return server;
+    }
   });
 
   const shutdown = async () => {
     // Jobs keep running: the runner only stops watching them.
     await app.close();
+    server.closeAllConnections();
+    await new Promise(ok => server.close(ok));
     store.close();
     process.exit(0);
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
 
-  await listen(values, at => app.listen(at));
+  await app.ready();
+  serve(fastifyHandler!);
   app.log.info({ platform: platform.describe(), version: VERSION }, 'hotstepper backend ready');
 }
 

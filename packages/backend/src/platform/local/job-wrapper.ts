@@ -41,21 +41,27 @@ start_time() {
   set -- $s
   st=${B}20}
 }
-stopping=
+# Timers are plain sleeps, children of this shell: the wait below wakes when one ends (CHLD).
+stopping= timer= killer=
 stop() {
   [ -n "$stopping" ] && return
   stopping=1
   kill -TERM -$job 2>/dev/null
-  (
-    trap 'kill $sp 2>/dev/null; exit 0' TERM
-    sleep "$grace" & sp=$!
-    wait $sp && kill -KILL -$job 2>/dev/null
-  ) &
-  killer=$!
+  sleep "$grace" & killer=$!
+}
+timers() {
+  if [ -n "$timer" ] && ! kill -0 $timer 2>/dev/null; then
+    wait $timer && put timed-out "{\"at\":$(now)}" && stop
+    timer=
+  fi
+  if [ -n "$killer" ] && ! kill -0 $killer 2>/dev/null; then
+    wait $killer && kill -KILL -$job 2>/dev/null
+    killer=
+  fi
 }
 trap 'trapped=1; stop' TERM
 # Caught rather than ignored, so that the job does not inherit them ignored.
-trap 'trapped=1' INT HUP
+trap 'trapped=1' INT HUP CHLD
 PATH=$jp
 "$setsid" $reset "$@" &
 job=$!
@@ -71,25 +77,14 @@ json="{\"pid\":$job,\"watcherPid\":$$,\"startedAt\":$(now)"
 [ -n "$enf" ] && json="$json,\"enforcement\":\"$enf\""
 put pid "$json}"
 rm -f "$d/launch.taken"
-timer=
-if [ -n "$limit" ]; then
-  (
-    trap 'kill $sp 2>/dev/null; exit 0' TERM
-    sleep "$limit" & sp=$!
-    wait $sp || exit 0
-    put timed-out "{\"at\":$(now)}"
-    kill -TERM -$job 2>/dev/null
-    sleep "$grace" & sp=$!
-    wait $sp && kill -KILL -$job 2>/dev/null
-  ) &
-  timer=$!
-fi
+[ -n "$limit" ] && { sleep "$limit" & timer=$!; }
 # A trapped signal ends a wait early; waiting again returns the job's own status (or 127
 # when the job had already been reaped: its status is then the one before the signal).
 while :; do
   trapped=
   wait $job
   s=$?
+  timers
   [ -n "$trapped" ] || break
   [ $s -eq 127 ] && [ -n "$last" ] && { s=$last; break; }
   last=$s
