@@ -4,7 +4,15 @@
 // older bundle's main.js>, for that one too, side by side in the same run and under the same load.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -342,8 +350,20 @@ function watcherSessions(dataDir) {
     } catch {
       continue;
     }
-    // The watcher's command line names the job's folder; the job's own (its own session) not.
-    if (cmdline.includes(dataDir)) sessions.set(pid, []);
+    // A shell watcher's command line names the job's folder; a Node watcher renamed itself
+    // `hotstepper-job <id>` and works in the job's folder. The job (a session of its own) neither.
+    let cwd = '';
+    try {
+      cwd = readlinkSync(`/proc/${pid}/cwd`);
+    } catch {
+      // gone
+    }
+    if (
+      cmdline.includes(dataDir) ||
+      (cmdline.startsWith('hotstepper-job') && cwd.startsWith(dataDir))
+    ) {
+      sessions.set(pid, []);
+    }
   }
   for (const { pid, sid } of stats) {
     sessions.get(sid)?.push(pid);
