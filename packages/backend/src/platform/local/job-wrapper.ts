@@ -16,6 +16,9 @@
  * (by the runner). A SIGTERM to the watcher means "cancel": TERM the job's group, KILL after
  * the grace (GRACE seconds; TENTHS is the same in tenths of a second, for the wait loop).
  *
+ * Every variable here is named hs_…: the job inherits this shell's environment, and an
+ * assignment to a name the job's environment holds would change what the job gets.
+ *
  * A shell's `wait` folds a death by signal N into the status 128+N: a status of 129–192 is
  * recorded as that signal, so a program that itself exits with such a code is reported as
  * killed by the signal.
@@ -24,103 +27,106 @@
 const B = '${';
 
 export const WATCHER_SCRIPT = String.raw`
-d=$1 setsid=$2 reset=$3 limit=$4 grace=$5 tenths=$6 cg=$7 mem=$8 enf=$9
+hs_d=$1 hs_setsid=$2 hs_reset=$3 hs_limit=$4 hs_grace=$5 hs_tenths=$6 hs_cg=$7 hs_mem=$8 hs_enf=$9
 shift 9
-jp=$PATH
+hs_jp=$PATH
 PATH=/usr/local/bin:/usr/bin:/bin
 # Claimed by a rename: a backend restarted after a crash voids an unclaimed launch the same
 # way (LocalJobRunner.adopt), so exactly one of the two decides whether the job runs.
-mv "$d/launch.json" "$d/launch.taken" 2>/dev/null || exit 0
-put() { printf '%s\n' "$2" > "$d/.$1.$$.tmp" && mv -f "$d/.$1.$$.tmp" "$d/$1"; }
+mv "$hs_d/launch.json" "$hs_d/launch.taken" 2>/dev/null || exit 0
+put() { printf '%s\n' "$2" > "$hs_d/.$1.$$.tmp" && mv -f "$hs_d/.$1.$$.tmp" "$hs_d/$1"; }
 now() { date +%s%3N; }
-# Field 22 of /proc/<pid>/stat (its start time in clock ticks), in $st.
+# Field 22 of /proc/<pid>/stat (its start time in clock ticks), in $hs_st.
 start_time() {
-  st=
-  read -r s < "/proc/$1/stat" || return 0
-  s=${B}s##*) }
-  set -- $s
-  st=${B}20}
+  hs_st=
+  read -r hs_s < "/proc/$1/stat" || return 0
+  hs_s=${B}hs_s##*) }
+  set -- $hs_s
+  hs_st=${B}20}
 }
 # Timers are plain sleeps, children of this shell: the wait below wakes when one ends (CHLD).
-stopping= timer= killer=
+hs_job= hs_stopping= hs_timer= hs_killer= hs_last=
 stop() {
-  [ -n "$stopping" ] && return
-  stopping=1
-  kill -TERM -$job 2>/dev/null
-  sleep "$grace" & killer=$!
+  [ -n "$hs_stopping" ] && return
+  hs_stopping=1
+  # Cancelled before the job started: stopped as soon as it has (below).
+  [ -z "$hs_job" ] && return
+  kill -TERM -$hs_job 2>/dev/null
+  sleep "$hs_grace" & hs_killer=$!
 }
 timers() {
-  if [ -n "$timer" ] && ! kill -0 $timer 2>/dev/null; then
-    wait $timer && put timed-out "{\"at\":$(now)}" && stop
-    timer=
+  if [ -n "$hs_timer" ] && ! kill -0 $hs_timer 2>/dev/null; then
+    wait $hs_timer && put timed-out "{\"at\":$(now)}" && stop
+    hs_timer=
   fi
-  if [ -n "$killer" ] && ! kill -0 $killer 2>/dev/null; then
-    wait $killer && kill -KILL -$job 2>/dev/null
-    killer=
+  if [ -n "$hs_killer" ] && ! kill -0 $hs_killer 2>/dev/null; then
+    wait $hs_killer && kill -KILL -$hs_job 2>/dev/null
+    hs_killer=
   fi
 }
-trap 'trapped=1; stop' TERM
+trap 'hs_trapped=1; stop' TERM
 # Caught rather than ignored, so that the job does not inherit them ignored.
-trap 'trapped=1' INT HUP CHLD
-PATH=$jp
-"$setsid" $reset "$@" &
-job=$!
+trap 'hs_trapped=1' INT HUP CHLD
+PATH=$hs_jp
+"$hs_setsid" $hs_reset "$@" &
+hs_job=$!
+[ -n "$hs_stopping" ] && { hs_stopping=; stop; }
 PATH=/usr/local/bin:/usr/bin:/bin
-start_time $job
-jst=$st
+start_time $hs_job
+hs_jst=$hs_st
 start_time $$
-json="{\"pid\":$job,\"watcherPid\":$$,\"startedAt\":$(now)"
-[ -n "$jst" ] && json="$json,\"startTime\":\"$jst\""
-[ -n "$st" ] && json="$json,\"watcherStartTime\":\"$st\""
-[ -n "$limit" ] && json="$json,\"timeLimitSeconds\":$limit"
-[ -n "$mem" ] && json="$json,\"memoryBytes\":$mem"
-[ -n "$enf" ] && json="$json,\"enforcement\":\"$enf\""
-put pid "$json}"
-rm -f "$d/launch.taken"
-[ -n "$limit" ] && { sleep "$limit" & timer=$!; }
+hs_json="{\"pid\":$hs_job,\"watcherPid\":$$,\"startedAt\":$(now)"
+[ -n "$hs_jst" ] && hs_json="$hs_json,\"startTime\":\"$hs_jst\""
+[ -n "$hs_st" ] && hs_json="$hs_json,\"watcherStartTime\":\"$hs_st\""
+[ -n "$hs_limit" ] && hs_json="$hs_json,\"timeLimitSeconds\":$hs_limit"
+[ -n "$hs_mem" ] && hs_json="$hs_json,\"memoryBytes\":$hs_mem"
+[ -n "$hs_enf" ] && hs_json="$hs_json,\"enforcement\":\"$hs_enf\""
+put pid "$hs_json}"
+rm -f "$hs_d/launch.taken"
+[ -n "$hs_limit" ] && { sleep "$hs_limit" & hs_timer=$!; }
 # A trapped signal ends a wait early; waiting again returns the job's own status (or 127
 # when the job had already been reaped: its status is then the one before the signal).
 while :; do
-  trapped=
-  wait $job
-  s=$?
+  hs_trapped=
+  wait $hs_job
+  hs_s=$?
   timers
-  [ -n "$trapped" ] || break
-  [ $s -eq 127 ] && [ -n "$last" ] && { s=$last; break; }
-  last=$s
+  [ -n "$hs_trapped" ] || break
+  [ $hs_s -eq 127 ] && [ -n "$hs_last" ] && { hs_s=$hs_last; break; }
+  hs_last=$hs_s
 done
-status=$s
-finished=$(now)
-if [ $status -gt 128 ] && [ $status -le 192 ]; then
-  exit_json="\"code\":null,\"signal\":\"SIG$(kill -l $((status - 128)))\""
+hs_status=$hs_s
+hs_finished=$(now)
+if [ $hs_status -gt 128 ] && [ $hs_status -le 192 ]; then
+  hs_exit_json="\"code\":null,\"signal\":\"SIG$(kill -l $((hs_status - 128)))\""
 else
-  exit_json="\"code\":$status,\"signal\":null"
+  hs_exit_json="\"code\":$hs_status,\"signal\":null"
 fi
-oom=false
-if [ -n "$cg" ] && [ -r "$cg/memory.events" ]; then
-  while read -r key value; do
-    [ "$key" = oom_kill ] && [ "$value" -gt 0 ] && oom=true
-  done < "$cg/memory.events"
+hs_oom=false
+if [ -n "$hs_cg" ] && [ -r "$hs_cg/memory.events" ]; then
+  while read -r hs_key hs_value; do
+    [ "$hs_key" = oom_kill ] && [ "$hs_value" -gt 0 ] && hs_oom=true
+  done < "$hs_cg/memory.events"
 fi
-put exit "{$exit_json,\"oomKilled\":$oom,\"finishedAt\":$finished}"
+put exit "{$hs_exit_json,\"oomKilled\":$hs_oom,\"finishedAt\":$hs_finished}"
 # What the job left running in its group goes with it, as a scheduler would do.
-if kill -0 -$job 2>/dev/null; then
-  kill -TERM -$job 2>/dev/null
-  waited=0
-  while [ $waited -lt $tenths ] && kill -0 -$job 2>/dev/null; do
+if kill -0 -$hs_job 2>/dev/null; then
+  kill -TERM -$hs_job 2>/dev/null
+  hs_waited=0
+  while [ $hs_waited -lt $hs_tenths ] && kill -0 -$hs_job 2>/dev/null; do
     sleep 0.1
-    waited=$((waited + 1))
+    hs_waited=$((hs_waited + 1))
   done
-  kill -KILL -$job 2>/dev/null
+  kill -KILL -$hs_job 2>/dev/null
 fi
-[ -n "$timer" ] && kill $timer 2>/dev/null
-[ -n "$killer" ] && kill $killer 2>/dev/null
-if [ -n "$cg" ]; then
-  echo 1 > "$cg/cgroup.kill" 2>/dev/null
-  tries=0
-  while [ -d "$cg" ] && ! rmdir "$cg" 2>/dev/null && [ $tries -lt 50 ]; do
+[ -n "$hs_timer" ] && kill $hs_timer 2>/dev/null
+[ -n "$hs_killer" ] && kill $hs_killer 2>/dev/null
+if [ -n "$hs_cg" ]; then
+  echo 1 > "$hs_cg/cgroup.kill" 2>/dev/null
+  hs_tries=0
+  while [ -d "$hs_cg" ] && ! rmdir "$hs_cg" 2>/dev/null && [ $hs_tries -lt 50 ]; do
     sleep 0.1
-    tries=$((tries + 1))
+    hs_tries=$((hs_tries + 1))
   done
 fi
 exit 0
