@@ -119,6 +119,7 @@ async function startJupyter({ disableSuite, resourceUsage = false, env = {} }) {
   return {
     base,
     token,
+    pid: proc.pid,
     stop: async () => {
       try {
         process.kill(-proc.pid, 'SIGTERM');

@@ -32,19 +32,37 @@ const common = {
   minify: true,
   sourcemap: 'linked',
   legalComments: 'linked',
-  logLevel: 'warning'
+  logLevel: 'warning',
+  // import() of the files kept apart becomes require(): no ES module loader at start.
+  supported: { 'dynamic-import': false }
 };
 await build({
   ...common,
   entryPoints: [require.resolve('@kubernetes/client-node')],
   outfile: join(outDir, KUBERNETES_CLIENT)
 });
+// main.js is only the command line and the socket: it listens at once and reads service.js
+// (everything else) after, so the socket is there before the bulk of the code is parsed.
+const serviceApart = {
+  name: 'service-apart',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/service$/ }, () => ({ path: './service.js', external: true }));
+  }
+};
+const define = { HOTSTEPPER_VERSION: JSON.stringify(version), HOTSTEPPER_BUNDLED: 'true' };
 await build({
   ...common,
   entryPoints: [join(here, '..', 'src', 'main.ts')],
   outfile: join(outDir, 'main.js'),
+  plugins: [serviceApart],
+  define
+});
+await build({
+  ...common,
+  entryPoints: [join(here, '..', 'src', 'service.ts')],
+  outfile: join(outDir, 'service.js'),
   plugins: [kubernetesApart],
-  define: { HOTSTEPPER_VERSION: JSON.stringify(version), HOTSTEPPER_BUNDLED: 'true' }
+  define
 });
 const addon = join(
   dirname(require.resolve('better-sqlite3/package.json')),

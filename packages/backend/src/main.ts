@@ -6,23 +6,13 @@
  */
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-// Only Node's own modules above: the socket listens before the service's code is even loaded
-// (dynamic imports below), and requests wait for the service. jupyter-server-proxy's readiness
-// probe (`GET /`, retried at doubling intervals) then gets its answer the moment the service
-// is ready instead of at its next retry.
-
-declare const HOTSTEPPER_VERSION: string | undefined;
-const VERSION = typeof HOTSTEPPER_VERSION === 'string' ? HOTSTEPPER_VERSION : '0.0.0-dev';
-
-/** Set by the bundle: the better-sqlite3 addon shipped beside it. */
-declare const HOTSTEPPER_BUNDLED: boolean | undefined;
-const nativeBinding =
-  typeof HOTSTEPPER_BUNDLED === 'boolean' && HOTSTEPPER_BUNDLED
-    ? join(__dirname, 'better_sqlite3.node')
-    : undefined;
+// Only Node's own modules here: the socket listens before the service's code (service.ts, a
+// file of its own in the bundle) is even read, and requests wait for the service.
+// jupyter-server-proxy's readiness probe (`GET /`, retried at doubling intervals: 10 ms, 30,
+// 70, 150, 310, 630, 1270…) then finds the socket at once and gets its answer the moment the
+// service is ready, instead of at its next retry.
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -54,64 +44,8 @@ async function main(): Promise<void> {
   };
   await listen(values, at => new Promise(ok => server.listen(at, () => ok(undefined))));
 
-  const { ConfigError, dataDir, loadConfig } = await import('./config');
-  let config;
-  try {
-    config = loadConfig(process.env.HOTSTEPPER_CONFIG || values.config);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) {
-      throw err;
-    }
-    // Every error in the log, and every route answering them at once.
-    process.stderr.write(`hotstepper: bad configuration: ${err.message}\n`);
-    const { degradedServer } = await import('./degraded');
-    const degraded = degradedServer(err);
-    serve((req, res) => degraded.emit('request', req, res));
-    return;
-  }
-
-  const [{ default: pino }, { Store }, { createAdapters }, { buildServer, logSerializers }] =
-    await Promise.all([
-      import('pino'),
-      import('./store'),
-      import('./platform'),
-      import('./server')
-    ]);
-  const data = dataDir(config);
-  const store = new Store({ path: join(data, 'state.db'), nativeBinding });
-  const log = pino({ level: config.logLevel, serializers: logSerializers }, process.stderr);
-  const { platform, jobs, flare } = await createAdapters(config, process.env, log);
-  let fastifyHandler: Handler | undefined;
-  const app = await buildServer({
-    version: VERSION,
-    config,
-    platform,
-    store,
-    jobs,
-    flare,
-    dataDir: data,
-    rootDir: resolve(process.env.HOTSTEPPER_ROOT_DIR || process.cwd()),
-    log,
-    server: ready => {
-      fastifyHandler = ready;
-      return server;
-    }
-  });
-
-  const shutdown = async () => {
-    // Jobs keep running: the runner only stops watching them.
-    await app.close();
-    server.closeAllConnections();
-    await new Promise(ok => server.close(ok));
-    store.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-
-  await app.ready();
-  serve(fastifyHandler!);
-  app.log.info({ platform: platform.describe(), version: VERSION }, 'hotstepper backend ready');
+  const { startService } = await import('./service');
+  await startService({ config: values.config, server, serve });
 }
 
 interface Where {
