@@ -19,6 +19,7 @@ HERE = Path(__file__).parent
 LABEXTENSIONS = HERE / "labextensions" / "@hotstepper"
 BACKEND = HERE / "backend" / "main.js"
 CONFIG_FILE = "hotstepper.json"
+NODE_FLAGS = ["--max-semi-space-size=1", "--v8-pool-size=1"]
 
 
 def _jupyter_labextension_paths():
@@ -61,7 +62,9 @@ def find_node() -> str:
 
 def setup_hotstepper() -> dict:
     """jupyter-server-proxy's description of the backend (entry point `jupyter_serverproxy_servers`)."""
-    command = [find_node(), str(BACKEND), "--socket", "{unix_socket}"]
+    # A small young generation and one V8 helper thread: the backend is a small service whose
+    # resident memory is paid once per user server (about 20 MiB less, measured by the bench).
+    command = [find_node(), *NODE_FLAGS, str(BACKEND), "--socket", "{unix_socket}"]
     config = find_config()
     if config:
         command += ["--config", config]

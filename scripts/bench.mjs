@@ -5,7 +5,12 @@
 //  - the wheel: its size, unpacked size and largest files;
 //  - the usage snapshot's latency through the Jupyter server (p50, p99), and
 //    jupyter-resource-usage's /api/metrics/v1 from the same server (ratio);
-//  - the sampler's CPU cost and the backend's RSS over BENCH_SAMPLER_SECONDS (600);
+//  - memory (alias sampler): the backend's RSS and PSS (local adapter; Kubernetes adapter against
+//    the recorded cluster in test/fixtures/kubernetes) and the sampler's CPU over
+//    BENCH_MEMORY_SECONDS (120; 600 for the 10 min steady state), beside the floor, and the
+//    memory of each running local job's watcher (packages/backend/bench/light.bench.mjs);
+//  - coldstart: the first usage/now through a freshly started Jupyter server;
+//    with BENCH_BASELINE_BACKEND=<dir of an older bundle> both bundles side by side;
 //  - the 90-day history benchmark (packages/backend/bench);
 //  - the flare proxy's throughput and p99 vs. direct loopback vs. jupyter-server-proxy;
 //  - fuzz: schemathesis over every operation of the served OpenAPI document, through a real
@@ -36,8 +41,11 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
-const SAMPLER_SECONDS = Number(process.env.BENCH_SAMPLER_SECONDS ?? 600);
 const ACTIVITY_SECONDS = Number(process.env.BENCH_ACTIVITY_SECONDS ?? 60);
+/** The steady state for memory and the sampler's CPU: 2 min by default, 600 for the 10 min. */
+const MEMORY_SECONDS = Number(
+  process.env.BENCH_MEMORY_SECONDS ?? process.env.BENCH_SAMPLER_SECONDS ?? 120
+);
 const sections = process.argv.slice(2);
 const wanted = name => !sections.length || sections.includes(name);
 /** jupyter-resource-usage, installed beside (not into) the venv so the tests never see it. */
@@ -277,56 +285,22 @@ if (wanted('latency')) {
   }
 }
 
-if (wanted('sampler')) {
-  // The backend alone, sampling every 5 s (the default), measured from /proc.
-  const dir = mkdtempSync(join(tmpdir(), 'hs-sampler-'));
-  const port = await freePort();
-  const proc = spawn(
-    process.execPath,
-    [join(root, 'hotstepper', 'backend', 'main.js'), '--port', String(port)],
-    {
-      env: { ...process.env, XDG_DATA_HOME: dir, HOTSTEPPER_ROOT_PID: String(process.pid) },
-      stdio: ['ignore', 'ignore', 'pipe']
-    }
+if (wanted('sampler') || wanted('memory')) {
+  // The backend alone (local adapter, sampling every 5 s) and on the Kubernetes adapter against
+  // the recorded cluster: RSS, PSS and the sampler's CPU over the same window, beside the
+  // floor (Node with an empty fastify server and better-sqlite3), and each local job's watcher.
+  const { benchMemory, benchJobMemory } = await import(
+    join(root, 'packages', 'backend', 'bench', 'light.bench.mjs')
   );
-  let stopping = false;
-  let stderr = '';
-  proc.stderr.on('data', chunk => (stderr += chunk));
-  proc.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`the backend exited early (code ${code}, signal ${signal}):\n${stderr}`);
-      process.exit(1);
-    }
-  });
-  const ticks = () => {
-    const f = readFileSync(`/proc/${proc.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(f[11]) + Number(f[12]);
-  };
-  const rss = () =>
-    Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))[1]) * 1024;
-  try {
-    await new Promise(r => setTimeout(r, 3000));
-    const t0 = ticks();
-    const start = performance.now();
-    const rssSeen = [rss()];
-    while (performance.now() - start < SAMPLER_SECONDS * 1000) {
-      await new Promise(r => setTimeout(r, 10_000));
-      if (proc.exitCode !== null || proc.signalCode !== null) {
-        break; // the exit handler reports it
-      }
-      rssSeen.push(rss());
-    }
-    const cpu = (ticks() - t0) / 100 / ((performance.now() - start) / 1000);
-    const mib = b => `${(b / 1024 ** 2).toFixed(1)} MiB`;
-    console.log(`Backend alone, sampling every 5 s, over ${SAMPLER_SECONDS} s:`);
-    console.log(
-      `  CPU ${(cpu * 100).toFixed(3)} % of one core; RSS start ${mib(rssSeen[0])}, max ${mib(Math.max(...rssSeen))}, end ${mib(rssSeen.at(-1))}`
-    );
-  } finally {
-    stopping = true;
-    proc.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await benchMemory(MEMORY_SECONDS);
+  await benchJobMemory();
+}
+
+if (wanted('coldstart')) {
+  const { benchColdStart } = await import(
+    join(root, 'packages', 'backend', 'bench', 'light.bench.mjs')
+  );
+  await benchColdStart(startJupyter, Number(process.env.BENCH_COLD_ROUNDS ?? 5));
 }
 
 if (wanted('activity')) {

@@ -159,7 +159,9 @@ try {
   const arrived = new Map();
   const waiting = new Map();
   const stream = events('/api/v1/jobs/events', (event, job, at) => {
-    if (event === 'job' && job.status === 'running' && !arrived.has(job.id)) {
+    // A job the list saw only once it had ended (a loaded machine) counts when that is seen.
+    const started = job.status === 'running' || (job.startedAt && job.status !== 'starting');
+    if (event === 'job' && started && !arrived.has(job.id)) {
       arrived.set(job.id, at);
       waiting.get(job.id)?.(at);
     }
@@ -171,7 +173,7 @@ try {
     const res = await http('POST', '/api/v1/jobs/', {
       name: `bench ${i}`,
       kind: 'command',
-      command: ['sleep', '0.3']
+      command: ['sleep', '2']
     });
     if (res.status !== 201) throw new Error(`submit answered ${res.status}: ${res.body}`);
     const { id } = JSON.parse(res.body);

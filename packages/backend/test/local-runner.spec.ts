@@ -202,6 +202,22 @@ describe('LocalJobRunner with real processes', () => {
     );
   });
 
+  it("passes the job's variables through its watcher unchanged, whatever their names, and SIGINT not ignored", async () => {
+    const r = runner();
+    // Names a shell script might use for itself, and a PATH of the job's own.
+    const env = { d: 'D', job: 'J', limit: 'L', status: 'S', PATH: `${base}/bin:/usr/bin:/bin` };
+    const job = launch(
+      ['sh', '-c', 'echo "$d $job $limit $status $PATH"; grep ^SigIgn /proc/$$/status'],
+      { env, timeLimitSeconds: 60 }
+    );
+    const state = await finalState(r, await startJob(r, job));
+    expect(state).toMatchObject({ status: 'succeeded', exitCode: 0 });
+    const [vars, ignored] = readFileSync(join(job.logDir, 'stdout.log'), 'utf8').split('\n');
+    expect(vars).toBe(`D J L S ${env.PATH}`);
+    // Bit 2 (SIGINT) of the ignored-signal mask: a job must be stoppable as from a terminal.
+    expect(BigInt(`0x${ignored.split(/\s+/)[1]}`) & 2n).toBe(0n);
+  });
+
   it('cancels a running sleep 60: cancelled, and its process group is gone', async () => {
     const r = runner();
     const ref = await startJob(r, launch(['sleep', '60']));

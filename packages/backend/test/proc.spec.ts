@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { spawn } from 'node:child_process';
 import {
   ProcTreeReader,
   parseStat,
   processTree,
+  readStats,
+  readTree,
   type ProcStat
 } from '../src/platform/resources/proc';
 import { fixture } from './helpers';
@@ -165,5 +168,26 @@ describe('ProcTreeReader over the real /proc', () => {
     // Clock ticks are 10 ms: 200 ms of user time must show as well over 0.1 s.
     expect(after.cpuSeconds - before.cpuSeconds).toBeGreaterThan(0.1);
     expect(after.at).toBeGreaterThan(before.at);
+  });
+
+  it('finds the same tree from the children files as from every process on the machine', async () => {
+    // A child and a grandchild, so the walk goes two levels down.
+    const child = spawn('sh', ['-c', 'sleep 30 & wait'], { stdio: 'ignore', detached: true });
+    try {
+      let byChildren: number[] = [];
+      let byScan: number[] = [];
+      for (let i = 0; i < 100 && byChildren.length < 2; i++) {
+        await new Promise(r => setTimeout(r, 20));
+        byChildren = (readTree('/proc', child.pid!) ?? []).map(s => s.pid).sort();
+      }
+      byScan = processTree(await readStats('/proc'), child.pid!)
+        .map(s => s.pid)
+        .sort();
+      expect(byChildren).toHaveLength(2);
+      expect(byChildren).toEqual(byScan);
+      expect(readTree('/proc', process.pid)!.map(s => s.pid)).toContain(child.pid);
+    } finally {
+      process.kill(-child.pid!, 'SIGKILL');
+    }
   });
 });

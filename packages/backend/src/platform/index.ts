@@ -48,9 +48,22 @@ export async function createAdapters(
     : undefined;
   // One handle on the cluster, made only when something runs there: one client, one read of
   // the notebook's pod, one GPU inventory for the platform and the job runner.
+  // The pod's service account, or outside a pod the cluster a kubeconfig names (KUBECONFIG).
+  const kubeconfig = env.KUBECONFIG;
   const cluster =
     platformName(config, env) === 'kubernetes' || config.jobs.runner === 'kubernetes'
-      ? new KubernetesCluster({ env })
+      ? new KubernetesCluster({
+          env,
+          ...(kubeconfig && !env.KUBERNETES_SERVICE_HOST
+            ? {
+                kubeConfig: k8s => {
+                  const kc = new k8s.KubeConfig();
+                  kc.loadFromFile(kubeconfig);
+                  return kc;
+                }
+              }
+            : {})
+        })
       : undefined;
   const inventory = cluster && new ClusterGpuInventory(cluster);
   const platform = await createPlatform(config, { env, gpus, cluster, inventory });

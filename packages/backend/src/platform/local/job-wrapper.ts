@@ -1,147 +1,133 @@
 /**
- * The watcher that stays with each local job, run as `node -e WRAPPER_SOURCE <logDir>`.
- *
- * Node rather than sh: it tells an exit code from a signal exactly (sh's `wait` folds both
- * into 128+n), holds the time limit and the SIGKILL grace with timers instead of sleeper
- * processes sharing the job's group, and writes JSON atomically. process.execPath is
- * always there. It costs one small Node process per running job.
+ * The watcher that stays with each local job: a POSIX shell script, run as
+ *   /bin/sh -c WATCHER_SCRIPT hotstepper-job LOGDIR SETSID RESET LIMIT GRACE TENTHS CGROUP MEMORY ENFORCEMENT ARGV...
+ * with the job's environment and working directory. A shell costs about a megabyte where a
+ * Node watcher cost forty; a backend serving many jobs keeps one per job.
  *
  * It runs in a session of its own (spawned detached), so neither the backend's death nor
  * jupyter-server-proxy killing the backend's process group reaches it, and starts the job
- * detached again: the job's process group is the job alone, and signalling it never kills
- * the watcher that must record the outcome.
+ * through setsid: the job's process group is the job alone, and signalling it never kills the
+ * watcher that must record the outcome. RESET (`env --default-signal=INT,QUIT`, where coreutils
+ * has it) undoes the shell's ignoring of SIGINT and SIGQUIT for commands it runs in the
+ * background, so a job sees the signals as it would from a terminal.
  *
- * Files in <logDir>: `launch.json` (claimed as `launch.taken`, read, and deleted once the job has
- * started: it holds the environment), `pid`,
- * `exit`, and the markers `timed-out` (written here) and `cancelled` (by the runner).
- * A SIGTERM to the watcher means "cancel": TERM the job's group, KILL after the grace.
+ * Files in LOGDIR: `launch.json` (claimed by renaming it to `launch.taken`, deleted once the
+ * job has started), `pid`, `exit`, and the markers `timed-out` (written here) and `cancelled`
+ * (by the runner). A SIGTERM to the watcher means "cancel": TERM the job's group, KILL after
+ * the grace (GRACE seconds; TENTHS is the same in tenths of a second, for the wait loop).
+ *
+ * Every variable here is named hs_…: the job inherits this shell's environment, and an
+ * assignment to a name the job's environment holds would change what the job gets.
+ *
+ * A shell's `wait` folds a death by signal N into the status 128+N: a status of 129–192 is
+ * recorded as that signal, so a program that itself exits with such a code is reported as
+ * killed by the signal.
  */
-export const WRAPPER_SOURCE = String.raw`'use strict';
-const fs = require('node:fs');
-const path = require('node:path');
-const { spawn } = require('node:child_process');
-const dir = process.argv[1];
-const file = name => path.join(dir, name);
-const writeAtomic = (name, value) => {
-  const tmp = file('.' + name + '.' + process.pid + '.tmp');
-  fs.writeFileSync(tmp, JSON.stringify(value) + '\n');
-  fs.renameSync(tmp, file(name));
-};
-const startTime = pid => {
-  try {
-    const stat = fs.readFileSync('/proc/' + pid + '/stat', 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-};
-// Claimed by a rename: a backend restarted after a crash voids an unclaimed launch the same
-// way (LocalJobRunner.adopt), so exactly one of the two decides whether the job runs.
-try {
-  fs.renameSync(file('launch.json'), file('launch.taken'));
-} catch {
-  process.exit(0);
+/** A shell parameter expansion's opening, which a template literal cannot hold as such. */
+const B = '${';
+
+export const WATCHER_SCRIPT = String.raw`
+hs_d=$1 hs_setsid=$2 hs_reset=$3 hs_limit=$4 hs_grace=$5 hs_tenths=$6 hs_cg=$7 hs_mem=$8 hs_enf=$9
+shift 9
+hs_jp=$PATH
+PATH=/usr/local/bin:/usr/bin:/bin
+# Claimed by a rename: a backend restarted after a crash voids an unclaimed launch the same
+# way (LocalJobRunner.adopt), so exactly one of the two decides whether the job runs.
+mv "$hs_d/launch.json" "$hs_d/launch.taken" 2>/dev/null || exit 0
+put() { printf '%s\n' "$2" > "$hs_d/.$1.$$.tmp" && mv -f "$hs_d/.$1.$$.tmp" "$hs_d/$1"; }
+now() { date +%s%3N; }
+# Field 22 of /proc/<pid>/stat (its start time in clock ticks), in $hs_st.
+start_time() {
+  hs_st=
+  read -r hs_s < "/proc/$1/stat" || return 0
+  hs_s=${B}hs_s##*) }
+  set -- $hs_s
+  hs_st=${B}20}
 }
-const spec = JSON.parse(fs.readFileSync(file('launch.taken'), 'utf8'));
-const taken = () => fs.rmSync(file('launch.taken'), { force: true });
-process.title = 'hotstepper-job ' + spec.id;
-const grace = spec.graceMs;
-let child;
-let stopping;
-const signalGroup = sig => {
-  try {
-    process.kill(-child.pid, sig);
-  } catch {}
-};
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  signalGroup('SIGTERM');
-  setTimeout(() => signalGroup('SIGKILL'), grace).unref();
-};
-const oomKilled = () => {
-  if (!spec.cgroup) return false;
-  try {
-    const m = /^oom_kill (\d+)/m.exec(fs.readFileSync(path.join(spec.cgroup, 'memory.events'), 'utf8'));
-    return !!m && Number(m[1]) > 0;
-  } catch {
-    return false;
-  }
-};
-const removeCgroup = async () => {
-  if (!spec.cgroup) return;
-  try {
-    fs.writeFileSync(path.join(spec.cgroup, 'cgroup.kill'), '1');
-  } catch {}
-  for (let i = 0; i < 50; i++) {
-    try {
-      fs.rmdirSync(spec.cgroup);
-      return;
-    } catch (err) {
-      if (err.code === 'ENOENT') return;
-      await new Promise(r => setTimeout(r, 100));
-    }
-  }
-};
-const groupAlive = () => {
-  try {
-    process.kill(-child.pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', () => {});
-process.on('SIGHUP', () => {});
-try {
-  child = spawn(spec.argv[0], spec.argv.slice(1), {
-    cwd: spec.cwd,
-    env: spec.env,
-    stdio: 'inherit',
-    detached: true
-  });
-} catch (err) {
-  child = undefined;
-  writeAtomic('exit', { code: null, signal: null, error: err.message, finishedAt: Date.now() });
-  taken();
-  process.exit(0);
+# Timers are plain sleeps, children of this shell: the wait below wakes when one ends (CHLD).
+hs_job= hs_stopping= hs_timer= hs_killer= hs_last=
+stop() {
+  [ -n "$hs_stopping" ] && return
+  hs_stopping=1
+  # Cancelled before the job started: stopped as soon as it has (below).
+  [ -z "$hs_job" ] && return
+  kill -TERM -$hs_job 2>/dev/null
+  sleep "$hs_grace" & hs_killer=$!
 }
-child.on('error', err => {
-  writeAtomic('exit', { code: null, signal: null, error: err.message, finishedAt: Date.now() });
-  taken();
-  process.exit(0);
-});
-child.on('spawn', () => {
-  writeAtomic('pid', {
-    pid: child.pid,
-    startTime: startTime(child.pid),
-    watcherPid: process.pid,
-    watcherStartTime: startTime(process.pid),
-    startedAt: Date.now(),
-    timeLimitSeconds: spec.timeLimitSeconds,
-    memoryBytes: spec.memoryBytes,
-    enforcement: spec.enforcement
-  });
-  taken();
-  if (spec.timeLimitSeconds) {
-    setTimeout(() => {
-      writeAtomic('timed-out', { at: Date.now() });
-      stop();
-    }, spec.timeLimitSeconds * 1000).unref();
-  }
-});
-child.on('exit', async (code, signal) => {
-  writeAtomic('exit', { code, signal, oomKilled: oomKilled(), finishedAt: Date.now() });
-  // What the job left running in its group goes with it, as a scheduler would do.
-  if (groupAlive()) {
-    signalGroup('SIGTERM');
-    for (let waited = 0; groupAlive() && waited < grace; waited += 100) {
-      await new Promise(r => setTimeout(r, 100));
-    }
-    signalGroup('SIGKILL');
-  }
-  await removeCgroup();
-  process.exit(0);
-});
+timers() {
+  if [ -n "$hs_timer" ] && ! kill -0 $hs_timer 2>/dev/null; then
+    wait $hs_timer && put timed-out "{\"at\":$(now)}" && stop
+    hs_timer=
+  fi
+  if [ -n "$hs_killer" ] && ! kill -0 $hs_killer 2>/dev/null; then
+    wait $hs_killer && kill -KILL -$hs_job 2>/dev/null
+    hs_killer=
+  fi
+}
+trap 'hs_trapped=1; stop' TERM
+# Caught rather than ignored, so that the job does not inherit them ignored.
+trap 'hs_trapped=1' INT HUP CHLD
+PATH=$hs_jp
+"$hs_setsid" $hs_reset "$@" &
+hs_job=$!
+[ -n "$hs_stopping" ] && { hs_stopping=; stop; }
+PATH=/usr/local/bin:/usr/bin:/bin
+start_time $hs_job
+hs_jst=$hs_st
+start_time $$
+hs_json="{\"pid\":$hs_job,\"watcherPid\":$$,\"startedAt\":$(now)"
+[ -n "$hs_jst" ] && hs_json="$hs_json,\"startTime\":\"$hs_jst\""
+[ -n "$hs_st" ] && hs_json="$hs_json,\"watcherStartTime\":\"$hs_st\""
+[ -n "$hs_limit" ] && hs_json="$hs_json,\"timeLimitSeconds\":$hs_limit"
+[ -n "$hs_mem" ] && hs_json="$hs_json,\"memoryBytes\":$hs_mem"
+[ -n "$hs_enf" ] && hs_json="$hs_json,\"enforcement\":\"$hs_enf\""
+put pid "$hs_json}"
+rm -f "$hs_d/launch.taken"
+[ -n "$hs_limit" ] && { sleep "$hs_limit" & hs_timer=$!; }
+# A trapped signal ends a wait early; waiting again returns the job's own status (or 127
+# when the job had already been reaped: its status is then the one before the signal).
+while :; do
+  hs_trapped=
+  wait $hs_job
+  hs_s=$?
+  timers
+  [ -n "$hs_trapped" ] || break
+  [ $hs_s -eq 127 ] && [ -n "$hs_last" ] && { hs_s=$hs_last; break; }
+  hs_last=$hs_s
+done
+hs_status=$hs_s
+hs_finished=$(now)
+if [ $hs_status -gt 128 ] && [ $hs_status -le 192 ]; then
+  hs_exit_json="\"code\":null,\"signal\":\"SIG$(kill -l $((hs_status - 128)))\""
+else
+  hs_exit_json="\"code\":$hs_status,\"signal\":null"
+fi
+hs_oom=false
+if [ -n "$hs_cg" ] && [ -r "$hs_cg/memory.events" ]; then
+  while read -r hs_key hs_value; do
+    [ "$hs_key" = oom_kill ] && [ "$hs_value" -gt 0 ] && hs_oom=true
+  done < "$hs_cg/memory.events"
+fi
+put exit "{$hs_exit_json,\"oomKilled\":$hs_oom,\"finishedAt\":$hs_finished}"
+# What the job left running in its group goes with it, as a scheduler would do.
+if kill -0 -$hs_job 2>/dev/null; then
+  kill -TERM -$hs_job 2>/dev/null
+  hs_waited=0
+  while [ $hs_waited -lt $hs_tenths ] && kill -0 -$hs_job 2>/dev/null; do
+    sleep 0.1
+    hs_waited=$((hs_waited + 1))
+  done
+  kill -KILL -$hs_job 2>/dev/null
+fi
+[ -n "$hs_timer" ] && kill $hs_timer 2>/dev/null
+[ -n "$hs_killer" ] && kill $hs_killer 2>/dev/null
+if [ -n "$hs_cg" ]; then
+  echo 1 > "$hs_cg/cgroup.kill" 2>/dev/null
+  hs_tries=0
+  while [ -d "$hs_cg" ] && ! rmdir "$hs_cg" 2>/dev/null && [ $hs_tries -lt 50 ]; do
+    sleep 0.1
+    hs_tries=$((hs_tries + 1))
+  done
+fi
+exit 0
 `;

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LimitEnforcement } from '@hotstepper/api';
@@ -21,7 +21,7 @@ import {
   type JobCgroupParent
 } from './job-cgroup';
 import { checkProgram } from '../programs';
-import { WRAPPER_SOURCE } from './job-wrapper';
+import { WATCHER_SCRIPT } from './job-wrapper';
 
 export interface LocalJobRunnerOptions {
   config: Config['jobs'];
@@ -62,6 +62,39 @@ interface Enforcement {
   enforcement: LimitEnforcement;
   note: string;
   parent?: JobCgroupParent;
+}
+
+/** Absolute paths, so that a job's own PATH cannot change what the watcher runs. */
+interface WatcherTools {
+  setsid: string;
+  /** `env --default-signal=INT,QUIT` where coreutils has it (9.x), else nothing. */
+  reset: string;
+}
+
+const SYSTEM_DIRS = ['/usr/bin', '/bin', '/usr/local/bin'];
+
+async function findWatcherTools(): Promise<WatcherTools> {
+  const find = async (name: string) => {
+    for (const dir of SYSTEM_DIRS) {
+      if (await exists(join(dir, name))) {
+        return join(dir, name);
+      }
+    }
+    return undefined;
+  };
+  const setsid = await find('setsid');
+  if (!setsid) {
+    throw new Error('setsid (util-linux) is not installed: local jobs need it');
+  }
+  const env = await find('env');
+  const reset =
+    env &&
+    (await new Promise<boolean>(ok =>
+      execFile(env, ['--default-signal=INT,QUIT', 'true'], err => ok(!err))
+    ))
+      ? `${env} --default-signal=INT,QUIT`
+      : '';
+  return { setsid, reset };
 }
 
 const VANISHED = "the job's process vanished without an exit status";
@@ -142,7 +175,7 @@ function formatBytes(bytes: number): string {
 
 /**
  * Runs each job as a process group of its own on this machine, watched by a small detached
- * Node process (see job-wrapper.ts) that records its exit status in the job's log directory,
+ * shell (see job-wrapper.ts) that records its exit status in the job's log directory,
  * so the job outlives the backend and the Jupyter server and a restarted backend finds the
  * outcome. Limits: a cgroup v2 per job when a delegated, writable one exists, else an
  * address-space rlimit for memory.
@@ -150,6 +183,7 @@ function formatBytes(bytes: number): string {
 export class LocalJobRunner implements JobRunner {
   readonly name = 'local' as const;
   private enforcementCheck?: Promise<Enforcement>;
+  private toolsCheck?: Promise<WatcherTools>;
   /** SIGKILLs still due for cancelled jobs whose watcher was gone, by process group. */
   private readonly kills = new Map<number, NodeJS.Timeout>();
 
@@ -193,6 +227,12 @@ export class LocalJobRunner implements JobRunner {
     return this.enforcementCheck;
   }
 
+  /** The helpers the watcher runs the job with, looked for once. */
+  private tools(): Promise<WatcherTools> {
+    this.toolsCheck ??= findWatcherTools();
+    return this.toolsCheck;
+  }
+
   /** The program as the job's own PATH finds it from its directory, and a GPU this machine has. */
   async check(launch: JobLaunch): Promise<void> {
     const env = { ...this.env, ...launch.env };
@@ -233,32 +273,41 @@ export class LocalJobRunner implements JobRunner {
         asLimit,
         ...launch.argv
       ];
+      // The claim the watcher takes (see job-wrapper.ts). The environment does not go into a
+      // file: it is the watcher's own, which the job inherits.
       await writeFile(
         join(launch.logDir, 'launch.json'),
-        JSON.stringify({
-          id: launch.id,
-          argv,
-          cwd: launch.cwd,
-          env,
-          timeLimitSeconds: launch.timeLimitSeconds,
-          graceMs: this.graceMs,
-          cgroup,
-          memoryBytes: launch.resources.memory,
-          enforcement: limits.enforcement
-        }),
+        JSON.stringify({ id: launch.id, argv, cwd: launch.cwd }),
         { mode: 0o600 }
       );
+      const tools = await this.tools();
       const stdout = await open(join(launch.logDir, 'stdout.log'), 'a', 0o600);
       const stderr = await open(join(launch.logDir, 'stderr.log'), 'a', 0o600);
       try {
-        watcher = spawn(process.execPath, ['-e', WRAPPER_SOURCE, launch.logDir], {
-          cwd: launch.logDir,
-          // The watcher's own environment stays clean: NODE_OPTIONS meant for a job must not
-          // change it. The job's environment travels in launch.json.
-          env: { PATH: env.PATH ?? '' },
-          stdio: ['ignore', stdout.fd, stderr.fd],
-          detached: true
-        });
+        watcher = spawn(
+          '/bin/sh',
+          [
+            '-c',
+            WATCHER_SCRIPT,
+            'hotstepper-job',
+            launch.logDir,
+            tools.setsid,
+            tools.reset,
+            launch.timeLimitSeconds ? String(launch.timeLimitSeconds) : '',
+            String(this.graceMs / 1000),
+            String(Math.ceil(this.graceMs / 100)),
+            cgroup ?? '',
+            String(launch.resources.memory),
+            limits.enforcement,
+            ...argv
+          ],
+          {
+            cwd: launch.cwd,
+            env,
+            stdio: ['ignore', stdout.fd, stderr.fd],
+            detached: true
+          }
+        );
       } finally {
         await stdout.close();
         await stderr.close();

@@ -1,7 +1,7 @@
 import { join, posix } from 'node:path';
 import type { UsageSource } from '@hotstepper/api';
 import type { ResourceCounters, ResourceLimits, ResourceReader } from '../types';
-import { exists, monotonicSeconds, parseKeyValues, readText } from './files';
+import { exists, monotonicSeconds, parseKeyValues, readKernelFile, readText } from './files';
 import { resolveLimits } from './limits';
 
 /** Beyond this a v1 memory limit means "unlimited" (the kernel reports ~2^63). */
@@ -101,8 +101,11 @@ export async function locateCgroup(rootfs = ''): Promise<CgroupLocation | undefi
   return undefined;
 }
 
+/** The per-sample reads are synchronous (see readKernelFile). */
+const readNow = (path: string) => readKernelFile(path, { strict: true });
+
 async function readNumber(path: string): Promise<number | undefined> {
-  const text = (await readText(path))?.trim();
+  const text = readNow(path)?.trim();
   return text && /^-?\d+$/.test(text) ? Number(text) : undefined;
 }
 
@@ -111,10 +114,8 @@ export async function cgroupLimits(
   loc: CgroupLocation
 ): Promise<{ cpu?: number; memory?: number }> {
   if (loc.version === 2) {
-    const [cpuMax, memMax] = await Promise.all([
-      readText(join(loc.cpu, 'cpu.max')),
-      readText(join(loc.memory, 'memory.max'))
-    ]);
+    const cpuMax = readNow(join(loc.cpu, 'cpu.max'));
+    const memMax = readNow(join(loc.memory, 'memory.max'));
     const [quota, period] = (cpuMax ?? 'max').trim().split(/\s+/);
     const mem = (memMax ?? 'max').trim();
     return {
@@ -149,11 +150,11 @@ export class CgroupReader implements ResourceReader {
 
   async read(): Promise<ResourceCounters> {
     const v2 = this.loc.version === 2;
-    const [cpuText, memCurrent, memStatText] = await Promise.all([
-      v2 ? readText(join(this.loc.cpuacct, 'cpu.stat')) : undefined,
-      readNumber(join(this.loc.memory, v2 ? 'memory.current' : 'memory.usage_in_bytes')),
-      readText(join(this.loc.memory, 'memory.stat'))
-    ]);
+    const cpuText = v2 ? readNow(join(this.loc.cpuacct, 'cpu.stat')) : undefined;
+    const memCurrent = await readNumber(
+      join(this.loc.memory, v2 ? 'memory.current' : 'memory.usage_in_bytes')
+    );
+    const memStatText = readNow(join(this.loc.memory, 'memory.stat'));
     const cpuSeconds = v2
       ? (parseKeyValues(cpuText ?? '').get('usage_usec') ?? 0) / 1e6
       : ((await readNumber(join(this.loc.cpuacct, 'cpuacct.usage'))) ?? 0) / 1e9;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 
 /** Whether anything is at `path`. */
@@ -19,6 +20,23 @@ export async function readText(path: string): Promise<string | undefined> {
       return undefined;
     }
     throw err;
+  }
+}
+
+/**
+ * Reads a small kernel file (/proc, /sys) at once, or undefined when it is not there. These
+ * never wait on a disk, and a synchronous read costs a fraction of an asynchronous one's
+ * thread-pool round trip: the sampler reads dozens every few seconds.
+ */
+export function readKernelFile(path: string, { strict = false } = {}): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    // strict: only a missing file is "not there"; anything else (EACCES…) is an error.
+    if (strict && (err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw err;
+    }
+    return undefined;
   }
 }
 

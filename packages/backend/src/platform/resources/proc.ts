@@ -1,8 +1,8 @@
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import type { UsageSource } from '@hotstepper/api';
 import { join } from 'node:path';
 import type { ResourceCounters, ResourceLimits, ResourceReader } from '../types';
-import { monotonicSeconds, readText } from './files';
+import { monotonicSeconds, readKernelFile } from './files';
 import { resolveLimits } from './limits';
 
 /** USER_HZ and the page size: the same on every Linux the platform runs on. */
@@ -41,15 +41,68 @@ export function parseStat(text: string): ProcStat | undefined {
 
 /** Every process's stat under `procDir`; a process that exits while being read is skipped. */
 export async function readStats(procDir: string): Promise<ProcStat[]> {
-  const pids = (await readdir(procDir)).filter(name => /^\d+$/.test(name));
-  const stats = await Promise.all(
-    pids.map(async pid => {
-      // A process may exit between readdir and read: that is not an error.
-      const text = await readText(join(procDir, pid, 'stat')).catch(() => undefined);
-      return text ? parseStat(text) : undefined;
-    })
-  );
-  return stats.filter((s): s is ProcStat => s !== undefined);
+  const stats: ProcStat[] = [];
+  for (const pid of readdirSync(procDir)) {
+    if (!/^\d+$/.test(pid)) {
+      continue;
+    }
+    // A process may exit between readdir and read: that is not an error.
+    const text = readKernelFile(join(procDir, pid, 'stat'));
+    const stat = text ? parseStat(text) : undefined;
+    if (stat) {
+      stats.push(stat);
+    }
+  }
+  return stats;
+}
+
+/**
+ * The process and its descendants from each thread's `task/<tid>/children` (Linux ≥ 3.5 with
+ * CONFIG_PROC_CHILDREN): only the tree's own files are read, not every process on the
+ * machine. Undefined where the kernel has no such files.
+ */
+export function readTree(procDir: string, rootPid: number): ProcStat[] | undefined {
+  const out: ProcStat[] = [];
+  const queue = [rootPid];
+  const seen = new Set<number>();
+  while (queue.length) {
+    const pid = queue.shift()!;
+    if (seen.has(pid)) {
+      continue;
+    }
+    seen.add(pid);
+    const text = readKernelFile(join(procDir, String(pid), 'stat'));
+    const stat = text ? parseStat(text) : undefined;
+    if (!stat) {
+      continue; // gone since its parent listed it
+    }
+    out.push(stat);
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(join(procDir, String(pid), 'task'));
+    } catch {
+      // gone, or no task folders (handled below for the root)
+    }
+    const main = readKernelFile(join(procDir, String(pid), 'task', String(pid), 'children'));
+    if (pid === rootPid && main === undefined) {
+      return undefined;
+    }
+    for (const tid of tasks) {
+      const children =
+        tid === String(pid)
+          ? main
+          : readKernelFile(join(procDir, String(pid), 'task', tid, 'children'));
+      if (children === undefined) {
+        continue;
+      }
+      for (const child of children.split(' ')) {
+        if (child.trim()) {
+          queue.push(Number(child));
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /** The process and all its descendants. */
@@ -82,8 +135,17 @@ export class ProcTreeReader implements ResourceReader {
     private readonly env: NodeJS.ProcessEnv = process.env
   ) {}
 
+  /** Whether this kernel lists children per thread; else every process is read (see readTree). */
+  private childrenFiles = true;
+  private limitsFound?: ResourceLimits;
+
   async read(): Promise<ResourceCounters> {
-    const tree = processTree(await readStats(join(this.rootfs, '/proc')), this.rootPid);
+    const procDir = join(this.rootfs, '/proc');
+    let tree = this.childrenFiles ? readTree(procDir, this.rootPid) : undefined;
+    if (!tree) {
+      this.childrenFiles = false;
+      tree = processTree(await readStats(procDir), this.rootPid);
+    }
     return {
       at: monotonicSeconds(),
       cpuSeconds: tree.reduce((sum, s) => sum + s.ticks, 0) / CLOCK_TICKS,
@@ -91,7 +153,9 @@ export class ProcTreeReader implements ResourceReader {
     };
   }
 
+  /** Found once: the environment and the host's CPUs and memory do not change while we run. */
   async limits(): Promise<ResourceLimits> {
-    return resolveLimits({}, this.env);
+    this.limitsFound ??= resolveLimits({}, this.env);
+    return this.limitsFound;
   }
 }
