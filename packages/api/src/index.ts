@@ -7,6 +7,7 @@ export * from './common';
 export * from './usage';
 export * from './jobs';
 export * from './flare';
+export * from './storage';
 export type * from './events';
 export * from './constants';
 export { literals } from './literals';

@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const data = dataDir(config);
   const store = new Store({ path: join(data, 'state.db'), nativeBinding });
   const log = pino({ level: config.logLevel, serializers: logSerializers }, process.stderr);
-  const { platform, jobs, flare } = await createAdapters(config, process.env, log);
+  const { platform, jobs, flare, storage } = await createAdapters(config, process.env, log);
   const app = await buildServer({
     version: VERSION,
     config,
@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     store,
     jobs,
     flare,
+    storage,
     dataDir: data,
     rootDir: resolve(process.env.HOTSTEPPER_ROOT_DIR || process.cwd()),
     log
