@@ -36,6 +36,7 @@ const builtin = [
   jest('usage-unit', 'packages/usage'),
   jest('jobs-unit', 'packages/jobs'),
   jest('flare-unit', 'packages/flare'),
+  jest('storage-unit', 'packages/storage'),
   jest(
     'integration',
     'packages/backend',
