@@ -106,7 +106,8 @@ export const ContentsQuery = Type.Object(
     /** GET of a file: larger files are refused with 413 (download them instead). */
     maxBytes: Type.Optional(Type.Integer({ minimum: 0 }))
   },
-  { additionalProperties: false }
+  // Other parameters are let through: JupyterLab adds a cache buster (`?<timestamp>`) to GETs.
+  {}
 );
 export type ContentsQuery = Static<typeof ContentsQuery>;
 
@@ -152,5 +153,5 @@ export type Checkpoint = Static<typeof Checkpoint>;
 export const CheckpointList = Type.Array(Checkpoint, { $id: 'CheckpointList' });
 export type CheckpointList = Static<typeof CheckpointList>;
 
-export const StoragePathQuery = Type.Object({ path: StoragePath }, { additionalProperties: false });
+export const StoragePathQuery = Type.Object({ path: StoragePath });
 export type StoragePathQuery = Static<typeof StoragePathQuery>;
