@@ -72,8 +72,10 @@ export const FLARE_PATHS = {
 export const STORAGE_PATHS = {
   /** GET: the storages the user can reach, with capacity and access. */
   list: path(FEATURE_PREFIX.storage),
-  /** GET a file or a page of a folder, PUT (save), POST (new), PATCH (rename), DELETE. */
+  /** GET a file or a page of a folder, PUT (save), POST (new), DELETE. */
   contents: (name: string) => path(FEATURE_PREFIX.storage, `${encodeURIComponent(name)}/contents`),
+  /** POST: rename or move `path` to `to`. */
+  rename: (name: string) => path(FEATURE_PREFIX.storage, `${encodeURIComponent(name)}/rename`),
   /** POST: copy `path` into the folder `to`. */
   copy: (name: string) => path(FEATURE_PREFIX.storage, `${encodeURIComponent(name)}/copy`),
   /** GET: the file's bytes, streamed as an attachment. */

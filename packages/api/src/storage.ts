@@ -133,9 +133,12 @@ export const CreateRequest = Type.Object(
 );
 export type CreateRequest = Static<typeof CreateRequest>;
 
-/** `PATCH /storage/{name}/contents?path=<old>`: rename or move within the storage. */
+/**
+ * `POST /storage/{name}/rename`: rename or move `path` to `to` within the storage. (Not a
+ * PATCH: tornado, under jupyter-server-proxy, answers a body-less PATCH with a 500.)
+ */
 export const RenameRequest = Type.Object(
-  { path: StoragePath },
+  { path: StoragePath, to: StoragePath },
   { $id: 'RenameRequest', additionalProperties: false }
 );
 export type RenameRequest = Static<typeof RenameRequest>;

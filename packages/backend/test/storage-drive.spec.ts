@@ -129,12 +129,10 @@ describe('storage drive routes over real mounts', () => {
     expect(res.statusCode).toBe(201);
     expect(res.json().path).toBe('Untitled Folder/Untitled.ipynb');
 
-    res = await call('PATCH', `/scratch/contents?${q('a.txt')}`, { path: 'Untitled Folder/b.txt' });
+    res = await call('POST', '/scratch/rename', { path: 'a.txt', to: 'Untitled Folder/b.txt' });
     expect(res.json().path).toBe('Untitled Folder/b.txt');
     expect(existsSync(join(mounts.tmpfs, 'a.txt'))).toBe(false);
-    res = await call('PATCH', `/scratch/contents?${q('n.ipynb')}`, {
-      path: 'Untitled Folder/b.txt'
-    });
+    res = await call('POST', '/scratch/rename', { path: 'n.ipynb', to: 'Untitled Folder/b.txt' });
     expect(res.statusCode).toBe(409);
 
     res = await call('POST', '/scratch/copy', { path: 'Untitled Folder/b.txt', to: '' });
@@ -231,7 +229,7 @@ describe('storage drive routes over real mounts', () => {
         content: 'x'
       }),
       call('POST', `/shared/contents?${q('')}`, { type: 'directory' }),
-      call('PATCH', `/shared/contents?${q('notes.txt')}`, { path: 'moved.txt' }),
+      call('POST', '/shared/rename', { path: 'notes.txt', to: 'moved.txt' }),
       call('DELETE', `/shared/contents?${q('notes.txt')}`),
       call('POST', '/shared/copy', { path: 'notes.txt', to: '' })
     ];

@@ -117,10 +117,10 @@ export class StorageDrive implements Contents.IDrive {
   }
 
   async rename(oldLocalPath: string, newLocalPath: string): Promise<Contents.IModel> {
-    const model = await this._call<Contents.IModel>(
-      `${STORAGE_PATHS.contents(this.name)}${this._query(oldLocalPath)}`,
-      { method: 'PATCH', body: JSON.stringify({ path: newLocalPath }) }
-    );
+    const model = await this._call<Contents.IModel>(STORAGE_PATHS.rename(this.name), {
+      method: 'POST',
+      body: JSON.stringify({ path: oldLocalPath, to: newLocalPath })
+    });
     this._fileChanged.emit({ type: 'rename', oldValue: { path: oldLocalPath }, newValue: model });
     return model;
   }

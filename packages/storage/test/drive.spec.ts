@@ -85,7 +85,7 @@ describe('StorageDrive', () => {
     const seen: Request[] = [];
     const drive = driveOver(
       {
-        'PATCH api/v1/storage/scratch/contents': { status: 200, body: entry('b') },
+        'POST api/v1/storage/scratch/rename': { status: 200, body: entry('b') },
         'DELETE api/v1/storage/scratch/contents': { status: 204, body: null },
         'POST api/v1/storage/scratch/copy': { status: 201, body: entry('b-Copy1') }
       },
@@ -97,7 +97,7 @@ describe('StorageDrive', () => {
     await drive.delete('big/b');
     await drive.copy('big/b', 'big');
     expect(kinds).toEqual(['rename', 'delete', 'new']);
-    expect(await seen[0].clone().json()).toEqual({ path: 'big/b' });
+    expect(await seen[0].clone().json()).toEqual({ path: 'big/a', to: 'big/b' });
     expect(await seen[2].clone().json()).toEqual({ path: 'big/b', to: 'big' });
   });
 

@@ -119,19 +119,18 @@ export const storageRoutes: FastifyPluginAsyncTypebox<StorageDeps> = async (app,
     }
   );
 
-  app.patch(
-    '/:name/contents',
+  app.post(
+    '/:name/rename',
     {
       schema: {
-        summary: 'Rename or move ?path= to the body’s path, in the same storage',
+        summary: 'Rename or move a file or folder to another path in the same storage',
         tags,
         params: Name,
-        querystring: StoragePathQuery,
         body: RenameRequest,
         response: { 200: ContentsModel, ...errors }
       }
     },
-    async req => files.move(await service.place(req.params.name), req.query.path, req.body.path)
+    async req => files.move(await service.place(req.params.name), req.body.path, req.body.to)
   );
 
   app.delete(
