@@ -97,7 +97,9 @@ case "${1:-}" in
     ;;
   test)
     # Chromium for the UI tests; a one-node Slurm cluster (and munge) for the Slurm runner's tests.
-    apt_install chromium:chromium slurmctld:slurm-wlm munged:munge slurmrestd:slurmrestd
+    # sshfs and an sshd on loopback for the storage tests (a real fuse.sshfs mount).
+    apt_install chromium:chromium slurmctld:slurm-wlm munged:munge slurmrestd:slurmrestd \
+      sshfs:sshfs sshd:openssh-server
     setup
     exec node scripts/test.mjs
     ;;
