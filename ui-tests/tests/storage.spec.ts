@@ -118,3 +118,37 @@ test('refuses a save to the read-only storage with the reason', async ({ page },
   expect(fs.readdirSync(SHARED)).toEqual(['notes.txt']);
   expect(fs.readFileSync(path.join(SHARED, 'notes.txt'), 'utf8')).toBe('read me\n');
 });
+
+test('runs a notebook from the tmpfs in its own folder', async ({ page }) => {
+  const folder = path.join(SCRATCH, 'work');
+  fs.mkdirSync(folder, { recursive: true });
+  const notebook = {
+    cells: [
+      {
+        cell_type: 'code',
+        execution_count: null,
+        metadata: {},
+        outputs: [],
+        source: 'import os\nprint(os.getcwd())'
+      }
+    ],
+    metadata: {
+      kernelspec: { display_name: 'Python 3 (ipykernel)', language: 'python', name: 'python3' },
+      language_info: { name: 'python' }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  };
+  fs.writeFileSync(path.join(folder, 'where.ipynb'), JSON.stringify(notebook));
+
+  const panel = await openPanel(page);
+  await panel.locator('.hs-StorageCard[data-storage="scratch"]').click();
+  const browser = panel.locator('.hs-StorageBrowser[data-storage="scratch"]');
+  await browser.locator('.jp-DirListing-item', { hasText: 'work' }).dblclick();
+  await browser.locator('.jp-DirListing-item', { hasText: 'where.ipynb' }).dblclick();
+  await expect(page.locator('.jp-NotebookPanel .jp-Cell')).toHaveCount(1, { timeout: 30_000 });
+  await page.notebook.runCell(0);
+  await expect(page.locator('.jp-NotebookPanel .jp-OutputArea-output')).toHaveText(`${folder}\n`, {
+    timeout: 60_000
+  });
+});

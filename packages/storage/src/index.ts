@@ -6,9 +6,11 @@ import {
 } from '@jupyterlab/application';
 import { Clipboard, ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
+import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { formatPercent } from '@hotstepper/core';
+import { followKernel, storageFolder } from './cwd';
 import { storageIcon } from './icons';
 import { DEFAULT_SETTINGS, HOME, StorageModel } from './model';
 import { StorageSidebar } from './sidebar';
@@ -26,7 +28,8 @@ function activate(
   factory: IFileBrowserFactory | null,
   restorer: ILayoutRestorer | null,
   settingRegistry: ISettingRegistry | null,
-  palette: ICommandPalette | null
+  palette: ICommandPalette | null,
+  notebooks: INotebookTracker | null
 ): void {
   translator = translator ?? nullTranslator;
   const trans = translator.load('hotstepper');
@@ -100,6 +103,12 @@ function activate(
   loadSettings(settingRegistry, PLUGIN_ID, DEFAULT_SETTINGS, settings => {
     model.settings = settings;
   });
+  // A notebook opened from a storage runs in its own folder there.
+  notebooks?.widgetAdded.connect((_, panel) => {
+    const contents = app.serviceManager.contents;
+    followKernel(panel.sessionContext, () => storageFolder(panel.context.path, contents, model));
+  });
+
   // Not awaited: the drives appear once the backend answers.
   void model.load();
 }
@@ -110,7 +119,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description:
     'A left-sidebar panel of every storage the notebook can reach, with capacity and access, each browsable as a JupyterLab drive.',
   autoStart: true,
-  optional: [ITranslator, IFileBrowserFactory, ILayoutRestorer, ISettingRegistry, ICommandPalette],
+  optional: [
+    ITranslator,
+    IFileBrowserFactory,
+    ILayoutRestorer,
+    ISettingRegistry,
+    ICommandPalette,
+    INotebookTracker
+  ],
   activate
 };
 
