@@ -8,6 +8,7 @@
 //  - the flare proxy's throughput and p99 vs. direct loopback vs. jupyter-server-proxy;
 //  - fuzz: schemathesis over every operation of the served OpenAPI document, through a real
 //    Jupyter server with a token and the XSRF pair (cases run, 5xx found, schema violations);
+//  - storage: listing a folder of 10,000 files, the storage drive vs. the contents API;
 //  - load: 50 pollers of /usage/now vs. 50 page event streams, with 20 job log streams
 //    (packages/backend/bench/load.bench.mjs).
 // `npm run bench -- startup latency` runs only the named sections.
@@ -111,6 +112,7 @@ async function startJupyter({ disableSuite, resourceUsage = false, env = {} }) {
   return {
     base,
     token,
+    dir,
     stop: async () => {
       try {
         process.kill(-proc.pid, 'SIGTERM');
@@ -144,12 +146,12 @@ const browser = await chromium.launch(
   JSON.parse(readFileSync(join(root, 'ui-tests', 'chromium.json'), 'utf8'))
 );
 
-async function latency(url, headers) {
+async function latency(url, headers, requests = REQUESTS) {
   for (let i = 0; i < 20; i++) {
     await (await fetch(url, { headers })).text();
   }
   const lat = [];
-  for (let i = 0; i < REQUESTS; i++) {
+  for (let i = 0; i < requests; i++) {
     const t = performance.now();
     const r = await fetch(url, { headers });
     await r.text();
@@ -221,6 +223,54 @@ if (wanted('latency')) {
     console.log(`  jupyter-resource-usage GET /api/metrics/v1: ${fmt(theirs)}`);
     console.log(
       `  ratio of p50 (hotstepper / jupyter-resource-usage): ${(pct(ours, 50) / pct(theirs, 50)).toFixed(3)}`
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+if (wanted('storage')) {
+  // One folder of 10,000 files in the Jupyter root, listed whole through the Jupyter server by
+  // the storage drive (Home, one page of up to 5,000 entries at a time, as the drive asks) and
+  // by JupyterLab's own contents API.
+  const server = await startJupyter({ disableSuite: false });
+  try {
+    const folder = join(server.dir, 'many');
+    mkdirSync(folder);
+    for (let i = 0; i < 10_000; i++) {
+      writeFileSync(join(folder, `file-${String(i).padStart(5, '0')}.txt`), `${i}\n`);
+    }
+    const headers = { Authorization: `token ${server.token}` };
+    const rounds = Number(process.env.BENCH_LIST_ROUNDS ?? 50);
+    const page = offset =>
+      `${server.base}hotstepper/api/v1/storage/home/contents?path=many&offset=${offset}&limit=5000`;
+    const ours = [];
+    for (let i = 0; i < rounds + 3; i++) {
+      const t = performance.now();
+      let count = 0;
+      for (let offset = 0; offset < 10_000; offset += 5000) {
+        const r = await fetch(page(offset), { headers });
+        if (!r.ok) {
+          throw new Error(`the storage listing answered ${r.status}`);
+        }
+        count += (await r.json()).content.length;
+      }
+      if (count !== 10_000) {
+        throw new Error(`the storage listing gave ${count} entries`);
+      }
+      if (i >= 3) {
+        ours.push(performance.now() - t);
+      }
+    }
+    ours.sort((x, y) => x - y);
+    const theirs = await latency(`${server.base}api/contents/many?content=1`, headers, rounds);
+    console.log(
+      `Listing a folder of 10,000 files through the Jupyter server, ${rounds} times each:`
+    );
+    console.log(`  storage drive (2 pages of 5,000): ${fmt(ours)}`);
+    console.log(`  JupyterLab contents API: ${fmt(theirs)}`);
+    console.log(
+      `  ratio of p50 (storage / contents API): ${(pct(ours, 50) / pct(theirs, 50)).toFixed(3)}, of p99: ${(pct(ours, 99) / pct(theirs, 99)).toFixed(3)}`
     );
   } finally {
     await server.stop();
