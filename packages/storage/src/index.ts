@@ -110,7 +110,7 @@ function activate(
   });
 
   // Not awaited: the drives appear once the backend answers.
-  void model.load();
+  void model.load(6);
 }
 
 /** The Storages panel, and a JupyterLab drive per storage. */

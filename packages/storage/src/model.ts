@@ -149,12 +149,22 @@ export class StorageModel implements IPanelModel {
     };
   }
 
-  /** Asks now, shown or not: at start-up, so the drives exist before documents are restored. */
-  async load(): Promise<void> {
-    try {
-      this._polls.set('list', await this._fetch());
-    } catch {
-      // The poll asks again once the panel is shown, and shows the error then.
+  /**
+   * Asks now, shown or not: at start-up, so the drives exist before documents are restored.
+   * The backend may still be starting (jupyter-server-proxy starts it on the first request):
+   * asks again after 1, 2, 4… seconds, `attempts` times in all.
+   */
+  async load(attempts = 1): Promise<void> {
+    for (let i = 0; i < attempts && !this.isDisposed; i++) {
+      try {
+        this._polls.set('list', await this._fetch());
+        return;
+      } catch {
+        // The poll asks again once the panel is shown, and shows the error then.
+      }
+      if (i + 1 < attempts) {
+        await new Promise(resolve => setTimeout(resolve, 1000 * 2 ** i));
+      }
     }
   }
 

@@ -56,3 +56,23 @@ describe('StorageModel', () => {
     expect(warned.map(s => s.name)).toEqual(['scratch', 'scratch']);
   });
 });
+
+describe('StorageModel at start-up', () => {
+  it('asks again while the backend is still starting', async () => {
+    let calls = 0;
+    const model = new StorageModel({
+      serverSettings: settingsRouting({
+        'api/v1/storage': () =>
+          ++calls < 2
+            ? { status: 503, body: { statusCode: 503, error: 'x', message: 'starting' } }
+            : { status: 200, body: storageList([home(), storage()]) }
+      })
+    });
+    const added: string[] = [];
+    model.driveAdded.connect((_, d) => added.push(d.name));
+    await model.load(3);
+    expect(calls).toBe(2);
+    expect(added).toEqual(['scratch']);
+    model.dispose();
+  });
+});
