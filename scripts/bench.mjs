@@ -8,7 +8,8 @@
 //  - the flare proxy's throughput and p99 vs. direct loopback vs. jupyter-server-proxy;
 //  - fuzz: schemathesis over every operation of the served OpenAPI document, through a real
 //    Jupyter server with a token and the XSRF pair (cases run, 5xx found, schema violations);
-//  - storage: listing a folder of 10,000 files, the storage drive vs. the contents API;
+//  - storage: listing a folder of 10,000 files, the storage drive vs. the contents API; a
+//    200 MiB chunked upload's time and the backend's peak RSS;
 //  - load: 50 pollers of /usage/now vs. 50 page event streams, with 20 job log streams
 //    (packages/backend/bench/load.bench.mjs).
 // `npm run bench -- startup latency` runs only the named sections.
@@ -271,6 +272,66 @@ if (wanted('storage')) {
     console.log(`  JupyterLab contents API: ${fmt(theirs)}`);
     console.log(
       `  ratio of p50 (storage / contents API): ${(pct(ours, 50) / pct(theirs, 50)).toFixed(3)}, of p99: ${(pct(ours, 99) / pct(theirs, 99)).toFixed(3)}`
+    );
+
+    // A 200 MiB upload as JupyterLab sends it (1 MiB chunks, base64 in JSON, the last one -1),
+    // with the backend's peak RSS (VmHWM) against its RSS before.
+    const lab = await fetch(`${server.base}lab?token=${server.token}`);
+    const xsrf = /_xsrf=([^;]+)/.exec(lab.headers.get('set-cookie') ?? '')?.[1];
+    const backend = execFileSync('pgrep', ['-f', 'hotstepper/backend/main.js'], {
+      encoding: 'utf8'
+    })
+      .trim()
+      .split('\n')
+      .map(Number)
+      .find(pid => {
+        try {
+          const env = readFileSync(`/proc/${pid}/environ`, 'utf8');
+          return env.includes(`HOTSTEPPER_ROOT_DIR=${server.dir}`);
+        } catch {
+          return false;
+        }
+      });
+    const status = key =>
+      Number(
+        new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${backend}/status`, 'utf8'))[1]
+      ) * 1024;
+    // The listing above raised the peak: reset it (clear_refs 5) so it is the upload's own.
+    writeFileSync(`/proc/${backend}/clear_refs`, '5');
+    const rssBefore = status('VmRSS');
+    const chunk = randomBytes(1024 * 1024).toString('base64');
+    const t = performance.now();
+    for (let n = 1; n <= 200; n++) {
+      const r = await fetch(
+        `${server.base}hotstepper/api/v1/storage/home/contents?path=upload.bin`,
+        {
+          method: 'PUT',
+          headers: {
+            ...headers,
+            'content-type': 'application/json',
+            cookie: `_xsrf=${xsrf}`,
+            'x-xsrftoken': decodeURIComponent(xsrf)
+          },
+          body: JSON.stringify({
+            type: 'file',
+            format: 'base64',
+            chunk: n === 200 ? -1 : n,
+            content: chunk
+          })
+        }
+      );
+      if (!r.ok) {
+        throw new Error(`chunk ${n} answered ${r.status}: ${await r.text()}`);
+      }
+    }
+    const seconds = (performance.now() - t) / 1000;
+    const peak = status('VmHWM');
+    const size = readFileSync(join(server.dir, 'upload.bin')).length;
+    if (size !== 200 * 2 ** 20) {
+      throw new Error(`the upload assembled ${size} bytes, not 200 MiB`);
+    }
+    console.log(
+      `Upload of 200 MiB in 1 MiB chunks through the Jupyter server: ${seconds.toFixed(1)} s (${(200 / seconds).toFixed(1)} MiB/s); backend RSS ${(rssBefore / 2 ** 20).toFixed(0)} MiB before, peak ${(peak / 2 ** 20).toFixed(0)} MiB (growth ${((peak - rssBefore) / 2 ** 20).toFixed(0)} MiB)`
     );
   } finally {
     await server.stop();
