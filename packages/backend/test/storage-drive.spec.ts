@@ -152,6 +152,22 @@ describe('storage drive routes over real mounts', () => {
     expect(readdirSync(mounts.tmpfs).filter(n => n.includes('.hs-'))).toEqual([]);
   });
 
+  it('copies a tree with its links, and refuses one holding a FIFO, leaving nothing', async () => {
+    mkdirSync(join(mounts.tmpfs, 'tree/sub'), { recursive: true });
+    writeFileSync(join(mounts.tmpfs, 'tree/sub/x.txt'), 'x');
+    symlinkSync('sub/x.txt', join(mounts.tmpfs, 'tree/link'));
+    let res = await call('POST', '/scratch/copy', { path: 'tree', to: '' });
+    expect(res.statusCode).toBe(201);
+    expect(readFileSync(join(mounts.tmpfs, 'tree-Copy1/link'), 'utf8')).toBe('x');
+    execFileSync('mkfifo', [join(mounts.tmpfs, 'tree/sub/pipe')]);
+    res = await call('POST', '/scratch/copy', { path: 'tree', to: '' });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().message).toBe('"tree/sub/pipe" is a FIFO; only files and folders are opened');
+    expect(
+      readdirSync(mounts.tmpfs).filter(n => n.startsWith('tree') || n.includes('.hs-'))
+    ).toEqual(['tree', 'tree-Copy1']);
+  });
+
   it('streams a download with its name', async () => {
     writeFileSync(join(mounts.tmpfs, 'report 1.csv'), 'a,b\n1,2\n');
     const res = await call('GET', `/scratch/download?${q('report 1.csv')}`);
