@@ -15,6 +15,8 @@
 //  - the flare proxy's throughput and p99 vs. direct loopback vs. jupyter-server-proxy;
 //  - fuzz: schemathesis over every operation of the served OpenAPI document, through a real
 //    Jupyter server with a token and the XSRF pair (cases run, 5xx found, schema violations);
+//  - storage: listing a folder of 10,000 files, the storage drive vs. the contents API; a
+//    200 MiB chunked upload's time and the backend's peak RSS;
 //  - load: 50 pollers of /usage/now vs. 50 page event streams, with 20 job log streams
 //    (packages/backend/bench/load.bench.mjs);
 //  - activity: the kernel watcher's CPU and RSS while 5 kernels each print 1,000 lines a
@@ -135,6 +137,7 @@ async function startJupyter({ disableSuite, resourceUsage = false, env = {} }) {
     base,
     token,
     pid: proc.pid,
+    dir,
     stop: async () => {
       try {
         process.kill(-proc.pid, 'SIGTERM');
@@ -186,12 +189,12 @@ const browser = await chromium.launch(
   JSON.parse(readFileSync(join(root, 'ui-tests', 'chromium.json'), 'utf8'))
 );
 
-async function latency(url, headers) {
+async function latency(url, headers, requests = REQUESTS) {
   for (let i = 0; i < 20; i++) {
     await (await fetch(url, { headers })).text();
   }
   const lat = [];
-  for (let i = 0; i < REQUESTS; i++) {
+  for (let i = 0; i < requests; i++) {
     const t = performance.now();
     const r = await fetch(url, { headers });
     await r.text();
@@ -279,6 +282,146 @@ if (wanted('latency')) {
     console.log(`  jupyter-resource-usage GET /api/metrics/v1: ${fmt(theirs)}`);
     console.log(
       `  ratio of p50 (hotstepper / jupyter-resource-usage): ${(pct(ours, 50) / pct(theirs, 50)).toFixed(3)}`
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+if (wanted('storage')) {
+  // One folder of 10,000 files in the Jupyter root, listed whole through the Jupyter server by
+  // the storage drive (Home, one page of up to 5,000 entries at a time, as the drive asks) and
+  // by JupyterLab's own contents API.
+  const server = await startJupyter({ disableSuite: false });
+  try {
+    const folder = join(server.dir, 'many');
+    mkdirSync(folder);
+    for (let i = 0; i < 10_000; i++) {
+      writeFileSync(join(folder, `file-${String(i).padStart(5, '0')}.txt`), `${i}\n`);
+    }
+    const headers = { Authorization: `token ${server.token}` };
+    const rounds = Number(process.env.BENCH_LIST_ROUNDS ?? 50);
+    const page = offset =>
+      `${server.base}hotstepper/api/v1/storage/home/contents?path=many&offset=${offset}&limit=5000`;
+    const ours = [];
+    for (let i = 0; i < rounds + 3; i++) {
+      const t = performance.now();
+      let count = 0;
+      for (let offset = 0; offset < 10_000; offset += 5000) {
+        const r = await fetch(page(offset), { headers });
+        if (!r.ok) {
+          throw new Error(`the storage listing answered ${r.status}`);
+        }
+        count += (await r.json()).content.length;
+      }
+      if (count !== 10_000) {
+        throw new Error(`the storage listing gave ${count} entries`);
+      }
+      if (i >= 3) {
+        ours.push(performance.now() - t);
+      }
+    }
+    ours.sort((x, y) => x - y);
+    const theirs = await latency(`${server.base}api/contents/many?content=1`, headers, rounds);
+    console.log(
+      `Listing a folder of 10,000 files through the Jupyter server, ${rounds} times each:`
+    );
+    console.log(`  storage drive (2 pages of 5,000): ${fmt(ours)}`);
+    console.log(`  JupyterLab contents API: ${fmt(theirs)}`);
+    console.log(
+      `  ratio of p50 (storage / contents API): ${(pct(ours, 50) / pct(theirs, 50)).toFixed(3)}, of p99: ${(pct(ours, 99) / pct(theirs, 99)).toFixed(3)}`
+    );
+
+    // A 200 MiB upload as JupyterLab sends it (1 MiB chunks, base64 in JSON, the last one -1),
+    // with the backend's peak RSS (VmHWM) against its RSS before.
+    const lab = await fetch(`${server.base}lab?token=${server.token}`);
+    const xsrf = /_xsrf=([^;]+)/.exec(lab.headers.get('set-cookie') ?? '')?.[1];
+    const backend = execFileSync('pgrep', ['-f', 'hotstepper/backend/main.js'], {
+      encoding: 'utf8'
+    })
+      .trim()
+      .split('\n')
+      .map(Number)
+      .find(pid => {
+        try {
+          const env = readFileSync(`/proc/${pid}/environ`, 'utf8');
+          return env.includes(`HOTSTEPPER_ROOT_DIR=${server.dir}`);
+        } catch {
+          return false;
+        }
+      });
+    const status = key =>
+      Number(
+        new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${backend}/status`, 'utf8'))[1]
+      ) * 1024;
+    // The listing above raised the peak: reset it (clear_refs 5) so it is the upload's own.
+    writeFileSync(`/proc/${backend}/clear_refs`, '5');
+    const rssBefore = status('VmRSS');
+    const chunk = randomBytes(1024 * 1024).toString('base64');
+    const t = performance.now();
+    for (let n = 1; n <= 200; n++) {
+      const r = await fetch(
+        `${server.base}hotstepper/api/v1/storage/home/contents?path=upload.bin`,
+        {
+          method: 'PUT',
+          headers: {
+            ...headers,
+            'content-type': 'application/json',
+            cookie: `_xsrf=${xsrf}`,
+            'x-xsrftoken': decodeURIComponent(xsrf)
+          },
+          body: JSON.stringify({
+            type: 'file',
+            format: 'base64',
+            chunk: n === 200 ? -1 : n,
+            content: chunk
+          })
+        }
+      );
+      if (!r.ok) {
+        throw new Error(`chunk ${n} answered ${r.status}: ${await r.text()}`);
+      }
+    }
+    const seconds = (performance.now() - t) / 1000;
+    const peak = status('VmHWM');
+    const size = readFileSync(join(server.dir, 'upload.bin')).length;
+    if (size !== 200 * 2 ** 20) {
+      throw new Error(`the upload assembled ${size} bytes, not 200 MiB`);
+    }
+    console.log(
+      `Upload of 200 MiB in 1 MiB chunks through the Jupyter server: ${seconds.toFixed(1)} s (${(200 / seconds).toFixed(1)} MiB/s); backend RSS ${(rssBefore / 2 ** 20).toFixed(0)} MiB before, peak ${(peak / 2 ** 20).toFixed(0)} MiB (growth ${((peak - rssBefore) / 2 ** 20).toFixed(0)} MiB)`
+    );
+
+    // Copying a tree of 2,000 files (200 MiB) within the storage vs. cp -r on the same tree.
+    const tree = join(server.dir, 'tree');
+    const blob = randomBytes(100 * 1024);
+    for (let d = 0; d < 20; d++) {
+      mkdirSync(join(tree, `d${d}`), { recursive: true });
+      for (let f = 0; f < 100; f++) {
+        writeFileSync(join(tree, `d${d}`, `f${f}.bin`), blob);
+      }
+    }
+    execFileSync('sync');
+    let t0 = performance.now();
+    execFileSync('cp', ['-r', tree, join(server.dir, 'tree-cp')]);
+    const cpSeconds = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    const copied = await fetch(`${server.base}hotstepper/api/v1/storage/home/copy`, {
+      method: 'POST',
+      headers: {
+        ...headers,
+        'content-type': 'application/json',
+        cookie: `_xsrf=${xsrf}`,
+        'x-xsrftoken': decodeURIComponent(xsrf)
+      },
+      body: JSON.stringify({ path: 'tree', to: '' })
+    });
+    if (!copied.ok) {
+      throw new Error(`the copy answered ${copied.status}: ${await copied.text()}`);
+    }
+    const oursSeconds = (performance.now() - t0) / 1000;
+    console.log(
+      `Copy of a tree of 2,000 files (200 MiB) in the same storage: storage copy ${oursSeconds.toFixed(2)} s, cp -r ${cpSeconds.toFixed(2)} s; throughput ratio (storage / cp -r) ${(cpSeconds / oursSeconds).toFixed(2)}`
     );
   } finally {
     await server.stop();

@@ -148,7 +148,7 @@ install_suite() {
     jupyter labextension develop --overwrite . >/dev/null 2>&1
     local listing
     listing=$(jupyter labextension list 2>&1)
-    for ext in usage jobs flare welcome; do
+    for ext in usage jobs flare welcome storage; do
       grep -q "@hotstepper/$ext.*enabled.*OK" <<<"$listing" \
         || { say "the @hotstepper/$ext extension is not enabled"; echo "$listing"; exit 1; }
     done
@@ -196,7 +196,9 @@ case "${1:-}" in
     ;;
   test)
     # Chromium for the UI tests; a one-node Slurm cluster (and munge) for the Slurm runner's tests.
-    apt_install chromium:chromium slurmctld:slurm-wlm munged:munge slurmrestd:slurmrestd
+    # sshfs and an sshd on loopback for the storage tests (a real fuse.sshfs mount).
+    apt_install chromium:chromium slurmctld:slurm-wlm munged:munge slurmrestd:slurmrestd \
+      sshfs:sshfs sshd:openssh-server
     setup
     exec node scripts/test.mjs
     ;;

@@ -84,6 +84,7 @@ const builtin = [
   jest('jobs-unit', 'packages/jobs'),
   jest('flare-unit', 'packages/flare'),
   jest('welcome-unit', 'packages/welcome'),
+  jest('storage-unit', 'packages/storage'),
   servers(
     jest(
       'integration',

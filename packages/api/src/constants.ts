@@ -13,7 +13,8 @@ export const FEATURE_PREFIX = {
   usage: `${API_PREFIX}/usage`,
   jobs: `${API_PREFIX}/jobs`,
   flare: `${API_PREFIX}/flare`,
-  activity: `${API_PREFIX}/activity`
+  activity: `${API_PREFIX}/activity`,
+  storage: `${API_PREFIX}/storage`
 } as const;
 
 /** The route of a page's one event stream (usage, jobs, exposures); see PageEventMap. */
@@ -67,6 +68,42 @@ export const FLARE_PATHS = {
   /** DELETE: unexpose. */
   exposure: (name: string) => path(FEATURE_PREFIX.flare, `exposures/${encodeURIComponent(name)}`)
 } as const;
+
+/** The storage routes; a path inside a storage travels in the query (`?path=`), never in the URL path. */
+export const STORAGE_PATHS = {
+  /** GET: the storages the user can reach, with capacity and access. */
+  list: path(FEATURE_PREFIX.storage),
+  /** GET a file or a page of a folder, PUT (save), POST (new), DELETE. */
+  contents: (name: string) => path(FEATURE_PREFIX.storage, `${encodeURIComponent(name)}/contents`),
+  /** POST: rename or move `path` to `to`. */
+  rename: (name: string) => path(FEATURE_PREFIX.storage, `${encodeURIComponent(name)}/rename`),
+  /** POST: copy `path` into the folder `to`. */
+  copy: (name: string) => path(FEATURE_PREFIX.storage, `${encodeURIComponent(name)}/copy`),
+  /** GET: the file's bytes, streamed as an attachment. */
+  download: (name: string) => path(FEATURE_PREFIX.storage, `${encodeURIComponent(name)}/download`),
+  /** GET the list, POST a new checkpoint of `?path=`. */
+  checkpoints: (name: string) =>
+    path(FEATURE_PREFIX.storage, `${encodeURIComponent(name)}/checkpoints`),
+  /** POST: restore; DELETE: forget. */
+  checkpoint: (name: string, id: string) =>
+    path(
+      FEATURE_PREFIX.storage,
+      `${encodeURIComponent(name)}/checkpoints/${encodeURIComponent(id)}`
+    )
+} as const;
+
+/** A storage's name: what its drive and routes are called. */
+export const STORAGE_NAME_PATTERN = '^[a-z0-9][a-z0-9-]{0,39}$';
+
+/** The kinds of storage, each with its own icon. */
+export const STORAGE_KINDS = ['home', 'metacentrum', 'project', 'shared', 's3', 'other'] as const;
+export type StorageKindName = (typeof STORAGE_KINDS)[number];
+
+/** The most entries one page of a folder listing holds. */
+export const STORAGE_PAGE_MAX = 5000;
+
+/** Files larger than this are not opened in an editor unless the user's setting says otherwise. */
+export const STORAGE_DEFAULT_MAX_OPEN_BYTES = 20 * 1024 * 1024;
 
 /** Every state a job can be in, whichever runner runs it. */
 export const JOB_STATUSES = [

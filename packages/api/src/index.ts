@@ -8,6 +8,7 @@ export * from './usage';
 export * from './jobs';
 export * from './flare';
 export * from './activity';
+export * from './storage';
 export type * from './events';
 export * from './constants';
 export { literals } from './literals';

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { literals, PriceTable } from '@hotstepper/api';
+import {
+  literals,
+  PriceTable,
+  STORAGE_NAME_PATTERN,
+  StorageKind,
+  StorageRule
+} from '@hotstepper/api';
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import { Value, type ValueError } from '@sinclair/typebox/value';
 import { allowed } from './errors';
@@ -170,6 +176,53 @@ export const Config = Type.Object(
           },
           { additionalProperties: false, default: {} }
         )
+      },
+      { additionalProperties: false, default: {} }
+    ),
+    /** The storages the user can reach besides the Jupyter root (always there as Home). */
+    storage: Type.Object(
+      {
+        mounts: Type.Array(
+          Type.Object(
+            {
+              name: Type.String({ pattern: STORAGE_NAME_PATTERN }),
+              /** Absolute; `{user}` is the hub's user name, else the OS user's. */
+              path: Type.String({ pattern: '^/' }),
+              kind: StorageKind,
+              label: Type.Optional(Type.String({ minLength: 1 })),
+              description: Type.String({ default: '' }),
+              /** Empty: everyone may write (as the file system allows); else no match = not shown. */
+              access: Type.Array(StorageRule, { default: [] })
+            },
+            { additionalProperties: false }
+          ),
+          { default: [] }
+        ),
+        /** Mounts found in /proc/self/mountinfo, shown besides the listed ones. */
+        discover: Type.Object(
+          {
+            enabled: Type.Boolean({ default: true }),
+            types: Type.Array(Type.String({ minLength: 1 }), {
+              default: [
+                'nfs',
+                'nfs4',
+                'cifs',
+                'smb3',
+                'fuse.sshfs',
+                'ceph',
+                'fuse.ceph',
+                'lustre',
+                'gpfs',
+                'beegfs',
+                'fuse.rclone',
+                'fuse.s3fs'
+              ]
+            })
+          },
+          { additionalProperties: false, default: {} }
+        ),
+        /** How long the hub's answer about the user's groups is kept. */
+        groupsCacheSeconds: Type.Integer({ minimum: 0, maximum: 86400, default: 300 })
       },
       { additionalProperties: false, default: {} }
     )

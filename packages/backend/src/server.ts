@@ -10,11 +10,14 @@ import { activityRoutes } from './features/activity/routes';
 import { eventsRoutes } from './features/events/routes';
 import { flareRoutes } from './features/flare/routes';
 import { jobsRoutes } from './features/jobs/routes';
+import { storageRoutes } from './features/storage/routes';
 import { usageRoutes } from './features/usage/routes';
 import type { UsageSampler } from './features/usage/service';
 import type { Config } from './config';
 import type { FlareGateway, JobAdapters, Platform } from './platform';
 import type { JupyterServerClient } from './platform/jupyter';
+import { LocalStorageHost } from './platform/local/storage';
+import type { StorageHost } from './platform/storage';
 import type { Store } from './store';
 import {
   FailureLog,
@@ -34,6 +37,8 @@ export interface ServerDeps {
   sampler?: UsageSampler;
   jobs: JobAdapters;
   flare: FlareGateway;
+  /** The mount table, capacities and the user's groups; default this machine's. */
+  storage?: StorageHost;
   /** Absolute: where state.db and job files live. */
   dataDir: string;
   /** Absolute: the Jupyter server's root directory. */
@@ -209,6 +214,16 @@ export async function buildServer(deps: ServerDeps) {
     store: deps.store,
     jupyter: deps.jupyter,
     bus
+  });
+
+  await app.register(storageRoutes, {
+    prefix: `${API_PREFIX}/storage`,
+    config: deps.config,
+    host:
+      deps.storage ??
+      new LocalStorageHost({ groupsCacheSeconds: deps.config.storage.groupsCacheSeconds }),
+    rootDir: deps.rootDir,
+    dataDir: deps.dataDir
   });
 
   app.setNotFoundHandler((req, reply) =>

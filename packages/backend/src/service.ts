@@ -64,7 +64,7 @@ export async function startService({ config: configFile, server, serve }: Servic
   const data = dataDir(config);
   const store = new Store({ path: join(data, 'state.db'), nativeBinding });
   const log = pino({ level: config.logLevel, serializers: logSerializers }, process.stderr);
-  const { platform, jobs, flare } = await createAdapters(config, process.env, log);
+  const { platform, jobs, flare, storage } = await createAdapters(config, process.env, log);
   let fastifyHandler: Handler | undefined;
   const app = await buildServer({
     version: VERSION,
@@ -73,6 +73,7 @@ export async function startService({ config: configFile, server, serve }: Servic
     store,
     jobs,
     flare,
+    storage,
     jupyter: ownJupyterServer(process.env),
     dataDir: data,
     rootDir: resolve(process.env.HOTSTEPPER_ROOT_DIR || process.cwd()),

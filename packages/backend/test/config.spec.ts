@@ -61,8 +61,54 @@ describe('parseConfig', () => {
         passwordMinLength: 8,
         maxExposures: 10,
         kubernetes: { annotations: {} }
+      },
+      storage: {
+        mounts: [],
+        discover: {
+          enabled: true,
+          types: [
+            'nfs',
+            'nfs4',
+            'cifs',
+            'smb3',
+            'fuse.sshfs',
+            'ceph',
+            'fuse.ceph',
+            'lustre',
+            'gpfs',
+            'beegfs',
+            'fuse.rclone',
+            'fuse.s3fs'
+          ]
+        },
+        groupsCacheSeconds: 300
       }
     });
+  });
+
+  it('fills in a storage mount’s defaults and names a bad one', () => {
+    const config = parseConfig({
+      storage: { mounts: [{ name: 'meta', path: '/home/meta/{user}', kind: 'metacentrum' }] }
+    });
+    expect(config.storage.mounts).toEqual([
+      { name: 'meta', path: '/home/meta/{user}', kind: 'metacentrum', description: '', access: [] }
+    ]);
+    expect(() =>
+      parseConfig({
+        storage: {
+          mounts: [
+            {
+              name: 'Meta',
+              path: 'relative',
+              kind: 'nas',
+              access: [{ group: 'g', mode: 'write' }]
+            }
+          ]
+        }
+      })
+    ).toThrow(
+      /"storage\.mounts\.0\.name" is "Meta".*"storage\.mounts\.0\.path" is "relative".*"storage\.mounts\.0\.kind" is "nas"; it must be one of "home", "metacentrum".*"storage\.mounts\.0\.access\.0\.mode" is "write"; it must be one of "ro", "rw"/
+    );
   });
 
   it('keeps given values and fills the rest of a partial section', () => {

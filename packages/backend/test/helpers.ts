@@ -129,6 +129,8 @@ export async function startTestServer(
     onRoute?: ServerDeps['onRoute'];
     /** The event bus the features publish on; default the server's own. */
     bus?: EventBus;
+    /** The storage feature's view of mounts and groups; default this machine's. */
+    storage?: ServerDeps['storage'];
   } = {}
 ): Promise<TestServer> {
   const store = new Store({ path: options.dbPath ?? ':memory:' });
@@ -151,7 +153,8 @@ export async function startTestServer(
     dataDir: join(dir, 'data'),
     rootDir: options.rootDir ?? join(dir, 'root'),
     onRoute: options.onRoute,
-    bus: options.bus
+    bus: options.bus,
+    storage: options.storage
   });
   const socket = join(dir, 'backend.sock');
   await app.listen({ path: socket });

@@ -11,13 +11,16 @@ import { LocalPlatform, type LocalGpuInventory } from './local';
 import { LocalQuotaAdmission } from './local/admission';
 import { LocalFlareGateway } from './local/flare';
 import { LocalJobRunner } from './local/jobs';
+import { LocalStorageHost } from './local/storage';
 import { createResourceReader } from './resources';
 import { NvidiaSmiReader, detectNvidiaSmi } from './resources/nvidia';
 import { SlurmJobRunner } from './slurm';
+import type { StorageHost } from './storage';
 import type { GpuReader, Platform } from './types';
 
 export type { Platform } from './types';
 export type { FlareGateway } from './flare';
+export type { StorageHost } from './storage';
 export type { JobAdapters, JobAdmission, JobRunner } from './jobs';
 
 /** Everything that touches the world, chosen once at start-up: features never ask which they got. */
@@ -25,6 +28,8 @@ export interface Adapters {
   platform: Platform;
   jobs: JobAdapters;
   flare: FlareGateway;
+  /** Mounts and file systems are read the same way in a pod as on a machine. */
+  storage: StorageHost;
 }
 
 /** The Jupyter server's pid, whose process tree is the notebook: HOTSTEPPER_ROOT_PID, else our parent. */
@@ -71,7 +76,8 @@ export async function createAdapters(
   return {
     platform,
     jobs: createJobs(config, { ...shared, gpus }),
-    flare: createFlareGateway(config, shared)
+    flare: createFlareGateway(config, shared),
+    storage: new LocalStorageHost({ env, groupsCacheSeconds: config.storage.groupsCacheSeconds })
   };
 }
 

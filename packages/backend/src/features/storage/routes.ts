@@ -1,0 +1,276 @@
+import { Type } from '@sinclair/typebox';
+import {
+  Checkpoint,
+  CheckpointList,
+  ContentsModel,
+  ContentsQuery,
+  CopyRequest,
+  CreateRequest,
+  ErrorResponse,
+  RenameRequest,
+  SaveRequest,
+  StorageList,
+  StoragePathQuery
+} from '@hotstepper/api';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { join } from 'node:path';
+import type { Config } from '../../config';
+import type { StorageHost } from '../../platform/storage';
+import { Checkpoints } from './checkpoints';
+import * as files from './files';
+import { StorageService } from './service';
+
+/** What the storage feature is given. */
+export interface StorageDeps {
+  config: Config;
+  host: StorageHost;
+  /** The Jupyter root: Home. */
+  rootDir: string;
+  /** Where checkpoints are kept. */
+  dataDir: string;
+}
+
+/** A save carries a whole notebook or an upload chunk (1 MiB as base64 and JSON): room for both. */
+const SAVE_BODY_LIMIT = 256 * 1024 * 1024;
+
+/** The storages the user can reach, and a drive's files in each. */
+export const storageRoutes: FastifyPluginAsyncTypebox<StorageDeps> = async (app, deps) => {
+  const service = new StorageService({
+    config: deps.config.storage,
+    host: deps.host,
+    rootDir: deps.rootDir
+  });
+  const checkpoints = new Checkpoints(join(deps.dataDir, 'storage-checkpoints'));
+  const errors = {
+    400: ErrorResponse,
+    403: ErrorResponse,
+    404: ErrorResponse,
+    409: ErrorResponse,
+    413: ErrorResponse,
+    502: ErrorResponse,
+    503: ErrorResponse,
+    507: ErrorResponse
+  };
+  const Name = Type.Object({ name: Type.String({ maxLength: 100 }) });
+  const tags = ['storage'];
+
+  app.get(
+    '/',
+    {
+      schema: {
+        summary: 'The storages the user can reach, with capacity, mode and the reason for it',
+        tags,
+        response: { 200: StorageList, 502: ErrorResponse }
+      }
+    },
+    async () => service.list()
+  );
+
+  app.get(
+    '/:name/contents',
+    {
+      schema: {
+        summary: 'A file with its content, or a page of a folder',
+        tags,
+        params: Name,
+        querystring: ContentsQuery,
+        response: { 200: ContentsModel, ...errors }
+      }
+    },
+    async req => files.get(await service.place(req.params.name), req.query)
+  );
+
+  app.put(
+    '/:name/contents',
+    {
+      bodyLimit: SAVE_BODY_LIMIT,
+      schema: {
+        summary: 'Save a file, notebook or folder, or one chunk of an upload (1…n, -1 last)',
+        tags,
+        params: Name,
+        querystring: StoragePathQuery,
+        body: SaveRequest,
+        response: { 200: ContentsModel, ...errors }
+      }
+    },
+    async req => files.save(await service.place(req.params.name), req.query.path, req.body)
+  );
+
+  app.post(
+    '/:name/contents',
+    {
+      schema: {
+        summary: 'A new untitled file, notebook or folder in the folder ?path=',
+        tags,
+        params: Name,
+        querystring: StoragePathQuery,
+        body: CreateRequest,
+        response: { 201: ContentsModel, ...errors }
+      }
+    },
+    async (req, reply) => {
+      const model = await files.create(
+        await service.place(req.params.name),
+        req.query.path,
+        req.body.type,
+        req.body.ext
+      );
+      return reply.code(201).send(model);
+    }
+  );
+
+  app.post(
+    '/:name/rename',
+    {
+      schema: {
+        summary: 'Rename or move a file or folder to another path in the same storage',
+        tags,
+        params: Name,
+        body: RenameRequest,
+        response: { 200: ContentsModel, ...errors }
+      }
+    },
+    async req => files.move(await service.place(req.params.name), req.body.path, req.body.to)
+  );
+
+  app.delete(
+    '/:name/contents',
+    {
+      schema: {
+        summary: 'Delete a file or a folder with everything in it',
+        tags,
+        params: Name,
+        querystring: StoragePathQuery,
+        response: { 204: Type.Null(), ...errors }
+      }
+    },
+    async (req, reply) => {
+      const place = await service.place(req.params.name);
+      await files.remove(place, req.query.path);
+      await checkpoints.remove(place, req.query.path, 'checkpoint').catch(() => undefined);
+      return reply.code(204).send(null);
+    }
+  );
+
+  app.post(
+    '/:name/copy',
+    {
+      schema: {
+        summary: 'Copy a file or folder into a folder of the same storage',
+        tags,
+        params: Name,
+        body: CopyRequest,
+        response: { 201: ContentsModel, ...errors }
+      }
+    },
+    async (req, reply) => {
+      const model = await files.copy(
+        await service.place(req.params.name),
+        req.body.path,
+        req.body.to
+      );
+      return reply.code(201).send(model);
+    }
+  );
+
+  app.get(
+    '/:name/download',
+    {
+      schema: {
+        summary: 'A file’s bytes, streamed as an attachment',
+        tags,
+        params: Name,
+        querystring: StoragePathQuery,
+        response: { 200: Type.Any({ description: 'The file' }), ...errors }
+      }
+    },
+    async (req, reply) => {
+      const file = await files.openForDownload(
+        await service.place(req.params.name),
+        req.query.path
+      );
+      return reply
+        .header('content-type', 'application/octet-stream')
+        .header('content-length', String(file.size))
+        .header(
+          'content-disposition',
+          `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`
+        )
+        .header('x-content-type-options', 'nosniff')
+        .send(file.stream);
+    }
+  );
+
+  app.get(
+    '/:name/checkpoints',
+    {
+      schema: {
+        summary: 'The checkpoints of a file',
+        tags,
+        params: Name,
+        querystring: StoragePathQuery,
+        response: { 200: CheckpointList, ...errors }
+      }
+    },
+    async req => checkpoints.list(await service.place(req.params.name), req.query.path)
+  );
+
+  app.post(
+    '/:name/checkpoints',
+    {
+      schema: {
+        summary: 'Keep a checkpoint of a file (under the backend’s data directory)',
+        tags,
+        params: Name,
+        querystring: StoragePathQuery,
+        response: { 201: Checkpoint, ...errors }
+      }
+    },
+    async (req, reply) =>
+      reply
+        .code(201)
+        .send(await checkpoints.create(await service.place(req.params.name), req.query.path))
+  );
+
+  const CheckpointParams = Type.Object({
+    name: Type.String({ maxLength: 100 }),
+    id: Type.String({ maxLength: 100 })
+  });
+  app.post(
+    '/:name/checkpoints/:id',
+    {
+      schema: {
+        summary: 'Restore a file from its checkpoint',
+        tags,
+        params: CheckpointParams,
+        querystring: StoragePathQuery,
+        response: { 204: Type.Null(), ...errors }
+      }
+    },
+    async (req, reply) => {
+      await checkpoints.restore(
+        await service.place(req.params.name),
+        req.query.path,
+        req.params.id
+      );
+      return reply.code(204).send(null);
+    }
+  );
+
+  app.delete(
+    '/:name/checkpoints/:id',
+    {
+      schema: {
+        summary: 'Forget a checkpoint',
+        tags,
+        params: CheckpointParams,
+        querystring: StoragePathQuery,
+        response: { 204: Type.Null(), ...errors }
+      }
+    },
+    async (req, reply) => {
+      await checkpoints.remove(await service.place(req.params.name), req.query.path, req.params.id);
+      return reply.code(204).send(null);
+    }
+  );
+};
