@@ -50,6 +50,8 @@ const LEGEND_STYLE: React.CSSProperties = { fontSize: 'var(--jp-ui-font-size0)' 
 /** Tooltip rows in the order of the stack, not by name. */
 const COST_ORDER = ['cpu', 'memory', 'gpu'] as const;
 const MARGIN = { top: 10, right: 8, bottom: 0, left: 0 };
+/** Room on the right for half of the last date's label, which is centred on the last bar. */
+const COST_MARGIN = { ...MARGIN, right: 20 };
 
 /** Props every time axis shares. */
 function timeAxis(
@@ -179,7 +181,7 @@ export function CostChart(props: ICostChartProps): JSX.Element {
       data-parts={parts.join(' ')}
     >
       <ResponsiveContainer width="100%" height={props.height ?? 150}>
-        <BarChart data={bars} margin={MARGIN} barCategoryGap={1} accessibilityLayer={false}>
+        <BarChart data={bars} margin={COST_MARGIN} barCategoryGap={1} accessibilityLayer={false}>
           <CartesianGrid stroke={GRID} strokeDasharray="2 4" vertical={false} />
           <XAxis
             dataKey="date"
