@@ -40,6 +40,30 @@ class ChartBoundary extends React.Component<IBoundaryProps, { error?: Error }> {
     return { error };
   }
 
+  componentDidMount(): void {
+    // Chromium can tab into recharts' SVG groups (its z-index layers): keep every element
+    // inside the chart out of the tab order, as it is drawn and redrawn.
+    const frame = this._frame.current;
+    if (frame && typeof MutationObserver !== 'undefined') {
+      const untab = () =>
+        frame.querySelectorAll('svg, svg *').forEach(el => {
+          if (el.getAttribute('tabindex') !== '-1') {
+            el.setAttribute('tabindex', '-1');
+          }
+        });
+      untab();
+      this._observer = new MutationObserver(untab);
+      this._observer.observe(frame, { childList: true, subtree: true });
+    }
+  }
+
+  componentWillUnmount(): void {
+    this._observer?.disconnect();
+  }
+
+  private readonly _frame = React.createRef<HTMLDivElement>();
+  private _observer: MutationObserver | undefined;
+
   render(): React.ReactNode {
     const { trans, height, summary } = this.props;
     if (this.state.error) {
@@ -52,6 +76,7 @@ class ChartBoundary extends React.Component<IBoundaryProps, { error?: Error }> {
     // One tab stop per chart, read as its summary; nothing inside the SVG takes focus.
     return (
       <div
+        ref={this._frame}
         className="hs-UsageChart-frame"
         tabIndex={0}
         role="img"
