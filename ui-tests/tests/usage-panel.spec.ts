@@ -359,7 +359,10 @@ test.describe('usage panel', () => {
     // theme with a smaller --jp-sidebar-min-width would) to lay its content out at that width.
     await page.sidebar.setWidth(235);
     // The charts follow by their own resize observers.
-    await panel(page).evaluate(el => (el.style.width = '235px'));
+    await panel(page).evaluate(el => {
+      el.style.minWidth = '235px';
+      el.style.maxWidth = '235px';
+    });
     await expect(card(page, 'cost').locator('.hs-UsageChart-cost svg').first()).toBeVisible({
       timeout: 15_000
     });
