@@ -106,8 +106,17 @@ export type KernelUsage = Static<typeof KernelUsage>;
 export const KernelUsageList = Type.Object(
   {
     kernels: Type.Array(KernelUsage),
-    /** Everything else in the notebook: the Jupyter server, terminals, the backend. */
-    other: Type.Object({ cpu: Type.Number({ minimum: 0 }), memory: Type.Integer({ minimum: 0 }) })
+    /** Everything else in the notebook: terminals, programs the user started outside kernels. */
+    other: Type.Object({ cpu: Type.Number({ minimum: 0 }), memory: Type.Integer({ minimum: 0 }) }),
+    platform: Type.Optional(
+      Type.Object(
+        { cpu: Type.Number({ minimum: 0 }), memory: Type.Integer({ minimum: 0 }) },
+        {
+          description:
+            "The platform's own processes: the Jupyter server and the Hotstepper backend (not the user's work)"
+        }
+      )
+    )
   },
   { $id: 'KernelUsageList' }
 );
@@ -167,7 +176,13 @@ export const UsageCost = Type.Object(
       week: Type.Number({ minimum: 0, description: 'Last 7 days, today included' }),
       quarter: Type.Number({ minimum: 0, description: 'Last 90 days, today included' })
     }),
-    estimate: Type.Literal(true, { description: 'Always an estimate, never an invoice' })
+    estimate: Type.Literal(true, { description: 'Always an estimate, never an invoice' }),
+    unlimited: Type.Optional(
+      Type.Array(literals('cpu', 'memory'), {
+        description:
+          'Resources without a limit on this server (its limit is the whole machine): with the reserved basis, what was used is charged for them instead'
+      })
+    )
   },
   { $id: 'UsageCost' }
 );

@@ -27,7 +27,12 @@ interface Rollup {
 }
 
 /** The estimate of these rollups in a fresh state.db, the days being Prague's. */
-function usageCostOf(rows: Rollup[], prices: PriceTable, now: number) {
+function usageCostOf(
+  rows: Rollup[],
+  prices: PriceTable,
+  now: number,
+  unlimited: Array<'cpu' | 'memory'> = []
+) {
   const store = new Store({ path: ':memory:' });
   try {
     const insert = store.db.prepare(
@@ -37,7 +42,7 @@ function usageCostOf(rows: Rollup[], prices: PriceTable, now: number) {
          @gpu_n, @gpu_sum, 0, 0, 0, @gpu_count, @gpu_model)`
     );
     store.db.transaction(() => rows.forEach(r => insert.run(r)))();
-    return estimateCost(store.db, prices, now, inPrague);
+    return estimateCost(store.db, prices, now, { ...inPrague, unlimited });
   } finally {
     store.close();
   }
@@ -112,6 +117,24 @@ describe('the cost estimate', () => {
       total: expect.closeTo(10.8, 9),
       hours: expect.closeTo(24, 9)
     });
+  });
+
+  it('reserved without a limit: the whole machine is not what the user holds, so what was used is charged', () => {
+    const cost = usageCostOf(yesterday, PRICES, now, ['cpu', 'memory']);
+    expect(cost.days.at(-2)).toMatchObject({
+      cpu: expect.closeTo(6, 9),
+      memory: expect.closeTo(4.8, 9)
+    });
+    expect(cost.unlimited).toEqual(['cpu', 'memory']);
+    // A CPU limit without a memory limit: CPU reserved, memory used.
+    const cpuOnly = usageCostOf(yesterday, PRICES, now, ['memory']);
+    expect(cpuOnly.days.at(-2)).toMatchObject({
+      cpu: expect.closeTo(24, 9),
+      memory: expect.closeTo(4.8, 9)
+    });
+    expect(Value.Check(UsageCost, cost)).toBe(true);
+    // With limits set, nothing is said.
+    expect(usageCostOf(yesterday, PRICES, now).unlimited).toBeUndefined();
   });
 
   it('counts each existing 5-minute rollup as 5 minutes, however many samples it holds', () => {

@@ -536,17 +536,24 @@ describe('the history and cost routes', () => {
     expect(body.estimate).toBe(true);
     expect(body.days).toHaveLength(90);
     expect(body.days.at(-1).date).toBe(localDate(Date.now()));
-    // 2 cores × 1 EUR × 1 h + 4 GiB × 0.5 EUR × 1 h
+    // Reserved: 2 cores × 1 EUR × 1 h + 4 GiB × 0.5 EUR × 1 h; but a resource without a limit
+    // here (its "limit" is the whole machine) is priced on what was used: 1 core, 1 GiB.
+    const unlimited = (['cpu', 'memory'] as const).filter(
+      r => sampler.snapshot![r].limitSource === 'host'
+    );
+    const cpu = unlimited.includes('cpu') ? 1 : 2;
+    const memory = unlimited.includes('memory') ? 0.5 : 2;
+    expect(body.unlimited).toEqual(unlimited.length ? unlimited : undefined);
     expect(body.days.at(-2)).toEqual({
       date: localDate(yesterdayNoon()),
-      cpu: expect.closeTo(2, 10),
-      memory: expect.closeTo(2, 10),
+      cpu: expect.closeTo(cpu, 10),
+      memory: expect.closeTo(memory, 10),
       gpu: 0,
-      total: expect.closeTo(4, 10),
+      total: expect.closeTo(cpu + memory, 10),
       hours: expect.closeTo(1, 10)
     });
     expect(body.days.at(-1).hours).toBeGreaterThan(0); // the sampler ran today
-    expect(body.totals.week).toBeCloseTo(4 + body.totals.today, 10);
+    expect(body.totals.week).toBeCloseTo(cpu + memory + body.totals.today, 10);
     expect(body.totals.quarter).toBeCloseTo(body.totals.week, 10);
   });
 
@@ -560,7 +567,10 @@ describe('the history and cost routes', () => {
     const rows = res.body.split('\r\n');
     expect(rows).toHaveLength(92); // header, 90 days, the empty string after the last CRLF
     expect(rows[0]).toBe('date,hours,cpu,memory,gpu,total,currency');
-    expect(rows[89]).toBe(`${localDate(yesterdayNoon())},1.00,2.0000,2.0000,0.0000,4.0000,EUR`);
+    const { cpu, memory, total } = (await get('/api/v1/usage/cost')).json().days.at(-2);
+    expect(rows[89]).toBe(
+      `${localDate(yesterdayNoon())},1.00,${cpu.toFixed(4)},${memory.toFixed(4)},0.0000,${total.toFixed(4)},EUR`
+    );
   });
 
   it('lists the routes in OpenAPI with their responses', async () => {

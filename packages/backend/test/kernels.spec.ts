@@ -65,9 +65,10 @@ describe('KernelUsageReader over a fixture /proc', () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach(d => rmSync(d, { recursive: true, force: true })));
 
-  it('groups each kernel with its subtree, and the rest of the server tree is other', async () => {
+  it('groups each kernel with its subtree; the server and the backend are the platform, the rest other', async () => {
     const reader = new KernelUsageReader({
       rootPid: 100,
+      platformPids: [180],
       processes: new ProcProcesses(fixture('proc-kernels'))
     });
     const usage = await reader.read();
@@ -76,9 +77,11 @@ describe('KernelUsageReader over a fixture /proc', () => {
       { kernelId: K1, pids: [140, 160, 95], cpu: 0, memory: (131072 + 65536 + 512) * PAGE },
       { kernelId: K2, pids: [150], cpu: 0, memory: 25600 * PAGE }
     ]);
-    // jupyter-lab, the terminal, the `jupyter console --existing` in it, the backend.
+    // The terminal and the `jupyter console --existing` in it are the user's own.
     // Not init (1), nor the kernel of someone else's server (200): they are outside the tree.
-    expect(usage.other).toEqual({ cpu: 0, memory: (38400 + 1024 + 12800 + 20480) * PAGE });
+    expect(usage.other).toEqual({ cpu: 0, memory: (1024 + 12800) * PAGE });
+    // jupyter-lab and the backend are the platform's, not the user's work.
+    expect(usage.platform).toEqual({ cpu: 0, memory: (38400 + 20480) * PAGE });
   });
 
   it('measures CPU as a rate between two calls: the first is 0, a new process starts at 0', async () => {
@@ -87,6 +90,7 @@ describe('KernelUsageReader over a fixture /proc', () => {
     let now = 1000;
     const reader = new KernelUsageReader({
       rootPid: 100,
+      platformPids: [180],
       processes: new ProcProcesses(proc.root),
       clock: () => now
     });
@@ -117,7 +121,8 @@ describe('KernelUsageReader over a fixture /proc', () => {
     expect(k2.cpu).toBe(0);
     expect(k2.pids).toEqual([150, 210]);
     expect(k2.memory).toBe(2 * 25600 * PAGE);
-    expect(second.other.cpu).toBeCloseTo((30 + 20) / 100 / 2, 9);
+    expect(second.other.cpu).toBeCloseTo(20 / 100 / 2, 9);
+    expect(second.platform!.cpu).toBeCloseTo(30 / 100 / 2, 9);
 
     // Asked again a moment later: measured against the same earlier reading, not over 0.1 s.
     proc.bump(140, 10);
@@ -134,7 +139,11 @@ describe('KernelUsageReader over a fixture /proc', () => {
       rootPid: 4242,
       processes: new ProcProcesses(fixture('proc-kernels'))
     });
-    expect(await reader.read()).toEqual({ kernels: [], other: { cpu: 0, memory: 0 } });
+    expect(await reader.read()).toEqual({
+      kernels: [],
+      other: { cpu: 0, memory: 0 },
+      platform: { cpu: 0, memory: 0 }
+    });
   });
 });
 
@@ -178,7 +187,7 @@ describe('KernelUsageReader over the real /proc', () => {
     kernel = undefined;
   });
 
-  it('finds a kernel started by this process, with its memory, and counts this process as other', async () => {
+  it('finds a kernel started by this process, with its memory, and counts this process as the platform', async () => {
     kernel = await fakeKernel();
     const { child, id } = kernel;
     const usage = await new KernelUsageReader({
@@ -189,7 +198,7 @@ describe('KernelUsageReader over the real /proc', () => {
     expect(usage.kernels[0].kernelId).toBe(id);
     expect(usage.kernels[0].pids).toEqual([child.pid]);
     expect(usage.kernels[0].memory).toBeGreaterThan(1024 * 1024);
-    expect(usage.other.memory).toBeGreaterThan(process.memoryUsage().rss / 2);
+    expect(usage.platform!.memory).toBeGreaterThan(process.memoryUsage().rss / 2);
   });
 });
 

@@ -32,6 +32,19 @@ function classes(...names: Array<string | false | undefined>): string {
 
 const defaultTrans = (): TranslationBundle => nullTranslator.load('hotstepper');
 
+/** "14:02:11 (3 min ago)": when, and how long ago, for figures kept from before. */
+export function formatAge(at: number, trans: TranslationBundle, now = Date.now()): string {
+  const minutes = Math.max(0, Math.round((now - at) / 60_000));
+  const time = new Date(at).toLocaleTimeString();
+  if (minutes < 1) {
+    return trans.__('%1 (less than a minute ago)', time);
+  }
+  if (minutes < 120) {
+    return trans.__('%1 (%2 min ago)', time, minutes);
+  }
+  return trans.__('%1 (%2 h ago)', new Date(at).toLocaleString(), Math.round(minutes / 60));
+}
+
 export interface IMeterProps {
   /** What is measured, e.g. "CPU". */
   label: string;
@@ -126,8 +139,10 @@ export function ErrorView(props: IErrorViewProps): JSX.Element {
 }
 
 export interface IStaleNoteProps {
-  /** Why the last refresh failed; nothing is shown without one. */
+  /** Why the last refresh failed; nothing is shown without one (or `refreshing`). */
   error?: string;
+  /** The figures are kept from before (a reload) and the first answer is awaited. */
+  refreshing?: boolean;
   /** Unix ms of the last successful answer. */
   updatedAt?: number;
   className?: string;
@@ -137,10 +152,17 @@ export interface IStaleNoteProps {
 /** Above figures that are out of date: since when, and why. */
 export function StaleNote(props: IStaleNoteProps): JSX.Element | null {
   const { error, updatedAt } = props;
+  const trans = props.trans ?? defaultTrans();
+  if (!error && props.refreshing && updatedAt) {
+    return (
+      <p className={classes('hs-Panel-stale', props.className)} role="status">
+        {trans.__('Last figures, from %1. Updating…', formatAge(updatedAt, trans))}
+      </p>
+    );
+  }
   if (!error) {
     return null;
   }
-  const trans = props.trans ?? defaultTrans();
   return (
     <p className={classes('hs-Panel-stale', props.className)} role="alert">
       {updatedAt

@@ -2,8 +2,11 @@
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
-/** 1536 → "1.5 KiB"; binary units, as memory limits are set. */
-export function formatBytes(bytes: number, locale?: string): string {
+/**
+ * 1536 → "1.5 KiB"; binary units, as memory limits are set. At most one decimal ("23.5 GiB",
+ * none from 100 up) unless `digits` asks for more (axis ticks that must read apart).
+ */
+export function formatBytes(bytes: number, locale?: string, digits?: number): string {
   if (!Number.isFinite(bytes)) {
     return '–';
   }
@@ -13,8 +16,8 @@ export function formatBytes(bytes: number, locale?: string): string {
     value /= 1024;
     unit++;
   }
-  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  const text = new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(value);
+  const decimals = digits ?? (unit === 0 || value >= 100 ? 0 : 1);
+  const text = new Intl.NumberFormat(locale, { maximumFractionDigits: decimals }).format(value);
   return `${bytes < 0 ? '-' : ''}${text} ${UNITS[unit]}`;
 }
 
@@ -56,7 +59,8 @@ export function formatMoney(amount: number, currency = 'CZK', locale?: string): 
   return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount);
 }
 
-/** 1.25 → "1.25 CPU"; CPU cores as limits are written. */
+/** 1.25 → "1.25 CPU"; CPU cores as limits are written (two decimals below 10, one above). */
 export function formatCores(cores: number, locale?: string): string {
-  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(cores)} CPU`;
+  const digits = Math.abs(cores) >= 10 ? 1 : 2;
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(cores)} CPU`;
 }

@@ -7,3 +7,4 @@ export * from './request';
 export * from './settings';
 export * from './sse';
 export * from './page-events';
+export * from './lazy';

@@ -116,6 +116,17 @@ export class ResourcePolls<R extends Record<string, unknown>> implements IDispos
     this.refresh(key);
   }
 
+  /**
+   * Shows a value kept from an earlier page (e.g. in localStorage) until the first answer: it
+   * is `stale` and still `loading`, with `updatedAt` its age. Ignored once a value is there.
+   */
+  seed<K extends keyof R>(key: K, value: R[K], updatedAt: number): void {
+    if (this._states[key].value !== undefined || this.isDisposed) {
+      return;
+    }
+    this._set(key, { value, loading: true, stale: true, updatedAt });
+  }
+
   /** Records a value obtained outside the poll, e.g. the answer of a POST. */
   set<K extends keyof R>(key: K, value: R[K]): void {
     this._generations[key]++;

@@ -88,4 +88,13 @@ describe('state views', () => {
     rerender(<StaleNote error="backend down" />);
     expect(screen.getByRole('alert').textContent).toBe('Not up to date: backend down');
   });
+
+  it('StaleNote for figures kept from before: when, how long ago, and that they are updating', () => {
+    const at = Date.now() - 3 * 60_000;
+    const { container } = render(<StaleNote refreshing updatedAt={at} />);
+    expect(container.textContent).toBe(
+      `Last figures, from ${new Date(at).toLocaleTimeString()} (3 min ago). Updating…`
+    );
+    expect(container.querySelector('[role="status"]')).not.toBeNull();
+  });
 });

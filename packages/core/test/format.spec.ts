@@ -13,6 +13,10 @@ describe('formatters', () => {
     expect(formatBytes(4 * 1024 ** 3, 'en')).toBe('4 GiB');
     expect(formatBytes(150 * 1024 ** 2, 'en')).toBe('150 MiB');
     expect(formatBytes(NaN)).toBe('–');
+    // Rounded as a person reads them: one decimal at most.
+    expect(formatBytes(23.541 * 1024 ** 3, 'en')).toBe('23.5 GiB');
+    expect(formatBytes(1.234 * 1024 ** 3, 'en')).toBe('1.2 GiB');
+    expect(formatBytes(0.25 * 1024 ** 3, 'en', 2)).toBe('256 MiB');
   });
 
   it('writes fractions as whole percentages', () => {

@@ -199,4 +199,23 @@ describe('ResourcePolls', () => {
     expect(settled).toBe(true);
     await expect(polls.answered('a')).resolves.toBeUndefined();
   });
+
+  it('shows a seeded value as stale and loading until the first answer replaces it', async () => {
+    const a = source(2);
+    polls = new ResourcePolls<IResources>(
+      {
+        a: { factory: a.factory, interval: 60_000 },
+        b: { factory: source('x').factory, interval: 60_000 }
+      },
+      { visible: false }
+    );
+    polls.seed('a', 1, 1000);
+    expect(polls.state('a')).toEqual({ value: 1, loading: true, stale: true, updatedAt: 1000 });
+    polls.seed('a', 5, 2000); // only before a value is there
+    expect(polls.state('a').value).toBe(1);
+    const p = polls;
+    p.visible = true;
+    await until(p.changed, () => !p.state('a').loading);
+    expect(p.state('a')).toMatchObject({ value: 2, loading: false, stale: false });
+  });
 });

@@ -125,17 +125,32 @@ export function isCountingDown(status: IdleStatus): boolean {
   return status.enabled && (status.idleDays > 0 || status.removalAt !== null);
 }
 
-/** "Removal on Fri, 28 Nov, 03:00", or "Not counting down". */
+/**
+ * "Removal on Fri, 28 Nov, 03:00", or "Not counting down". With `enforce: off` nothing removes
+ * the server: the date is when the rule would, and the text says so rather than promise it.
+ */
 export function idleRemoval(status: IdleStatus, trans: TranslationBundle, locale?: string): string {
   if (!isCountingDown(status) || !status.removalAt) {
     return trans.__('Not counting down');
   }
-  return status.enforce === 'hub'
+  const when = formatWhen(status.removalAt, locale);
+  switch (status.enforce) {
+    case 'hub':
+      return trans.__('Removal on %1: open notebooks are saved, then the server is stopped', when);
+    case 'off':
+      return trans.__('The rule would remove it on %1. Nothing removes this server here.', when);
+    default:
+      return trans.__('Removal on %1', when);
+  }
+}
+
+/** With `enforce: off`: the rule is shown and counted, but nothing acts on it. */
+export function idleEnforcement(status: IdleStatus, trans: TranslationBundle): string | undefined {
+  return status.enforce === 'off'
     ? trans.__(
-        'Removal on %1: open notebooks are saved, then the server is stopped',
-        formatWhen(status.removalAt, locale)
+        'The idle rule only counts down here. Nothing stops or removes this server for being idle.'
       )
-    : trans.__('Removal on %1', formatWhen(status.removalAt, locale));
+    : undefined;
 }
 
 /** The local calendar day, YYYY-MM-DD. */
@@ -164,6 +179,20 @@ export function idleWarningMessage(
   locale?: string
 ): string {
   const when = status.removalAt ? formatWhen(status.removalAt, locale) : undefined;
+  if (status.enforce === 'off') {
+    return when
+      ? trans.__(
+          'Idle for %1 of %2 days. The idle rule would remove this server on %3; nothing removes it here.',
+          status.idleDays,
+          status.maxIdleDays,
+          when
+        )
+      : trans.__(
+          'Idle for %1 of %2 days. The idle rule is counting down; nothing removes this server here.',
+          status.idleDays,
+          status.maxIdleDays
+        );
+  }
   if (when) {
     return trans.__(
       'Idle for %1 of %2 days: this server will be removed on %3 unless it is used.',

@@ -3,13 +3,12 @@ import {
   type JupyterFrontEnd,
   type JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
-import { loadSettings } from '@hotstepper/core';
+import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
+import { LazyPanel, loadSettings } from '@hotstepper/core';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { addPanelCommands, addRefreshCommand } from './commands';
-import { UsagePanel } from './components/UsagePanel';
 import { UsageStatusItem } from './components/UsageStatus';
 import { usageIcon } from './icons';
 import { watchIdle } from './idleWatch';
@@ -31,7 +30,7 @@ const modelPlugin: JupyterFrontEndPlugin<UsageModel> = {
   provides: IUsageModel,
   activate: (app: JupyterFrontEnd): UsageModel => {
     const { serverSettings, sessions } = app.serviceManager;
-    return new UsageModel({ serverSettings, sessions });
+    return new UsageModel({ serverSettings, sessions, cache: storage() });
   }
 };
 
@@ -51,8 +50,13 @@ const statusItem: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('hotstepper');
-    const item = new UsageStatusItem(model, trans);
-    item.node.addEventListener('click', () => void app.commands.execute(CommandIDs.refresh));
+    // A click, Enter or Space opens the panel (a fresh reading without it).
+    const item = new UsageStatusItem(model, trans, () => {
+      const command = app.commands.hasCommand(CommandIDs.openPanel)
+        ? CommandIDs.openPanel
+        : CommandIDs.refresh;
+      void app.commands.execute(command);
+    });
     statusBar.registerStatusItem(STATUS_PLUGIN_ID, { item, align: 'left', rank: 4 });
     addRefreshCommand(app, model, trans, palette);
     loadSettings(settingRegistry, STATUS_PLUGIN_ID, DEFAULT_SETTINGS, settings => {
@@ -78,12 +82,30 @@ const usagePanel: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('hotstepper');
-    // Shared with the status item: the panel does not dispose it.
-    const panel = new UsagePanel(model, trans, { ownsModel: false });
+    const openCharts = () => void app.commands.execute(CommandIDs.openCharts);
+    // The sidebar holds a placeholder from the start; the panel's code, and the charts', are
+    // chunks of their own fetched the first time it is shown (or at once when restored open).
+    const panel = new LazyPanel({
+      load: async () => {
+        const { UsagePanel } = await import('./components/UsagePanel');
+        // Shared with the status item: the panel does not dispose it.
+        const content = new UsagePanel(model, trans, {
+          ownsModel: false,
+          onOpenCharts: openCharts
+        });
+        content.id = 'hs-usage-panel-content';
+        return content;
+      },
+      loadingText: trans.__('Loading…'),
+      errorText: message => trans.__('The usage panel could not be loaded: %1', message)
+    });
+    panel.id = 'hs-usage-panel';
     panel.title.icon = usageIcon;
+    panel.title.caption = trans.__('Usage');
     app.shell.add(panel, 'left', { rank: 600 });
     restorer?.add(panel, 'hotstepper-usage-panel');
     addPanelCommands(app, { model, panel, trans, palette });
+    addChartsCommand(app, model, trans, palette);
 
     const notifier = watchIdle({
       model,
@@ -102,5 +124,59 @@ const usagePanel: JupyterFrontEndPlugin<void> = {
     });
   }
 };
+
+/** "Open Usage Charts": the history, cost and idle charts at full size, in a main-area tab. */
+function addChartsCommand(
+  app: JupyterFrontEnd,
+  model: UsageModel,
+  trans: ReturnType<ITranslator['load']>,
+  palette: ICommandPalette | null
+): void {
+  let open: MainAreaWidget | undefined;
+  app.commands.addCommand(CommandIDs.openCharts, {
+    label: trans.__('Open Usage Charts'),
+    caption: trans.__('The history, cost and idle charts at full size, in the main area'),
+    icon: args => (args.isPalette ? undefined : usageIcon),
+    execute: async () => {
+      if (open && !open.isDisposed) {
+        app.shell.activateById(open.id);
+        return;
+      }
+      const { UsageCharts } = await import('./components/UsagePanel');
+      // Its own model (polled while the tab is shown), with the panel's settings and range.
+      const own = new UsageModel({
+        serverSettings: model.serverSettings,
+        settings: model.settings,
+        range: model.range
+      });
+      const follow = () => {
+        if (own.settings !== model.settings) {
+          own.settings = model.settings;
+        }
+      };
+      model.changed.connect(follow);
+      const content = new UsageCharts(own, trans);
+      const widget = new MainAreaWidget({ content });
+      widget.id = 'hs-usage-charts';
+      widget.title.label = trans.__('Usage Charts');
+      widget.title.icon = usageIcon;
+      widget.title.closable = true;
+      widget.disposed.connect(() => model.changed.disconnect(follow));
+      open = widget;
+      app.shell.add(widget, 'main');
+      app.shell.activateById(widget.id);
+    }
+  });
+  palette?.addItem({ command: CommandIDs.openCharts, category: trans.__('Hotstepper') });
+}
+
+/** localStorage, or none where the browser blocks it. */
+function storage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
 
 export default [modelPlugin, statusItem, usagePanel];

@@ -94,6 +94,9 @@ export interface ISessionSource {
   readonly runningChanged?: ISignal<unknown, unknown>;
 }
 
+/** Every resource the model polls. */
+const RESOURCES: ResourceName[] = ['now', 'history', 'kernels', 'gpus', 'cost', 'idle'];
+
 /** Fixed intervals for what changes slowly. */
 export const INTERVALS = {
   history: 10_000,
@@ -113,6 +116,26 @@ export interface IUsageModelOptions {
   range?: HistoryRange;
   /** The page's event stream; default the one shared by the page (PageEvents.for). */
   events?: IPageEvents;
+  /**
+   * Where the last figures are kept across reloads (localStorage), so the cards show them at
+   * once, marked as from before, until the backend answers; none in tests.
+   */
+  cache?: Pick<Storage, 'getItem' | 'setItem'> | null;
+}
+
+/** The localStorage keys of the last figures: one per resource, `${CACHE_KEY}:now`… */
+export const CACHE_KEY = '@hotstepper/usage:last';
+/** Figures older than this are not shown after a reload. */
+const CACHE_MAX_AGE_MS = 7 * 24 * 3600_000;
+
+/** One resource's last answer, as kept. */
+interface ICached {
+  /** The server it is of. */
+  baseUrl: string;
+  /** The history's range (history only). */
+  range?: HistoryRange;
+  at: number;
+  value: unknown;
 }
 
 /**
@@ -164,6 +187,8 @@ export class UsageModel {
       { name: '@hotstepper/usage:UsageModel', visible: options.visible }
     );
     this._polls.changed.connect(this._onPolled, this);
+    this._cache = options.cache ?? null;
+    this._restore();
     this._follow();
   }
 
@@ -448,7 +473,48 @@ export class UsageModel {
     if (name === 'idle' && state.value && !state.error && !state.loading) {
       this._idleChanged.emit(state.value as IdleStatus);
     }
+    if (state.value !== undefined && !state.loading && !state.stale) {
+      this._keep(name as ResourceName);
+    }
     this._changed.emit();
+  }
+
+  /** Shows the figures kept by the last page of this server, marked as from before. */
+  private _restore(): void {
+    const now = Date.now();
+    for (const name of RESOURCES) {
+      let cached: ICached | null = null;
+      try {
+        cached = JSON.parse(this._cache?.getItem(`${CACHE_KEY}:${name}`) ?? 'null');
+      } catch {
+        continue; // unreadable: start without
+      }
+      if (
+        !cached ||
+        cached.baseUrl !== this._serverSettings.baseUrl ||
+        !(now - cached.at < CACHE_MAX_AGE_MS) ||
+        (name === 'history' && cached.range !== this._range)
+      ) {
+        continue;
+      }
+      this._polls.seed(name, cached.value as IResources[typeof name], cached.at);
+    }
+  }
+
+  /** Keeps a fresh answer for the next page (one key per resource: a write is small). */
+  private _keep(name: ResourceName): void {
+    const state = this._polls.state(name);
+    const cached: ICached = {
+      baseUrl: this._serverSettings.baseUrl,
+      at: state.updatedAt ?? Date.now(),
+      value: state.value,
+      ...(name === 'history' ? { range: this._range } : {})
+    };
+    try {
+      this._cache?.setItem(`${CACHE_KEY}:${name}`, JSON.stringify(cached));
+    } catch {
+      // Storage full or blocked: the next page starts without figures, as before.
+    }
   }
 
   private _onSessions(): void {
@@ -467,6 +533,7 @@ export class UsageModel {
   private _stream: { dispose(): void } | undefined;
   private readonly _changed = new Signal<this, void>(this);
   private readonly _idleChanged = new Signal<this, IdleStatus>(this);
+  private readonly _cache: Pick<Storage, 'getItem' | 'setItem'> | null;
 }
 
 /** The card each endpoint feeds (the snapshot feeds several). */

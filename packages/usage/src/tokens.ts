@@ -6,6 +6,8 @@ export namespace CommandIDs {
   export const refresh = 'hotstepper-usage:refresh';
   export const openPanel = 'hotstepper-usage:open-panel';
   export const exportCsv = 'hotstepper-usage:export-csv';
+  /** The history, cost and idle charts at full size in the main area. */
+  export const openCharts = 'hotstepper-usage:open-charts';
 }
 
 /** The notebook's usage, as the status item and the panel read it. */

@@ -8,6 +8,7 @@ import { settingsRouting, until } from './helpers';
 
 // The charts would load recharts in jsdom: stand-ins.
 jest.mock('../src/components/lazyCharts', () => ({
+  loadCharts: () => Promise.resolve({}),
   HistoryChart: () => null,
   CostChart: () => null,
   IdleChart: () => null

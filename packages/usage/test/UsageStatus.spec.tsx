@@ -1,7 +1,7 @@
 import { nullTranslator } from '@jupyterlab/translation';
 import { render, screen } from '@testing-library/react';
 import React from 'react';
-import { UsageStatus } from '../src/components/UsageStatus';
+import { UsageStatus, UsageStatusItem } from '../src/components/UsageStatus';
 import { DEFAULT_SETTINGS, UsageModel } from '../src/model';
 import { settingsAnswering, snapshot } from './helpers';
 
@@ -20,16 +20,36 @@ describe('UsageStatus', () => {
   let model: UsageModel;
   afterEach(() => model.dispose());
 
-  it('shows CPU and memory against the limits with exact figures in the tooltip', async () => {
+  it('shows CPU and memory as compact percentages, the exact figures in the tooltip', async () => {
     model = await modelWith(200, snapshot(0.5, 1024 ** 3));
     render(<UsageStatus model={model} trans={trans} />);
     const item = screen.getByRole('status');
-    expect(item.textContent).toMatch(/CPU 25\s?%/);
-    expect(item.textContent).toMatch(/Mem 1 GiB \/ 4 GiB/);
-    expect(item.title).toContain('CPU: 0.5 CPU of 2 CPU');
-    expect(item.title).toContain('container limit');
-    expect(item.title).toContain('Memory: 1 GiB of 4 GiB');
-    expect(item.title).toContain('limit set by the hub');
+    expect(item.textContent).toMatch(/^CPU 25\s?%·Mem 25\s?%$/);
+    expect(item.title.split('\n')).toEqual([
+      'CPU: 0.5 CPU of 2 CPU (25%).',
+      "The CPU limit is the container's.",
+      'Memory: 1 GiB of 4 GiB (25%).',
+      'The memory limit was set by the hub.',
+      "Read from the container's cgroup.",
+      expect.stringMatching(/^Measured at .+\.$/)
+    ]);
+  });
+
+  it('is one focusable button; Enter and Space do what a click does', () => {
+    model = new UsageModel({
+      serverSettings: settingsAnswering([{ status: 200, body: snapshot(0.5, 1024 ** 3) }])
+    });
+    const onActivate = jest.fn();
+    const widget = new UsageStatusItem(model, trans, onActivate);
+    expect(widget.node.tabIndex).toBe(0);
+    expect(widget.node.getAttribute('role')).toBe('button');
+    for (const key of ['Enter', ' ']) {
+      widget.node.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true }));
+    }
+    widget.node.dispatchEvent(new KeyboardEvent('keydown', { key: 'a', bubbles: true }));
+    widget.node.click();
+    expect(onActivate).toHaveBeenCalledTimes(3);
+    widget.dispose();
   });
 
   it('turns orange at 70 % and red at 90 % of a limit', async () => {

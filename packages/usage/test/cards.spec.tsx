@@ -9,6 +9,7 @@ import { HistoryCard } from '../src/components/HistoryCard';
 import { IdleCard } from '../src/components/IdleCard';
 import { KernelsCard } from '../src/components/KernelsCard';
 import { NowCard } from '../src/components/NowCard';
+import { UsageStatus } from '../src/components/UsageStatus';
 import { UsagePanelView } from '../src/components/UsagePanel';
 import { type ISessionSource, type ResourceName, UsageModel } from '../src/model';
 import {
@@ -27,6 +28,7 @@ import { type IAnswer, settingsRouting, until } from './helpers';
 jest.mock('../src/components/lazyCharts', () => {
   const React = jest.requireActual('react');
   return {
+    loadCharts: () => Promise.resolve({}),
     HistoryChart: (p: { metric: string; rows: unknown[] }) =>
       React.createElement('div', {
         'data-testid': `history-${p.metric}`,
@@ -149,7 +151,9 @@ describe('CostCard', () => {
     expect(total('quarter')).toMatch(/€/);
     expect(screen.getByText('Estimate')).toBeTruthy();
     expect(
-      screen.getByText(/An estimate, charged on the resources the server reserved/)
+      screen.getByText(
+        'An estimate of what the server reserved (its limits), not of what it used. It is not an invoice.'
+      )
     ).toBeTruthy();
     // 95 days answered: the chart gets the last 90.
     expect(screen.getByTestId('cost-chart').getAttribute('data-days')).toBe('90');
@@ -169,6 +173,27 @@ describe('CostCard', () => {
       `Any other GPU, per hour${formatMoney(20, 'CZK')}`
     ]);
     expect(screen.getByRole('button', { name: 'Export CSV' })).toBeTruthy();
+  });
+
+  it('without limits, says none is set and that what was used is priced', async () => {
+    const model = await loaded(
+      routes({ 'api/v1/usage/cost': ok({ ...cost('CZK'), unlimited: ['cpu', 'memory'] }) }),
+      ['cost']
+    );
+    const { container } = render(<CostCard model={model} trans={trans} />);
+    expect(container.querySelector('.hs-CostCard-basis')?.textContent).toBe(
+      'No CPU or memory limit is set on this server, so the estimate prices what it used. It is not an invoice.'
+    );
+  });
+
+  it('a lone default GPU price is "A GPU", not "Any other GPU"', async () => {
+    const only = cost('CZK');
+    only.prices.gpuHour = { default: 20 };
+    const model = await loaded(routes({ 'api/v1/usage/cost': ok(only) }), ['cost']);
+    const { container } = render(<CostCard model={model} trans={trans} />);
+    const rows = [...container.querySelectorAll('details tr')].map(r => r.textContent);
+    expect(rows.at(-1)).toBe(`A GPU, per hour${formatMoney(20, 'CZK')}`);
+    expect(container.textContent).not.toMatch(/Any other GPU/);
   });
 
   it('says what went wrong when the cost cannot be had', async () => {
@@ -246,11 +271,24 @@ describe('IdleCard', () => {
   });
 
   it('counting down: the counter and the date of removal', async () => {
-    const { container } = await renderIdle(idle(COUNTING_DOWN));
+    const { container } = await renderIdle(idle({ ...COUNTING_DOWN, enforce: 'hub' }));
     expect(container.querySelector('.hs-IdleCard-counter')?.textContent).toBe('2 of 4 idle days');
     const removal = container.querySelector('.hs-IdleCard-removal') as HTMLElement;
     expect(removal.textContent).toMatch(/^Removal on .*28/);
     expect(removal.dataset.counting).toBe('true');
+    expect(container.querySelector('.hs-IdleCard-enforce')).toBeNull();
+  });
+
+  it('counting down with enforce off: the rule would remove it, nothing removes it here', async () => {
+    const { container } = await renderIdle(idle(COUNTING_DOWN));
+    const removal = container.querySelector('.hs-IdleCard-removal') as HTMLElement;
+    expect(removal.textContent).toMatch(
+      /^The rule would remove it on .*28.*\. Nothing removes this server here\.$/
+    );
+    expect(container.textContent).not.toMatch(/Removal on/);
+    expect(container.querySelector('.hs-IdleCard-enforce')?.textContent).toBe(
+      'The idle rule only counts down here. Nothing stops or removes this server for being idle.'
+    );
   });
 
   it('a server that reserved a GPU: only GPU activity counts, in percent', async () => {
@@ -274,6 +312,43 @@ describe('IdleCard', () => {
 });
 
 describe('NowCard', () => {
+  it('shows the same reading as the status item, and the platform apart from the user', async () => {
+    const model = await loaded(
+      routes({
+        'api/v1/usage/kernels': ok({
+          ...kernels,
+          platform: { cpu: 0.42, memory: 300 * 1024 ** 2 }
+        })
+      }),
+      ['now', 'kernels']
+    );
+    const { container } = render(
+      <>
+        <NowCard model={model} trans={trans} />
+        <UsageStatus model={model} trans={trans} />
+      </>
+    );
+    const measured = container.querySelector('.hs-NowCard-time')?.textContent;
+    const status = container.querySelector('.hs-UsageStatus') as HTMLElement;
+    expect(measured).toMatch(/^Measured at .+\.$/);
+    // One model, one reading: the status item's tooltip names the same moment.
+    expect(status.title.split('\n').at(-1)).toBe(measured);
+    expect(container.querySelector('.hs-NowCard-platform')?.textContent).toBe(
+      "Of this, Jupyter and Hotstepper themselves use 0.42 CPU and 300 MiB. They are the platform's processes, not your work."
+    );
+  });
+
+  it('says when no limit is set, so the bar is against the whole machine', async () => {
+    const snap = snapshotWithGpus();
+    snap.cpu.limitSource = 'host';
+    snap.memory.limitSource = 'host';
+    const model = await loaded(routes({ 'api/v1/usage/now': ok(snap) }), ['now']);
+    const { container } = render(<NowCard model={model} trans={trans} />);
+    expect(container.querySelector('.hs-NowCard-limits')?.textContent).toBe(
+      'No CPU or memory limit is set: the bars are against the whole machine.'
+    );
+  });
+
   it('draws CPU, memory and GPU bars coloured by the thresholds', async () => {
     const model = await loaded(routes({ 'api/v1/usage/now': ok(snapshotWithGpus([A40])) }), [
       'now'
@@ -322,7 +397,11 @@ describe('KernelsCard', () => {
     expect(rows[0].querySelector('.hs-KernelsCard-name')?.textContent).toBe('analysis.ipynb');
     expect(rows[0].querySelector('.hs-KernelsCard-dir')?.textContent).toBe('work');
     expect(rows[0].querySelector('.hs-KernelsCard-memory')?.textContent).toBe('2 GiB');
-    expect(rows[1].querySelector('.hs-KernelsCard-name')?.textContent).toBe('Kernel cccc-3…');
+    // A kernel no session here holds: said in words; its id only in the tooltip.
+    expect(rows[1].querySelector('.hs-KernelsCard-name')?.textContent).toBe(
+      'A kernel not open here'
+    );
+    expect(rows[1].title).toMatch(/^A kernel that no notebook or console .* \(kernel id cccc-3/);
     expect(rows[0].title).toMatch(/^work\/analysis.ipynb\n2 GiB \(50\s?% of the limit\)/);
   });
 

@@ -1,14 +1,23 @@
 import {
+  byteUnit,
   costBars,
+  costParts,
+  dayTicks,
   formatDay,
   gpuSquares,
   hasCost,
   historyMetrics,
   historyRows,
   idleRows,
+  idleTicks,
   idleYMax,
+  niceTicks,
+  recordedSeconds,
+  tickDecimals,
   timeDomain,
-  yMax
+  withLimitEdges,
+  yMax,
+  yTicks
 } from '../src/chartData';
 import { cost, history, idle } from './fixtures';
 
@@ -46,12 +55,53 @@ describe('history rows', () => {
     expect(rows[0].gpuLimit).toBe(1);
   });
 
-  it('scales the y axis to the larger of limit and values, with headroom', () => {
+  it('scales the y axis to the larger of limit and values, in round ticks', () => {
     const rows = historyRows(history('hour'));
-    expect(yMax(rows, 'cpu')).toBeCloseTo(2.2);
+    expect(yTicks(rows, 'cpu')).toEqual([0, 1, 2]);
     rows[0].cpu = 3.5;
-    expect(yMax(rows, 'cpu')).toBeCloseTo(3.85);
+    expect(yTicks(rows, 'cpu')).toEqual([0, 2, 4]);
+    expect(yMax(rows, 'cpu')).toBe(4);
     expect(yMax([], 'cpu')).toBe(1);
+    expect(yTicks(rows, 'gpu')).toEqual([0, 0.5, 1]);
+  });
+
+  it('ticks memory in round GiB: a 23.5 GiB machine reads 0 / 12 / 24 GiB', () => {
+    const GiB = 1024 ** 3;
+    const rows = historyRows(history('hour'));
+    rows.forEach(r => (r.memoryLimit = 23.5 * GiB));
+    expect(yTicks(rows, 'memory').map(t => t / GiB)).toEqual([0, 12, 24]);
+    expect(byteUnit(500 * 1024 ** 2)).toBe(1024 ** 2);
+  });
+
+  it('round ticks are distinct and need only the decimals that tell them apart', () => {
+    expect(niceTicks(1.12)).toEqual([0, 0.6, 1.2]);
+    expect(tickDecimals(niceTicks(1.12))).toBe(1);
+    expect(niceTicks(0.5)).toEqual([0, 0.25, 0.5]);
+    expect(tickDecimals([0, 0.25, 0.5])).toBe(2);
+    expect(niceTicks(0)).toEqual([0, 0.5, 1]);
+    expect(niceTicks(25.9, 4)).toEqual([0, 8, 16, 24, 32]);
+    for (const max of [0.003, 0.07, 1, 7.3, 99, 1234]) {
+      const ticks = niceTicks(max);
+      expect(new Set(ticks).size).toBe(3);
+      expect(ticks[2]).toBeGreaterThanOrEqual(max);
+    }
+  });
+
+  it('carries the limit to both ends of the chart, however late the first reading', () => {
+    const h = history('hour', 4, 5);
+    const rows = historyRows(h);
+    const domain: [number, number] = [rows[0].t - 600_000, rows[3].t + 600_000];
+    const drawn = withLimitEdges(rows, domain);
+    expect(drawn[0]).toMatchObject({ t: domain[0], cpu: null, cpuLimit: rows[0].cpuLimit });
+    expect(drawn.at(-1)).toMatchObject({ t: domain[1], cpu: null, cpuLimit: rows[3].cpuLimit });
+    expect(drawn).toHaveLength(6);
+    // No limit known at all: nothing to carry.
+    expect(withLimitEdges([], domain)).toEqual([]);
+  });
+
+  it('says how much of a range was recorded', () => {
+    const h = history('day', 6, 300);
+    expect(recordedSeconds(h)).toBe(6 * 300);
   });
 
   it('spans the range the backend answered for', () => {
@@ -72,6 +122,18 @@ describe('cost bars', () => {
     expect(hasCost(costBars(undefined))).toBe(false);
   });
 
+  it('name only the parts that cost anything: no GPU legend without a GPU', () => {
+    const bars = costBars(cost('CZK', 95));
+    expect(costParts(bars)).toEqual(['cpu', 'memory', 'gpu']);
+    expect(costParts(bars.map(b => ({ ...b, gpu: 0 })))).toEqual(['cpu', 'memory']);
+  });
+
+  it('label three dates spread from the first to the last, never all 90', () => {
+    const bars = costBars(cost('CZK', 95));
+    expect(dayTicks(bars)).toEqual([bars[0].date, bars[45].date, bars[89].date]);
+    expect(dayTicks(bars.slice(0, 2))).toHaveLength(2);
+  });
+
   it('label calendar days without shifting them by the time zone', () => {
     expect(formatDay('2026-11-25', 'en-GB')).toBe('25 Nov');
   });
@@ -84,8 +146,9 @@ describe('idle rows', () => {
     const rows = idleRows(status);
     expect(rows).toHaveLength(288);
     expect(rows[5].value).toBeNull();
-    expect(idleYMax(status)).toBeCloseTo(0.12);
-    expect(idleYMax(idle({}, 0.5))).toBeCloseTo(0.6);
+    // Round ticks above the 0.1 threshold (with a tenth of room).
+    expect(idleTicks(status)).toEqual([0, 0.06, 0.12]);
+    expect(idleYMax(idle({}, 0.5))).toBe(0.6);
   });
 });
 

@@ -49,10 +49,19 @@ describe('idle warning', () => {
   });
 
   it('the message says how far the countdown is and when, in under 140 characters', () => {
-    const text = idleWarningMessage(idle(COUNTING_DOWN), trans);
+    const text = idleWarningMessage(idle({ ...COUNTING_DOWN, enforce: 'hub' }), trans);
     expect(text).toMatch(
       /^Idle for 2 of 4 days: this server will be removed on .+ unless it is used\.$/
     );
+    expect(text.length).toBeLessThanOrEqual(140);
+  });
+
+  it('with enforce off, the message does not promise a removal: the rule only counts down', () => {
+    const text = idleWarningMessage(idle(COUNTING_DOWN), trans);
+    expect(text).toMatch(
+      /^Idle for 2 of 4 days\. The idle rule would remove this server on .+; nothing removes it here\.$/
+    );
+    expect(text).not.toMatch(/will be removed/);
     expect(text.length).toBeLessThanOrEqual(140);
   });
 

@@ -1,6 +1,7 @@
 import { FakePageEvents } from '@hotstepper/core/lib/testing';
 import { Signal } from '@lumino/signaling';
-import { DEFAULT_PANEL_SETTINGS, DEFAULT_SETTINGS, UsageModel } from '../src/model';
+import { ServerConnection } from '@jupyterlab/services';
+import { CACHE_KEY, DEFAULT_PANEL_SETTINGS, DEFAULT_SETTINGS, UsageModel } from '../src/model';
 import { A40, cost, history, idle, inventory, kernels, snapshotWithGpus } from './fixtures';
 import { type IAnswer, settingsAnswering, settingsRouting, snapshot, until } from './helpers';
 
@@ -386,5 +387,52 @@ describe("UsageModel on the page's event stream", () => {
     expect(events.count('usage')).toBe(1);
     model.dispose();
     expect(events.count('usage')).toBe(0);
+  });
+});
+
+describe('the last figures across a reload', () => {
+  function memoryStorage(): Pick<Storage, 'getItem' | 'setItem'> & { data: Map<string, string> } {
+    const data = new Map<string, string>();
+    return {
+      data,
+      getItem: key => data.get(key) ?? null,
+      setItem: (key, value) => void data.set(key, value)
+    };
+  }
+
+  it('are shown at once, marked as from before, then replaced by the first answer', async () => {
+    {
+      const cache = memoryStorage();
+      const first = new UsageModel({
+        serverSettings: settingsAnswering([{ status: 200, body: snapshot(0.5, 1024 ** 3) }]),
+        statusSettings: DEFAULT_SETTINGS,
+        cache
+      });
+      await first.answered('now');
+      first.dispose();
+      expect(JSON.parse(cache.data.get(`${CACHE_KEY}:now`)!).value.cpu.used).toBe(0.5);
+
+      // The next page: the figures are there before any answer, loading and stale.
+      const seen: Request[] = [];
+      const second = new UsageModel({
+        serverSettings: settingsAnswering([{ status: 200, body: snapshot(1, 1024 ** 3) }], seen),
+        statusSettings: DEFAULT_SETTINGS,
+        cache
+      });
+      expect(second.now).toMatchObject({ loading: true, stale: true });
+      expect(second.now.value?.cpu.used).toBe(0.5);
+      await second.answered('now');
+      expect(second.now).toMatchObject({ loading: false, stale: false });
+      expect(second.now.value?.cpu.used).toBe(1);
+      second.dispose();
+
+      // Another server's figures are not shown.
+      const other = new UsageModel({
+        serverSettings: ServerConnection.makeSettings({ baseUrl: 'http://elsewhere/' }),
+        cache
+      });
+      expect(other.now.value).toBeUndefined();
+      other.dispose();
+    }
   });
 });

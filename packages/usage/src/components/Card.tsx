@@ -71,6 +71,7 @@ export function Card<T>(props: ICardProps<T>): JSX.Element {
         <StaleNote
           className="hs-UsageCard-stale"
           error={state.error}
+          refreshing={state.loading}
           updatedAt={state.updatedAt}
           trans={trans}
         />

@@ -1,11 +1,12 @@
 import type { UsageCost } from '@hotstepper/api';
 import { formatMoney } from '@hotstepper/core';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
-import { costBars, formatDay, hasCost } from '../chartData';
+import { costBars, costParts, formatDay, hasCost, niceTicks, tickDecimals } from '../chartData';
 import { downloadCostCsv } from '../csv';
 import { Card } from './Card';
 import { CostChart } from './lazyCharts';
-import type { ICardViewProps } from './NowCard';
+import { chartSize, type ICardViewProps } from './NowCard';
 
 /** The export button's own state: a download is a request like any other. */
 function ExportButton({ model, trans }: ICardViewProps): JSX.Element {
@@ -39,8 +40,37 @@ function ExportButton({ model, trans }: ICardViewProps): JSX.Element {
   );
 }
 
+/**
+ * How the estimate was priced, one fact per sentence. A server without a limit has the whole
+ * machine as its "limit": it is priced on what it used, and the note says so.
+ */
+export function costBasisNote(cost: UsageCost, trans: TranslationBundle): string {
+  const unlimited = cost.unlimited ?? [];
+  if (cost.prices.basis !== 'reserved') {
+    return trans.__('An estimate of what the server used, not an invoice.');
+  }
+  if (unlimited.length === 2) {
+    return trans.__(
+      'No CPU or memory limit is set on this server, so the estimate prices what it used. It is not an invoice.'
+    );
+  }
+  if (unlimited.length === 1) {
+    return unlimited[0] === 'cpu'
+      ? trans.__(
+          'No CPU limit is set on this server, so its CPU is priced on what it used and its memory on its limit. It is not an invoice.'
+        )
+      : trans.__(
+          'No memory limit is set on this server, so its memory is priced on what it used and its CPU on its limit. It is not an invoice.'
+        );
+  }
+  return trans.__(
+    'An estimate of what the server reserved (its limits), not of what it used. It is not an invoice.'
+  );
+}
+
 /** Estimated cost: daily stacked bars for 90 days, totals, the price table and the export. */
-export function CostCard({ model, trans }: ICardViewProps): JSX.Element {
+export function CostCard({ model, trans, size }: ICardViewProps): JSX.Element {
+  const { height, intervals } = chartSize(size, 150);
   return (
     <Card<UsageCost>
       name="cost"
@@ -59,15 +89,32 @@ export function CostCard({ model, trans }: ICardViewProps): JSX.Element {
       {cost => {
         const currency = cost.prices.currency;
         const money = (amount: number) => formatMoney(amount, currency);
+        const bars = costBars(cost, 90);
+        // Round ticks with the decimals they need to read apart: "0 / 0.6 / 1.2", never "0 / 1 / 1".
+        const ticks = niceTicks(Math.max(0, ...bars.map(b => b.total)), intervals);
+        const decimals = tickDecimals(ticks);
         const axis = new Intl.NumberFormat(undefined, {
           style: 'currency',
           currency,
-          minimumFractionDigits: 0,
-          maximumFractionDigits: 0
+          minimumFractionDigits: decimals,
+          maximumFractionDigits: decimals
         });
-        const bars = costBars(cost, 90);
         const gpuPrices = Object.entries(cost.prices.gpuHour).sort(([a], [b]) =>
           a === 'default' ? 1 : b === 'default' ? -1 : a.localeCompare(b)
+        );
+        const named = gpuPrices.some(([gpu]) => gpu !== 'default');
+        const partLabel = {
+          cpu: trans.__('CPU'),
+          memory: trans.__('Memory'),
+          gpu: trans.__('GPU')
+        };
+        const summary = trans.__(
+          'Daily cost of the last 90 days: %1 in all, the highest day %2; %3.',
+          money(cost.totals.quarter),
+          money(Math.max(0, ...bars.map(b => b.total))),
+          costParts(bars)
+            .map(p => partLabel[p])
+            .join(', ')
         );
         return (
           <>
@@ -88,8 +135,12 @@ export function CostCard({ model, trans }: ICardViewProps): JSX.Element {
             {hasCost(bars) ? (
               <CostChart
                 trans={trans}
+                summary={summary}
                 bars={bars}
-                labels={{ cpu: trans.__('CPU'), memory: trans.__('Memory'), gpu: trans.__('GPU') }}
+                labels={partLabel}
+                ticks={ticks}
+                height={height}
+                dateTicks={size === 'full' ? 7 : 3}
                 formatMoney={money}
                 formatAxis={amount => axis.format(amount)}
                 formatDay={d => formatDay(d)}
@@ -99,14 +150,8 @@ export function CostCard({ model, trans }: ICardViewProps): JSX.Element {
                 {trans.__('No cost in the last 90 days: the server has not run long enough.')}
               </p>
             )}
-            <p className="hs-Panel-note hs-UsageCard-note">
-              {cost.prices.basis === 'reserved'
-                ? trans.__(
-                    'An estimate, charged on the resources the server reserved (its limits), not an invoice.'
-                  )
-                : trans.__(
-                    'An estimate, charged on the resources the server used, not an invoice.'
-                  )}
+            <p className="hs-Panel-note hs-UsageCard-note hs-CostCard-basis">
+              {costBasisNote(cost, trans)}
             </p>
             <details className="hs-CostCard-prices">
               <summary>{trans.__('Price table')}</summary>
@@ -123,9 +168,11 @@ export function CostCard({ model, trans }: ICardViewProps): JSX.Element {
                   {gpuPrices.map(([gpu, price]) => (
                     <tr key={gpu}>
                       <th scope="row">
-                        {gpu === 'default'
-                          ? trans.__('Any other GPU, per hour')
-                          : trans.__('GPU %1, per hour', gpu)}
+                        {gpu !== 'default'
+                          ? trans.__('GPU %1, per hour', gpu)
+                          : named
+                            ? trans.__('Any other GPU, per hour')
+                            : trans.__('A GPU, per hour')}
                       </th>
                       <td>{money(price)}</td>
                     </tr>

@@ -1,26 +1,35 @@
 import type { IdleStatus } from '@hotstepper/api';
 import React from 'react';
-import { idleRows, idleYMax, timeFormat } from '../chartData';
+import { idleRows, idleTicks, timeFormat } from '../chartData';
 import {
   formatIdleValue,
   formatWhen,
   idleCounter,
+  idleEnforcement,
   idleReason,
   idleRemoval,
   idleRule,
   idleVerdict,
   isCountingDown
 } from '../idle';
+
+/** The verdict's badge colour: idle is a warning, busy is fine. */
+const VERDICT_MOD: Record<IdleStatus['verdict'], string> = {
+  idle: 'hs-mod-warn',
+  busy: 'hs-mod-success',
+  unknown: 'hs-mod-neutral'
+};
 import { Card } from './Card';
 import { IdleChart } from './lazyCharts';
-import type { ICardViewProps } from './NowCard';
+import { chartSize, type ICardViewProps } from './NowCard';
 
 /**
  * The idle clean-up as the platform applies it: today's verdict and why,
  * the last 24 h against the threshold, the idle-day counter and the date
  * of removal.
  */
-export function IdleCard({ model, trans }: ICardViewProps): JSX.Element {
+export function IdleCard({ model, trans, size }: ICardViewProps): JSX.Element {
+  const { height, intervals } = chartSize(size, 110);
   return (
     <Card<IdleStatus>
       name="idle"
@@ -40,7 +49,7 @@ export function IdleCard({ model, trans }: ICardViewProps): JSX.Element {
         return (
           <>
             <p className="hs-IdleCard-verdict" data-verdict={status.verdict}>
-              <span className={`hs-IdleCard-badge hs-mod-${status.verdict}`}>
+              <span className={`hs-Badge hs-IdleCard-badge ${VERDICT_MOD[status.verdict]}`}>
                 {idleVerdict(status, trans)}
               </span>
               <span className="hs-IdleCard-reason">{idleReason(status, trans)}</span>
@@ -48,7 +57,15 @@ export function IdleCard({ model, trans }: ICardViewProps): JSX.Element {
             {rows.some(r => r.value !== null) ? (
               <IdleChart
                 trans={trans}
+                summary={trans.__(
+                  '%1 per %2-minute segment over the last 24 hours; the busiest %3, the threshold %4.',
+                  status.resource === 'gpu' ? trans.__('GPU utilisation') : trans.__('CPU'),
+                  status.segmentMinutes,
+                  status.busiest === null ? '–' : formatValue(status.busiest),
+                  formatValue(status.threshold)
+                )}
                 rows={rows}
+                height={height}
                 threshold={status.threshold}
                 thresholdLabel={trans.__('threshold %1', formatValue(status.threshold))}
                 valueLabel={
@@ -56,7 +73,7 @@ export function IdleCard({ model, trans }: ICardViewProps): JSX.Element {
                     ? trans.__('GPU utilisation per segment')
                     : trans.__('CPU per segment')
                 }
-                yMax={idleYMax(status)}
+                ticks={idleTicks(status, intervals)}
                 formatTime={timeFormat('day')}
                 formatValue={formatValue}
               />
@@ -66,13 +83,18 @@ export function IdleCard({ model, trans }: ICardViewProps): JSX.Element {
               </p>
             )}
             <p className="hs-Panel-note hs-UsageCard-note">{idleRule(status, trans)}</p>
+            {idleEnforcement(status, trans) && (
+              <p className="hs-Panel-note hs-UsageCard-note hs-IdleCard-enforce">
+                {idleEnforcement(status, trans)}
+              </p>
+            )}
             <dl className="hs-IdleCard-facts">
               <div className="hs-IdleCard-fact" data-fact="counter">
                 <dt>{trans.__('Counter')}</dt>
                 <dd className="hs-IdleCard-counter">{idleCounter(status, trans)}</dd>
               </div>
               <div className="hs-IdleCard-fact" data-fact="removal">
-                <dt>{trans.__('Removal')}</dt>
+                <dt>{status.enforce === 'off' ? trans.__('By the rule') : trans.__('Removal')}</dt>
                 <dd
                   className={`hs-IdleCard-removal${countingDown ? ' hs-mod-counting' : ''}`}
                   data-counting={countingDown}

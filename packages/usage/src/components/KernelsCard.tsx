@@ -34,7 +34,10 @@ export function KernelsCard({ model, trans }: ICardViewProps): JSX.Element {
                   const [name, dir] = row.path ? splitPath(row.path) : ['', ''];
                   const title = row.path
                     ? row.path
-                    : trans.__('Kernel %1, not open in this JupyterLab', row.kernelId);
+                    : trans.__(
+                        'A kernel that no notebook or console in this JupyterLab is using (kernel id %1).',
+                        row.kernelId
+                      );
                   const figure = limit
                     ? trans.__(
                         '%1 (%2 of the limit)',
@@ -51,7 +54,7 @@ export function KernelsCard({ model, trans }: ICardViewProps): JSX.Element {
                     >
                       <div className="hs-KernelsCard-text">
                         <span className="hs-KernelsCard-name">
-                          {row.path ? name : trans.__('Kernel %1…', row.kernelId.slice(0, 8))}
+                          {row.path ? name : trans.__('A kernel not open here')}
                         </span>
                         {dir && <span className="hs-KernelsCard-dir">{dir}</span>}
                         <span className="hs-KernelsCard-memory">{formatBytes(row.memory)}</span>
@@ -64,12 +67,21 @@ export function KernelsCard({ model, trans }: ICardViewProps): JSX.Element {
                 })}
               </ul>
             )}
-            <p className="hs-Panel-note hs-UsageCard-note">
+            <p className="hs-Panel-note hs-UsageCard-note hs-KernelsCard-other">
               {trans.__(
-                'Everything else (Jupyter server, terminals, Hotstepper): %1',
+                'Your other processes (terminals, programs outside kernels) use %1.',
                 formatBytes(list.other.memory)
               )}
             </p>
+            {list.platform && (
+              <p className="hs-Panel-note hs-UsageCard-note hs-KernelsCard-platform">
+                {trans.__(
+                  'Jupyter and Hotstepper themselves use %1 and %2.',
+                  formatBytes(list.platform.memory),
+                  formatCores(list.platform.cpu)
+                )}
+              </p>
+            )}
           </>
         );
       }}

@@ -8,6 +8,16 @@ import { Card } from './Card';
 export interface ICardViewProps {
   model: UsageModel;
   trans: TranslationBundle;
+  /** The sidebar (default) or the main area's full-size view. */
+  size?: 'sidebar' | 'full';
+}
+
+/** A chart's height and how many steps its y axis has, by where it is drawn. */
+export function chartSize(
+  size: ICardViewProps['size'],
+  sidebarHeight: number
+): { height: number; intervals: number } {
+  return size === 'full' ? { height: 260, intervals: 4 } : { height: sidebarHeight, intervals: 2 };
 }
 
 /** CPU, memory and the notebook's own GPUs against their limits, now. */
@@ -17,6 +27,8 @@ export function NowCard({ model, trans }: ICardViewProps): JSX.Element {
       {s => {
         const cpu = s.cpu.used / s.cpu.limit;
         const mem = s.memory.used / s.memory.limit;
+        const platform = model.kernels.value?.platform;
+        const unlimited = (['cpu', 'memory'] as const).filter(r => s[r].limitSource === 'host');
         return (
           <>
             <Meter
@@ -73,8 +85,30 @@ export function NowCard({ model, trans }: ICardViewProps): JSX.Element {
                 </React.Fragment>
               );
             })}
-            <p className="hs-Panel-note hs-UsageCard-note">
-              {trans.__('Measured at %1', new Date(s.sampledAt).toLocaleTimeString())}
+            {platform && (
+              <p className="hs-Panel-note hs-UsageCard-note hs-NowCard-platform">
+                {trans.__(
+                  "Of this, Jupyter and Hotstepper themselves use %1 and %2. They are the platform's processes, not your work.",
+                  formatCores(platform.cpu),
+                  formatBytes(platform.memory)
+                )}
+              </p>
+            )}
+            {unlimited.length > 0 && (
+              <p className="hs-Panel-note hs-UsageCard-note hs-NowCard-limits">
+                {unlimited.length === 2
+                  ? trans.__(
+                      'No CPU or memory limit is set: the bars are against the whole machine.'
+                    )
+                  : unlimited[0] === 'cpu'
+                    ? trans.__('No CPU limit is set: the CPU bar is against the whole machine.')
+                    : trans.__(
+                        'No memory limit is set: the memory bar is against the whole machine.'
+                      )}
+              </p>
+            )}
+            <p className="hs-Panel-note hs-UsageCard-note hs-NowCard-time">
+              {trans.__('Measured at %1.', new Date(s.sampledAt).toLocaleTimeString())}
             </p>
           </>
         );

@@ -22,7 +22,7 @@ import {
   YAxis
 } from 'recharts';
 import type { HistoryMetric, ICostBar, IHistoryRow, IIdleRow } from '../chartData';
-import { LIMIT_KEY } from '../chartData';
+import { costParts, dayTicks, LIMIT_KEY, niceTicks } from '../chartData';
 
 /** A series colour per metric and cost part. */
 export const COLORS = {
@@ -50,6 +50,8 @@ const LEGEND_STYLE: React.CSSProperties = { fontSize: 'var(--jp-ui-font-size0)' 
 /** Tooltip rows in the order of the stack, not by name. */
 const COST_ORDER = ['cpu', 'memory', 'gpu'] as const;
 const MARGIN = { top: 10, right: 8, bottom: 0, left: 0 };
+/** Room on the right for half of the last date's label, which is centred on the last bar. */
+const COST_MARGIN = { ...MARGIN, right: 20 };
 
 /** Props every time axis shares. */
 function timeAxis(
@@ -68,9 +70,21 @@ function timeAxis(
   };
 }
 
-/** Props every chart's value axis shares, so all read alike in both themes. */
-function valueAxis(tickFormatter: (value: number) => string, width = 64) {
-  return { tickFormatter, tick: AXIS_TICK, stroke: AXIS_LINE, width, tickCount: 3 };
+/**
+ * Props every chart's value axis shares, so all read alike in both themes: the round ticks
+ * given, from 0 to the last one (recharts' own choice repeats labels once they are rounded).
+ */
+function valueAxis(tickFormatter: (value: number) => string, ticks: number[], width = 64) {
+  return {
+    tickFormatter,
+    tick: AXIS_TICK,
+    stroke: AXIS_LINE,
+    width,
+    ticks,
+    domain: [0, ticks[ticks.length - 1]] as [number, number],
+    interval: 0 as const,
+    allowDataOverflow: true
+  };
 }
 
 /** Props every chart's tooltip shares. */
@@ -93,7 +107,8 @@ export interface IHistoryChartProps {
   /** e.g. "limit" */
   limitLabel: string;
   domain: [number, number];
-  yMax: number;
+  /** Round y ticks from 0 (chartData's yTicks). */
+  ticks: number[];
   formatTime: (t: number) => string;
   formatValue: (v: number) => string;
   height?: number;
@@ -106,10 +121,10 @@ export function HistoryChart(props: IHistoryChartProps): JSX.Element {
   return (
     <div className={`hs-UsageChart hs-UsageChart-${metric}`} data-points={rows.length}>
       <ResponsiveContainer width="100%" height={props.height ?? 110}>
-        <ComposedChart data={rows} margin={MARGIN} accessibilityLayer>
+        <ComposedChart data={rows} margin={MARGIN} accessibilityLayer={false}>
           <CartesianGrid stroke={GRID} strokeDasharray="2 4" vertical={false} />
           <XAxis {...timeAxis(formatTime, props.domain)} allowDataOverflow />
-          <YAxis domain={[0, props.yMax]} {...valueAxis(formatValue)} />
+          <YAxis {...valueAxis(formatValue, props.ticks)} />
           <Tooltip {...tooltip(t => formatTime(Number(t)), formatValue)} />
           <Area
             type="linear"
@@ -147,33 +162,43 @@ export interface ICostChartProps {
   /** Shorter, for the axis: whole units. */
   formatAxis?: (amount: number) => string;
   formatDay: (date: string) => string;
+  /** Round y ticks from 0; default three from the highest day. */
+  ticks?: number[];
+  /** How many dates label the x axis; 3 fit the sidebar. */
+  dateTicks?: number;
   height?: number;
 }
 
-/** Daily cost, stacked CPU / memory / GPU, one bar per day. */
+/** Daily cost, stacked CPU / memory / GPU, one bar per day; only the parts that cost anything. */
 export function CostChart(props: ICostChartProps): JSX.Element {
   const { bars, labels, formatMoney, formatDay } = props;
-  const tick = Math.max(0, Math.ceil(bars.length / 5) - 1);
+  const parts = costParts(bars);
+  const ticks = props.ticks ?? niceTicks(Math.max(0, ...bars.map(b => b.total)));
   return (
-    <div className="hs-UsageChart hs-UsageChart-cost" data-days={bars.length}>
+    <div
+      className="hs-UsageChart hs-UsageChart-cost"
+      data-days={bars.length}
+      data-parts={parts.join(' ')}
+    >
       <ResponsiveContainer width="100%" height={props.height ?? 150}>
-        <BarChart data={bars} margin={MARGIN} barCategoryGap={1} accessibilityLayer>
+        <BarChart data={bars} margin={COST_MARGIN} barCategoryGap={1} accessibilityLayer={false}>
           <CartesianGrid stroke={GRID} strokeDasharray="2 4" vertical={false} />
           <XAxis
             dataKey="date"
             tickFormatter={formatDay}
             tick={AXIS_TICK}
             stroke={AXIS_LINE}
-            interval={tick}
+            ticks={dayTicks(bars, props.dateTicks ?? 3)}
+            interval={0}
           />
-          <YAxis {...valueAxis(props.formatAxis ?? formatMoney, 68)} />
+          <YAxis {...valueAxis(props.formatAxis ?? formatMoney, ticks, 56)} />
           <Tooltip
             {...tooltip(d => formatDay(String(d)), formatMoney)}
             itemSorter={item => COST_ORDER.indexOf(item.dataKey as (typeof COST_ORDER)[number])}
             cursor={{ fill: 'var(--jp-brand-color1)', fillOpacity: 0.15 }}
           />
           <Legend wrapperStyle={LEGEND_STYLE} iconSize={8} itemSorter={null} />
-          {COST_ORDER.map(key => (
+          {parts.map(key => (
             <Bar
               key={key}
               dataKey={key}
@@ -194,7 +219,8 @@ export interface IIdleChartProps {
   threshold: number;
   thresholdLabel: string;
   valueLabel: string;
-  yMax: number;
+  /** Round y ticks from 0 (chartData's idleTicks). */
+  ticks: number[];
   formatTime: (t: number) => string;
   formatValue: (v: number) => string;
   height?: number;
@@ -206,10 +232,10 @@ export function IdleChart(props: IIdleChartProps): JSX.Element {
   return (
     <div className="hs-UsageChart hs-UsageChart-idle" data-points={rows.length}>
       <ResponsiveContainer width="100%" height={props.height ?? 110}>
-        <ComposedChart data={rows} margin={MARGIN} accessibilityLayer>
+        <ComposedChart data={rows} margin={MARGIN} accessibilityLayer={false}>
           <CartesianGrid stroke={GRID} strokeDasharray="2 4" vertical={false} />
           <XAxis {...timeAxis(formatTime, ['dataMin', 'dataMax'])} />
-          <YAxis domain={[0, props.yMax]} {...valueAxis(formatValue)} />
+          <YAxis {...valueAxis(formatValue, props.ticks)} />
           <Tooltip {...tooltip(t => formatTime(Number(t)), formatValue)} />
           <Area
             type="stepAfter"

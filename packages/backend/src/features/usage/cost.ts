@@ -83,16 +83,22 @@ export function readDailyUsage(db: Database.Database, bounds: number[]): DailyUs
   return db.prepare(DAILY_USAGE).all({ days: JSON.stringify(days) }) as DailyUsage[];
 }
 
+/** Resources that have no limit here: their "limit" is the whole machine, not the user's. */
+export type Unlimited = ReadonlyArray<'cpu' | 'memory'>;
+
 /**
  * The cost estimate of the days between `bounds` (oldest first, days without a running server
  * as zeros). `reserved` charges the limits: CPU cores, memory GiB and GPUs reserved; `used`
- * charges the means: cores used, GiB used, GPUs × their mean utilisation.
+ * charges the means: cores used, GiB used, GPUs × their mean utilisation. A resource in
+ * `unlimited` is charged as used even with `reserved`: reserving the whole host is not what
+ * the user holds.
  */
 export function usageCost(
   usage: Iterable<DailyUsage>,
   prices: PriceTable,
   bounds: number[],
-  timeZone?: string
+  timeZone?: string,
+  unlimited: Unlimited = []
 ): UsageCost {
   const daily: DailyCost[] = bounds.slice(0, -1).map(t => ({
     date: localDate(t, timeZone),
@@ -103,6 +109,8 @@ export function usageCost(
     hours: 0
   }));
   const reserved = prices.basis === 'reserved';
+  const cpuReserved = reserved && !unlimited.includes('cpu');
+  const memReserved = reserved && !unlimited.includes('memory');
   for (const u of usage) {
     const day = daily[u.day];
     if (!day) {
@@ -110,8 +118,8 @@ export function usageCost(
     }
     const costs = hourlyCosts(
       {
-        cpu: reserved ? u.cpuReserved : u.cpuUsed,
-        memory: reserved ? u.memReserved : u.memUsed,
+        cpu: cpuReserved ? u.cpuReserved : u.cpuUsed,
+        memory: memReserved ? u.memReserved : u.memUsed,
         gpu: { count: reserved ? u.gpuReserved : u.gpuUsed, model: u.gpuModel }
       },
       prices
@@ -129,7 +137,8 @@ export function usageCost(
     prices,
     days: daily,
     totals: { today: sumLast(1), week: sumLast(7), quarter: sumLast(daily.length) },
-    estimate: true
+    estimate: true,
+    ...(unlimited.length ? { unlimited: [...unlimited] } : {})
   };
 }
 
@@ -138,10 +147,14 @@ export function estimateCost(
   db: Database.Database,
   prices: PriceTable,
   now = Date.now(),
-  { days = COST_DAYS, timeZone }: { days?: number; timeZone?: string } = {}
+  {
+    days = COST_DAYS,
+    timeZone,
+    unlimited = []
+  }: { days?: number; timeZone?: string; unlimited?: Unlimited } = {}
 ): UsageCost {
   const bounds = dayBounds(now, days, timeZone);
-  return usageCost(readDailyUsage(db, bounds), prices, bounds, timeZone);
+  return usageCost(readDailyUsage(db, bounds), prices, bounds, timeZone, unlimited);
 }
 
 /** Plain figures for a spreadsheet: a dot for decimals, no grouping, no locale. */
@@ -167,8 +180,20 @@ export function costCsv(cost: UsageCost): string {
 }
 
 /** GET /cost and GET /cost.csv: the estimate from the rollups and the admin's price table. */
-export const costRoutes: FastifyPluginAsyncTypebox<UsageDeps> = async (app, { config, store }) => {
-  const estimate = (now: number) => estimateCost(store.db, config.prices, now);
+export const costRoutes: FastifyPluginAsyncTypebox<UsageDeps> = async (
+  app,
+  { config, store, sampler }
+) => {
+  // Whether a limit is set comes from the latest reading (the rollups keep the figure, not
+  // where it came from): a server started without limits is priced on what it used.
+  const estimate = async (now: number) => {
+    await sampler.ready;
+    const snapshot = sampler.snapshot;
+    const unlimited = (['cpu', 'memory'] as const).filter(
+      r => snapshot?.[r].limitSource === 'host'
+    );
+    return estimateCost(store.db, config.prices, now, { unlimited });
+  };
 
   app.get(
     '/cost',
@@ -180,7 +205,7 @@ export const costRoutes: FastifyPluginAsyncTypebox<UsageDeps> = async (app, { co
         response: { 200: UsageCostBody }
       }
     },
-    async () => estimate(Date.now())
+    async () => await estimate(Date.now())
   );
 
   app.get(
@@ -205,7 +230,7 @@ export const costRoutes: FastifyPluginAsyncTypebox<UsageDeps> = async (app, { co
           'content-disposition',
           `attachment; filename="hotstepper-usage-${localDate(now)}.csv"`
         )
-        .send(costCsv(estimate(now)));
+        .send(costCsv(await estimate(now)));
     }
   );
 };

@@ -32,6 +32,11 @@ export interface KernelUsageOptions {
   rootPid: number;
   /** The platform's processes: the tree under rootPid, with command lines. */
   processes: Processes;
+  /**
+   * The platform's own processes besides the Jupyter server (rootPid), counted apart from the
+   * user's: by default this backend.
+   */
+  platformPids?: number[];
   /** Monotonic seconds. */
   clock?: () => number;
   /**
@@ -98,12 +103,14 @@ export class KernelUsageReader {
 
     const kernels = new Map<string, KernelUsage>();
     const other = { cpu: 0, memory: 0 };
+    const platform = { cpu: 0, memory: 0 };
+    const own = new Set([rootPid, ...(this.options.platformPids ?? [process.pid])]);
     for (const s of tree) {
       const id = owner.get(s.pid);
       const entry = id
         ? (kernels.get(id) ?? { kernelId: id, pids: [], cpu: 0, memory: 0 })
         : undefined;
-      const target = entry ?? other;
+      const target = entry ?? (own.has(s.pid) ? platform : other);
       target.cpu += cpu(s);
       target.memory += s.memoryBytes;
       if (entry) {
@@ -113,7 +120,8 @@ export class KernelUsageReader {
     }
     return {
       kernels: [...kernels.values()].sort((a, b) => a.kernelId.localeCompare(b.kernelId)),
-      other
+      other,
+      platform
     };
   }
 }
