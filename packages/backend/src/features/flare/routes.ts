@@ -46,6 +46,8 @@ export const flareRoutes: FastifyPluginAsyncTypebox<FlareDeps> = async (app, dep
 
   const { bus } = deps;
   let published = '';
+  /** Whether the last list published held an exposure: without one, only a request changes it. */
+  let anyExposed = true;
   let publishing: Promise<void> = Promise.resolve();
   /**
    * Publishes the exposures if they differ from the last published; one at a time, so an
@@ -60,6 +62,7 @@ export const flareRoutes: FastifyPluginAsyncTypebox<FlareDeps> = async (app, dep
       try {
         const list = await service.list();
         const json = JSON.stringify(list);
+        anyExposed = list.exposures.length > 0;
         if (json !== published) {
           published = json;
           bus.publish('exposures', list);
@@ -73,7 +76,9 @@ export const flareRoutes: FastifyPluginAsyncTypebox<FlareDeps> = async (app, dep
   if (bus) {
     void publish();
     const check = setInterval(() => {
-      if (bus.count('exposures') > 0) {
+      // Expiries, request counts and listeners change only while something is exposed; an
+      // exposure is made or removed by a request, which publishes at once.
+      if (anyExposed && bus.count('exposures') > 0) {
         void publish();
       }
     }, EXPOSURES_CHECK_MS);
