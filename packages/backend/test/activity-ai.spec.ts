@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { EventBus } from '../src/bus';
 import { parseConfig } from '../src/config';
+import { aiMessages } from '../src/features/activity/ai';
 import { activityRoutes } from '../src/features/activity/routes';
 import { ActivityJournal } from '../src/features/activity/journal';
 import { Store } from '../src/store';
@@ -252,6 +253,39 @@ describe('the AI paragraph', () => {
     expect(res.body).not.toContain(KEY);
     expect(logs.length).toBeGreaterThan(0);
     expect(JSON.stringify(logs)).not.toContain(KEY);
+  });
+});
+
+describe('the messages', () => {
+  it('carry a kept last line only when stream lines are on', () => {
+    const cell = {
+      kernelId: 'k',
+      path: 'a.ipynb',
+      count: 1,
+      startedAt: T0,
+      endedAt: T0 + HOUR,
+      durationMs: HOUR,
+      status: 'ok' as const,
+      ename: null,
+      lastLine: LINE
+    };
+    const summary = {
+      since: T0,
+      until: T0 + 2 * HOUR,
+      lastSeen: null,
+      watching: true,
+      streamLines: true,
+      finished: [cell],
+      failed: [],
+      running: [],
+      jobs: [],
+      exposures: [],
+      kernels: [],
+      documents: [],
+      truncated: false
+    };
+    expect(aiMessages(summary, true)[1].content).toContain(JSON.stringify(LINE));
+    expect(aiMessages(summary, false)[1].content).not.toContain('stream_line_marker');
   });
 });
 
