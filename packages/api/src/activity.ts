@@ -74,7 +74,9 @@ export const ActivitySummary = Type.Object(
     }),
     documents: Type.Array(ActivityEvent),
     /** Cells or events left out of a list past its limit. */
-    truncated: Type.Boolean()
+    truncated: Type.Boolean(),
+    /** Whether an AI paragraph can be asked for (`POST /activity/ai-summary`); absent: no. */
+    ai: Type.Optional(Type.Boolean())
   },
   { $id: 'ActivitySummary' }
 );
@@ -118,3 +120,32 @@ export type ActivityPageEvents = Static<typeof ActivityPageEvents>;
 
 export const ActivityAccepted = Type.Object({ accepted: Type.Integer({ minimum: 0 }) });
 export type ActivityAccepted = Static<typeof ActivityAccepted>;
+
+/** `POST /activity/ai-summary`: the period, as for the summary. */
+export const ActivityAiRequest = Type.Object(
+  {
+    since: Type.Optional(UnixMs('Start of the period; default the last page seen')),
+    until: Type.Optional(UnixMs('End of the period; default now'))
+  },
+  { $id: 'ActivityAiRequest', additionalProperties: false }
+);
+export type ActivityAiRequest = Static<typeof ActivityAiRequest>;
+
+/** One message as it went to the model. */
+export const AiMessage = Type.Object({
+  role: literals('system', 'user'),
+  content: Type.String()
+});
+export type AiMessage = Static<typeof AiMessage>;
+
+/**
+ * The events of `POST /activity/ai-summary`, in order: `sent` once (what goes to the model),
+ * `text` for each piece of the paragraph, then `done` or `dropped` (the paragraph is to be
+ * thrown away: an error, or past the time budget). The text is plain: never render it as HTML.
+ */
+export interface ActivityAiEvents {
+  sent: { model: string; messages: AiMessage[] };
+  text: { text: string };
+  done: Record<string, never>;
+  dropped: { reason: string };
+}

@@ -162,7 +162,9 @@ export const ACTIVITY_PATHS = {
   /** GET or POST: the last time a page of this user was open. */
   seen: path(FEATURE_PREFIX.activity, 'seen'),
   /** POST: what the page saw (documents opened, saved, closed; kernel restarts and deaths). */
-  events: path(FEATURE_PREFIX.activity, 'events')
+  events: path(FEATURE_PREFIX.activity, 'events'),
+  /** POST (text/event-stream): the AI paragraph of a period, when the admin configured a model. */
+  aiSummary: path(FEATURE_PREFIX.activity, 'ai-summary')
 } as const;
 
 /** A stream's last line is kept up to this many characters. */

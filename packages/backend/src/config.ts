@@ -147,7 +147,26 @@ export const Config = Type.Object(
         /** Keep each cell's last printed line (cut to 200 characters); false keeps none. */
         streamLines: Type.Boolean({ default: true }),
         /** How often the Jupyter server's kernels and sessions are listed. */
-        kernelPollSeconds: Type.Number({ minimum: 1, maximum: 300, default: 3 })
+        kernelPollSeconds: Type.Number({ minimum: 1, maximum: 300, default: 3 }),
+        /**
+         * An OpenAI-compatible endpoint that writes a short paragraph above the summary from the
+         * journal's metadata; absent: no paragraph.
+         */
+        ai: Type.Optional(
+          Type.Object(
+            {
+              enabled: Type.Boolean({ default: true }),
+              /** e.g. https://llm.ai.e-infra.cz/v1 */
+              baseURL: Type.String({ pattern: '^https?://\\S+$' }),
+              model: Type.String({ minLength: 1 }),
+              /** The name of the environment variable holding the key, never the key itself. */
+              apiKeyEnv: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
+              /** Past this, the paragraph is dropped and the summary stands alone. */
+              timeoutSeconds: Type.Number({ exclusiveMinimum: 0, maximum: 60, default: 5 })
+            },
+            { additionalProperties: false }
+          )
+        )
       },
       { additionalProperties: false, default: {} }
     ),

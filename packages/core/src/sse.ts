@@ -10,6 +10,8 @@ export interface IEventStreamOptions {
   signal?: AbortSignal;
   /** Called once the stream is open (the backend answered 2xx), before any event. */
   onOpen?: () => void;
+  /** A POST with this JSON body instead of a GET: a stream that a request starts. */
+  post?: unknown;
 }
 
 /**
@@ -30,7 +32,14 @@ export async function streamEvents(
   }
   const response = await ServerConnection.makeRequest(
     backendUrl(path, serverSettings),
-    { headers, signal: options.signal },
+    options.post === undefined
+      ? { headers, signal: options.signal }
+      : {
+          method: 'POST',
+          headers: { ...headers, 'Content-Type': 'application/json' },
+          body: JSON.stringify(options.post),
+          signal: options.signal
+        },
     serverSettings
   );
   if (!response.ok || !response.body) {

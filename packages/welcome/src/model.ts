@@ -3,6 +3,7 @@
  * events sent to the journal. No DOM.
  */
 import type {
+  ActivityAiEvents,
   ActivityPageEvent,
   ActivitySeen,
   ActivitySummary,
@@ -10,7 +11,7 @@ import type {
   UsageCost
 } from '@hotstepper/api';
 import { ACTIVITY_PATHS, USAGE_PATHS } from '@hotstepper/api/constants';
-import { requestBackend } from '@hotstepper/core';
+import { requestBackend, streamEvents } from '@hotstepper/core';
 import type { ServerConnection } from '@jupyterlab/services';
 
 export interface IWelcomeSettings {
@@ -70,6 +71,43 @@ export class WelcomeModel {
       `${ACTIVITY_PATHS.summary}${q ? `?${q}` : ''}`,
       this.serverSettings
     );
+  }
+
+  /**
+   * Asks for the AI paragraph of a period: `sent` (what goes to the model), then each piece of
+   * text; resolves with the reason when the paragraph is to be dropped, undefined when complete.
+   */
+  async aiSummary(
+    since: number,
+    until: number,
+    on: {
+      sent: (sent: ActivityAiEvents['sent']) => void;
+      text: (text: string) => void;
+    },
+    signal?: AbortSignal
+  ): Promise<string | undefined> {
+    let outcome: string | undefined = 'the answer ended early';
+    try {
+      await streamEvents(ACTIVITY_PATHS.aiSummary, this.serverSettings, {
+        post: { since: Math.floor(since), until: Math.floor(until) },
+        signal,
+        onEvent: e => {
+          const data = JSON.parse(e.data);
+          if (e.event === 'sent') {
+            on.sent(data as ActivityAiEvents['sent']);
+          } else if (e.event === 'text') {
+            on.text(String((data as ActivityAiEvents['text']).text));
+          } else if (e.event === 'done') {
+            outcome = undefined;
+          } else if (e.event === 'dropped') {
+            outcome = String((data as ActivityAiEvents['dropped']).reason);
+          }
+        }
+      });
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return outcome;
   }
 
   /** The idle clean-up's state now, from the usage feature; undefined where it is not there. */

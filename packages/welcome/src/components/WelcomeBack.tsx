@@ -4,6 +4,7 @@
  * may be called `<img src=x onerror=…>.ipynb`.
  */
 import type {
+  ActivityAiEvents,
   ActivityEvent,
   ActivitySummary,
   CellRun,
@@ -90,6 +91,15 @@ export function WelcomeBack(props: IWelcomeBackProps): JSX.Element {
           onRetry={() => setAttempt(a => a + 1)}
         />
       )}
+      {state.kind === 'ready' && state.summary.ai && (
+        <AiParagraph
+          key={`${state.summary.since}-${state.summary.until}`}
+          model={model}
+          since={state.summary.since}
+          until={state.summary.until}
+          trans={trans}
+        />
+      )}
       {state.kind === 'ready' && (
         <Summary
           summary={state.summary}
@@ -101,6 +111,84 @@ export function WelcomeBack(props: IWelcomeBackProps): JSX.Element {
         />
       )}
     </div>
+  );
+}
+
+type AiState =
+  | { kind: 'writing'; text: string }
+  | { kind: 'done'; text: string }
+  | { kind: 'dropped'; reason: string };
+
+/**
+ * The model's paragraph about the period, streamed in. Its text is untrusted: it is a React
+ * text child (a text node), never HTML or markdown, so a link or an image in it stays inert.
+ * Dropped (an error, past the time budget) it gives way to a quiet note; the summary below
+ * stands either way.
+ */
+function AiParagraph(props: {
+  model: WelcomeModel;
+  since: number;
+  until: number;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { model, since, until, trans } = props;
+  const [state, setState] = React.useState<AiState>({ kind: 'writing', text: '' });
+  const [sent, setSent] = React.useState<ActivityAiEvents['sent']>();
+
+  React.useEffect(() => {
+    const left = new AbortController();
+    let text = '';
+    void model
+      .aiSummary(
+        since,
+        until,
+        {
+          sent: setSent,
+          text: piece => {
+            text += piece;
+            setState({ kind: 'writing', text });
+          }
+        },
+        left.signal
+      )
+      .then(reason => {
+        if (!left.signal.aborted) {
+          setState(reason === undefined ? { kind: 'done', text } : { kind: 'dropped', reason });
+        }
+      });
+    return () => left.abort();
+  }, [model, since, until]);
+
+  return (
+    <section
+      className="hs-Welcome-ai"
+      aria-label={trans.__('AI summary')}
+      aria-busy={state.kind === 'writing'}
+    >
+      {state.kind === 'dropped' ? (
+        <p className="hs-Panel-note hs-Welcome-ai-note">
+          {trans.__('No AI summary this time (%1).', state.reason)}
+        </p>
+      ) : (
+        <>
+          <p className="hs-Welcome-ai-text">{state.text || trans.__('Writing a summary…')}</p>
+          <p className="hs-Panel-note">
+            {trans.__('Written by an AI model from the names and times below; it can be wrong.')}
+          </p>
+        </>
+      )}
+      {sent && (
+        <details className="hs-Welcome-ai-sent">
+          <summary>{trans.__('What was sent')}</summary>
+          <p>{trans.__('To the model %1:', sent.model)}</p>
+          {sent.messages.map((m, i) => (
+            <pre key={i} className="hs-Welcome-ai-message">
+              {`${m.role}:\n${m.content}`}
+            </pre>
+          ))}
+        </details>
+      )}
+    </section>
   );
 }
 

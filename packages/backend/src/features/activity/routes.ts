@@ -1,5 +1,6 @@
 import {
   ActivityAccepted,
+  ActivityAiRequest,
   ActivityPageEvents,
   ActivityQuery,
   ActivitySeen,
@@ -12,8 +13,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { EventBus } from '../../bus';
 import type { Config } from '../../config';
 import { HttpError } from '../../errors';
+import { eventStreamResponse, eventStreams } from '../../sse';
 import type { JupyterServerClient } from '../../platform/jupyter';
 import type { Store } from '../../store';
+import { AiDropped, aiMessages, AiSummarizer } from './ai';
 import { ActivityJournal } from './journal';
 import { KernelWatcher } from './watcher';
 
@@ -26,6 +29,8 @@ export interface ActivityDeps {
   jupyter?: JupyterServerClient;
   /** Tests: the journal's clock. */
   clock?: () => number;
+  /** Where the AI key's variable (activity.ai.apiKeyEnv) is read; default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -103,7 +108,26 @@ export const activityRoutes: FastifyPluginAsyncTypebox<ActivityDeps> = async (ap
     await watcher?.stop();
   });
 
+  const ai =
+    settings.enabled && settings.ai
+      ? new AiSummarizer(settings.ai, deps.env ?? process.env, app.log)
+      : undefined;
+  const streams = eventStreams(app);
+
   const errors = { 400: ErrorResponse };
+
+  /** The period of a request: default since the last page seen, until now. */
+  const periodOf = (q: { since?: number; until?: number }) => {
+    const until = q.until ?? now();
+    const since = q.since ?? journal.lastSeen() ?? until - DEFAULT_PERIOD_MS;
+    if (since > until) {
+      throw new HttpError(
+        400,
+        `"since" (${since}) is after "until" (${until}); give a period that starts before it ends`
+      );
+    }
+    return { since, until };
+  };
 
   app.get(
     '/',
@@ -116,16 +140,51 @@ export const activityRoutes: FastifyPluginAsyncTypebox<ActivityDeps> = async (ap
       }
     },
     async req => {
-      const until = req.query.until ?? now();
-      const since = req.query.since ?? journal.lastSeen() ?? until - DEFAULT_PERIOD_MS;
-      if (since > until) {
-        throw new HttpError(
-          400,
-          `"since" (${since}) is after "until" (${until}); give a period that starts before it ends`
-        );
-      }
+      const period = periodOf(req.query);
       await watcher?.poll();
-      return journal.summary({ since, until, watching: Boolean(watcher) });
+      return { ...journal.summary({ ...period, watching: Boolean(watcher) }), ai: ai?.available };
+    }
+  );
+
+  // A POST: each call sends the journal's metadata to an outside service and spends the
+  // admin's quota, so another site must not be able to start one (XSRF applies to POST).
+  app.post(
+    '/ai-summary',
+    {
+      schema: {
+        summary:
+          'A short AI-written paragraph about a period, streamed (events: sent, text, done or dropped)',
+        tags: ['activity'],
+        body: ActivityAiRequest,
+        response: {
+          200: eventStreamResponse('sent, then text pieces, then done or dropped'),
+          ...errors,
+          404: ErrorResponse
+        }
+      }
+    },
+    async (req, reply) => {
+      if (!ai?.available) {
+        throw new HttpError(404, 'No AI model is configured on this server (activity.ai)');
+      }
+      const period = periodOf(req.body ?? {});
+      await watcher?.poll();
+      const summary = journal.summary({ ...period, watching: Boolean(watcher) });
+      const messages = aiMessages(summary, settings.streamLines);
+      const stream = streams.open(reply, { comment: 'activity ai-summary' });
+      const left = new AbortController();
+      stream.onClose(() => left.abort());
+      stream.send('sent', { model: ai.settings.model, messages });
+      try {
+        await ai.write(messages, text => stream.send('text', { text }), left.signal);
+        stream.send('done', {});
+      } catch (err) {
+        stream.send('dropped', {
+          reason: err instanceof AiDropped ? err.message : 'the model could not be reached'
+        });
+      }
+      stream.end();
+      return reply;
     }
   );
 
