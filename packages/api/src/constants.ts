@@ -84,6 +84,13 @@ export const STORAGE_PATHS = {
   /** GET the list, POST a new checkpoint of `?path=`. */
   checkpoints: (name: string) =>
     path(FEATURE_PREFIX.storage, `${encodeURIComponent(name)}/checkpoints`),
+  /** POST: copy or move between storages. */
+  transfers: path(FEATURE_PREFIX.storage, 'transfers'),
+  /** GET: one transfer; DELETE: cancel it. */
+  transfer: (id: string) => path(FEATURE_PREFIX.storage, `transfers/${encodeURIComponent(id)}`),
+  /** GET: the transfer's progress as server-sent events ("transfer"), until it ends. */
+  transferEvents: (id: string) =>
+    path(FEATURE_PREFIX.storage, `transfers/${encodeURIComponent(id)}/events`),
   /** POST: restore; DELETE: forget. */
   checkpoint: (name: string, id: string) =>
     path(
