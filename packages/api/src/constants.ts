@@ -99,8 +99,8 @@ export const STORAGE_PATHS = {
     )
 } as const;
 
-/** A storage's name: what its drive and routes are called. */
-export const STORAGE_NAME_PATTERN = '^[a-z0-9][a-z0-9-]{0,39}$';
+/** A storage's name: what its drive and routes are called ("transfers" is a route of its own). */
+export const STORAGE_NAME_PATTERN = '^(?!transfers$)[a-z0-9][a-z0-9-]{0,39}$';
 
 /** The kinds of storage, each with its own icon. */
 export const STORAGE_KINDS = ['home', 'metacentrum', 'project', 'shared', 's3', 'other'] as const;

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { Transfer } from '@hotstepper/api';
+import { parseConfig } from '../src/config';
 import type { Place } from '../src/features/storage/service';
 import { Transfers } from '../src/features/storage/transfers';
 import { httpRequest, startTestServer, type TestServer } from './helpers';
@@ -225,6 +226,12 @@ describe('storage transfers through the routes, between a folder and real mounts
     expect(res.statusCode).toBe(400);
     expect(res.json().message).toMatch(/cannot be copied into itself/);
     expect((await call('GET', '/transfers/nope')).statusCode).toBe(404);
+  });
+
+  it('keeps "transfers" for the transfer routes: no storage may be called so', () => {
+    expect(() =>
+      parseConfig({ storage: { mounts: [{ name: 'transfers', path: '/srv', kind: 'other' }] } })
+    ).toThrow(/storage\.mounts\.0\.name/);
   });
 });
 
