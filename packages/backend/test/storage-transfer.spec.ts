@@ -166,6 +166,21 @@ describe('storage transfers through the routes, between a folder and real mounts
     expect(snapshot(join(root, 'into', 'moving'))).toEqual(before);
   });
 
+  it('fails cleanly when the target fills up: the reason, nothing left there', async () => {
+    writeFileSync(join(root, 'big.bin'), Buffer.alloc(40 * 1024 * 1024, 7));
+    const failed = await transfer({
+      from: { storage: 'home', path: 'big.bin' },
+      to: { storage: 'scratch', path: '' },
+      mode: 'move',
+      conflict: 'skip'
+    });
+    expect(failed.state).toBe('failed');
+    expect(failed.message).toBe('scratch is full; free some space and try again');
+    expect(readdirSync(mounts.tmpfs).filter(n => n.includes('big.bin'))).toEqual([]);
+    expect(lstatSync(join(root, 'big.bin')).size).toBe(40 * 1024 * 1024);
+    rmSync(join(root, 'big.bin'));
+  });
+
   it('refuses a read-only target with 403 and its reason, writing nothing', async () => {
     const before = readdirSync(mounts.source);
     let res = await call('POST', '/transfers', {
@@ -300,6 +315,59 @@ describe('storage transfers held between files', () => {
     expect(last.filesDone).toBe(10);
     expect(readdirSync(join(base, 'b'))).toEqual([]);
     expect(snapshot(join(base, 'a', 'tree'))).toEqual(before);
+  });
+
+  it('keeps a move’s source when it changed after it was copied', async () => {
+    const transfers = new Transfers({
+      place: async name => place(name),
+      // The same size, other bytes: only the check of the source's time can tell.
+      beforeFile: async t => {
+        if (t.filesDone === 1) {
+          const f0 = join(base, 'a', 'tree', 'f0.txt');
+          writeFileSync(f0, readFileSync(f0, 'utf8').replace('file 0', 'FILE 0'));
+        }
+      }
+    });
+    const started = await transfers.start({
+      from: { storage: 'a', path: 'tree' },
+      to: { storage: 'b', path: '' },
+      mode: 'move',
+      conflict: 'skip'
+    });
+    const last = await ended(transfers, started.id);
+    expect(last).toMatchObject({
+      state: 'failed',
+      message: '"f0.txt" changed while it was copied; the source was kept, try again'
+    });
+    expect(readFileSync(join(base, 'a', 'tree', 'f0.txt'), 'utf8')).toMatch(/^FILE 0/);
+    expect(readdirSync(join(base, 'b'))).toEqual([]);
+  });
+
+  it('keeps a move’s source when the copy’s bytes differ from what was read', async () => {
+    const transfers = new Transfers({
+      place: async name => place(name),
+      // The copy already written is altered, same size: only the sha256 can tell.
+      beforeFile: async t => {
+        if (t.filesDone === 1) {
+          const [temp] = readdirSync(join(base, 'b'));
+          const copy = join(base, 'b', temp, 'f0.txt');
+          writeFileSync(copy, readFileSync(copy, 'utf8').replace('file 0', 'FILE 0'));
+        }
+      }
+    });
+    const started = await transfers.start({
+      from: { storage: 'a', path: 'tree' },
+      to: { storage: 'b', path: '' },
+      mode: 'move',
+      conflict: 'skip'
+    });
+    const last = await ended(transfers, started.id);
+    expect(last).toMatchObject({
+      state: 'failed',
+      message: 'The copy of "f0.txt" differs from the original (sha256); the source was kept'
+    });
+    expect(readFileSync(join(base, 'a', 'tree', 'f0.txt'), 'utf8')).toMatch(/^file 0/);
+    expect(readdirSync(join(base, 'b'))).toEqual([]);
   });
 
   it('keeps a move’s source when the copy does not check out', async () => {

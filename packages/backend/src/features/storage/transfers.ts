@@ -42,6 +42,10 @@ interface Item {
   kind: 'dir' | 'file' | 'link';
   size: number;
   link?: string;
+  /** Of the bytes read while copying (files under CHECKSUM_LIMIT). */
+  sha256?: string;
+  /** The source's modification time when it was opened: a later one means it changed since. */
+  mtimeMs?: number;
 }
 
 export interface TransferOptions {
@@ -148,7 +152,14 @@ export class Transfers extends EventEmitter<{ progress: [Transfer] }> {
             ? { state: 'cancelled', message: 'Cancelled; nothing was written under the name' }
             : {
                 state: 'failed',
-                message: fsError(err, transfer.from.path, from).message
+                // Running out of room or a read-only remount is the target's doing.
+                message: fsError(
+                  err,
+                  transfer.from.path,
+                  ['ENOSPC', 'EDQUOT', 'EROFS'].includes((err as NodeJS.ErrnoException).code ?? '')
+                    ? to
+                    : from
+                ).message
               }
         )
       );
@@ -271,8 +282,11 @@ export class Transfers extends EventEmitter<{ progress: [Transfer] }> {
         }
         // O_NOFOLLOW: a file swapped for a link since the scan is not followed out.
         const handle = await open(src, constants.O_RDONLY | constants.O_NOFOLLOW);
+        item.mtimeMs = (await handle.stat()).mtimeMs;
+        const hash = item.size < CHECKSUM_LIMIT ? createHash('sha256') : undefined;
         const counter = new Transform({
           transform(chunk: Buffer, _enc, done) {
+            hash?.update(chunk);
             transfer.bytesDone += chunk.length;
             publish(false);
             done(null, chunk);
@@ -284,6 +298,9 @@ export class Transfers extends EventEmitter<{ progress: [Transfer] }> {
         }).catch(err => {
           throw signal.aborted ? new Cancelled() : err;
         });
+        if (hash) {
+          item.sha256 = hash.digest('hex');
+        }
         transfer.filesDone += 1;
         publish(true);
       }
@@ -322,7 +339,7 @@ async function sha256(path: string, signal: AbortSignal): Promise<string> {
   return hash.digest('hex');
 }
 
-/** The copy against its source: every entry there, sizes equal, and sha256 equal under 1 GiB. */
+/** The copy against its source: sizes equal, and under 1 GiB the sha256 of what was read. */
 async function verify(
   source: string,
   copy: string,
@@ -343,14 +360,19 @@ async function verify(
         `The copy of "${shown}" has ${b.size} bytes, the original ${a.size}; the source was kept`
       );
     }
-    if (a.size < CHECKSUM_LIMIT) {
-      const [ha, hb] = await Promise.all([sha256(src, signal), sha256(dst, signal)]);
-      if (ha !== hb) {
-        throw new HttpError(
-          500,
-          `The copy of "${shown}" differs from the original (sha256); the source was kept`
-        );
-      }
+    if (a.mtimeMs !== item.mtimeMs) {
+      throw new HttpError(
+        409,
+        `"${shown}" changed while it was copied; the source was kept, try again`
+      );
+    }
+    // The source's hash was taken as it was read (and it has not changed since): only the
+    // copy is read again.
+    if (item.sha256 !== undefined && item.sha256 !== (await sha256(dst, signal))) {
+      throw new HttpError(
+        500,
+        `The copy of "${shown}" differs from the original (sha256); the source was kept`
+      );
     }
   }
 }
