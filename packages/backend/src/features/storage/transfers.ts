@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { constants, createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
 import {
   lstat,
   mkdir,
@@ -17,11 +17,10 @@ import {
   rename,
   rm,
   stat,
-  symlink
+  symlink,
+  type FileHandle
 } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Transfer, TransferRequest } from '@hotstepper/api';
 import { HttpError } from '../../errors';
 import { fsError, locate, writable } from './files';
@@ -233,7 +232,11 @@ export class Transfers extends EventEmitter<{ progress: [Transfer] }> {
     const temp = join(job.dir, tempName(targetName));
     try {
       await this.copy(transfer, signal, job, temp);
-      await verify(job, temp, signal, this.options.concurrency ?? CONCURRENCY);
+      // A copy is checked by size; a move, which deletes the source, by sha256 too.
+      await verify(job, temp, signal, {
+        concurrency: this.options.concurrency ?? CONCURRENCY,
+        checksum: transfer.mode === 'move'
+      });
       if (signal.aborted) {
         throw new Cancelled();
       }
@@ -292,27 +295,34 @@ export class Transfers extends EventEmitter<{ progress: [Transfer] }> {
       const dst = item.rel ? join(temp, item.rel) : temp;
       // O_NOFOLLOW: a file swapped for a link since the scan is not followed out.
       const handle = await open(src, constants.O_RDONLY | constants.O_NOFOLLOW);
-      item.mtimeMs = (await handle.stat()).mtimeMs;
-      const hash = item.size < CHECKSUM_LIMIT ? createHash('sha256') : undefined;
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          hash?.update(chunk);
-          transfer.bytesDone += chunk.length;
+      let out: FileHandle | undefined;
+      try {
+        item.mtimeMs = (await handle.stat()).mtimeMs;
+        out = await open(dst, 'wx');
+        const hash = item.size < CHECKSUM_LIMIT ? createHash('sha256') : undefined;
+        // A plain read/write loop: streams cost more than the copy itself for small files.
+        const buf = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK, item.size)));
+        for (;;) {
+          if (signal.aborted) {
+            throw new Cancelled();
+          }
+          const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+          if (bytesRead === 0) {
+            break;
+          }
+          hash?.update(buf.subarray(0, bytesRead));
+          for (let at = 0; at < bytesRead;) {
+            at += (await out.write(buf, at, bytesRead - at)).bytesWritten;
+          }
+          transfer.bytesDone += bytesRead;
           publish();
-          done(null, chunk);
         }
-      });
-      const out = await open(dst, 'wx');
-      await pipeline(
-        handle.createReadStream({ highWaterMark: CHUNK }),
-        counter,
-        out.createWriteStream({ highWaterMark: CHUNK }),
-        { signal }
-      ).catch(err => {
-        throw signal.aborted ? new Cancelled() : err;
-      });
-      if (hash) {
-        item.sha256 = hash.digest('hex');
+        if (hash) {
+          item.sha256 = hash.digest('hex');
+        }
+      } finally {
+        await handle.close();
+        await out?.close();
       }
       transfer.filesDone += 1;
       publish();
@@ -352,8 +362,22 @@ async function freeName(dir: string, name: string, folder: boolean): Promise<str
 
 async function sha256(path: string, signal: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
-  await pipeline(createReadStream(path, { highWaterMark: CHUNK }), hash, { signal });
-  return hash.digest('hex');
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      if (signal.aborted) {
+        throw new Cancelled();
+      }
+      const { bytesRead } = await handle.read(buf, 0, CHUNK, null);
+      if (bytesRead === 0) {
+        return hash.digest('hex');
+      }
+      hash.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Runs `task` on every item, `concurrency` at a time; the first failure fails it all. */
@@ -367,15 +391,15 @@ async function pool<T>(items: T[], concurrency: number, task: (item: T) => Promi
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
-/** The copy against its source: sizes equal, and under 1 GiB the sha256 of what was read. */
+/** The copy against its source: sizes equal, and (checksum) under 1 GiB the sha256 of what was read. */
 async function verify(
   job: { name: string; source: string; items: Item[] },
   copy: string,
   signal: AbortSignal,
-  concurrency: number
+  options: { concurrency: number; checksum: boolean }
 ): Promise<void> {
   const files = job.items.filter(i => i.kind === 'file');
-  await pool(files, concurrency, async item => {
+  await pool(files, options.concurrency, async item => {
     const src = item.rel ? join(job.source, item.rel) : job.source;
     const dst = item.rel ? join(copy, item.rel) : copy;
     const [a, b] = await Promise.all([stat(src), stat(dst)]);
@@ -394,7 +418,11 @@ async function verify(
     }
     // The source's hash was taken as it was read (and it has not changed since): only the
     // copy is read again.
-    if (item.sha256 !== undefined && item.sha256 !== (await sha256(dst, signal))) {
+    if (
+      options.checksum &&
+      item.sha256 !== undefined &&
+      item.sha256 !== (await sha256(dst, signal))
+    ) {
       throw new HttpError(
         500,
         `The copy of "${shown}" differs from the original (sha256); the source was kept`
