@@ -317,6 +317,35 @@ describe('storage transfers held between files', () => {
     expect(snapshot(join(base, 'a', 'tree'))).toEqual(before);
   });
 
+  it('stopped with the server, clears its temporary copy before the stop returns', async () => {
+    let reached!: () => void;
+    const halfway = new Promise<void>(resolve => (reached = resolve));
+    let release!: () => void;
+    const held = new Promise<void>(resolve => (release = resolve));
+    const transfers = new Transfers({
+      place: async name => place(name),
+      beforeFile: async t => {
+        if (t.filesDone === 5) {
+          reached();
+          await held;
+        }
+      }
+    });
+    const started = await transfers.start({
+      from: { storage: 'a', path: 'tree' },
+      to: { storage: 'b', path: '' },
+      mode: 'copy',
+      conflict: 'skip'
+    });
+    await halfway;
+    expect(readdirSync(join(base, 'b'))).toHaveLength(1);
+    const stopping = transfers.stop();
+    release();
+    await stopping;
+    expect(transfers.get(started.id).state).toBe('cancelled');
+    expect(readdirSync(join(base, 'b'))).toEqual([]);
+  });
+
   it('keeps a move’s source when it changed after it was copied', async () => {
     const transfers = new Transfers({
       place: async name => place(name),

@@ -59,6 +59,8 @@ export const storageRoutes: FastifyPluginAsyncTypebox<StorageDeps> = async (app,
   const tags = ['storage'];
 
   const transfers = new Transfers({ place: name => service.place(name) });
+  // A transfer cut short by shutdown leaves nothing under the target name either.
+  app.addHook('onClose', () => transfers.stop());
   const streams = eventStreams(app);
   const TransferId = Type.Object({ id: Type.String({ maxLength: 100 }) });
 

@@ -73,6 +73,7 @@ class Cancelled extends Error {}
 /** The transfers under way and lately finished; `progress` is emitted with each new snapshot. */
 export class Transfers extends EventEmitter<{ progress: [Transfer] }> {
   private readonly all = new Map<string, { transfer: Transfer; abort: AbortController }>();
+  private readonly running = new Set<Promise<void>>();
 
   constructor(private readonly options: TransferOptions) {
     super();
@@ -139,9 +140,6 @@ export class Transfers extends EventEmitter<{ progress: [Transfer] }> {
       bytesTotal: files.reduce((sum, f) => sum + f.size, 0),
       started: new Date().toISOString()
     };
-    const abort = new AbortController();
-    this.all.set(transfer.id, { transfer, abort });
-    this.forgetOld();
     const taken = await realpath(join(dir.real, source.name)).catch(() => undefined);
     if (taken && within(taken, source.real) && req.conflict !== 'keep-both') {
       throw new HttpError(
@@ -150,7 +148,10 @@ export class Transfers extends EventEmitter<{ progress: [Transfer] }> {
       );
     }
     const job = { from, to, name: source.name, source: source.real, dir: dir.real, items };
-    void this.run(transfer, abort.signal, job)
+    const abort = new AbortController();
+    this.all.set(transfer.id, { transfer, abort });
+    this.forgetOld();
+    const running = this.run(transfer, abort.signal, job)
       .then(result => this.finish(transfer, result))
       .catch(err =>
         this.finish(
@@ -169,8 +170,18 @@ export class Transfers extends EventEmitter<{ progress: [Transfer] }> {
                 ).message
               }
         )
-      );
+      )
+      .finally(() => this.running.delete(running));
+    this.running.add(running);
     return { ...transfer };
+  }
+
+  /** Cancels every running transfer and waits for each to clear its temporary copy. */
+  async stop(): Promise<void> {
+    for (const { abort } of this.all.values()) {
+      abort.abort();
+    }
+    await Promise.all([...this.running]);
   }
 
   /** Every entry under `real`, checked: links must stay inside the storage; no FIFO, device or socket. */
