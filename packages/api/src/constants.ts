@@ -84,6 +84,13 @@ export const STORAGE_PATHS = {
   /** GET the list, POST a new checkpoint of `?path=`. */
   checkpoints: (name: string) =>
     path(FEATURE_PREFIX.storage, `${encodeURIComponent(name)}/checkpoints`),
+  /** POST: copy or move between storages. */
+  transfers: path(FEATURE_PREFIX.storage, 'transfers'),
+  /** GET: one transfer; DELETE: cancel it. */
+  transfer: (id: string) => path(FEATURE_PREFIX.storage, `transfers/${encodeURIComponent(id)}`),
+  /** GET: the transfer's progress as server-sent events ("transfer"), until it ends. */
+  transferEvents: (id: string) =>
+    path(FEATURE_PREFIX.storage, `transfers/${encodeURIComponent(id)}/events`),
   /** POST: restore; DELETE: forget. */
   checkpoint: (name: string, id: string) =>
     path(
@@ -92,8 +99,8 @@ export const STORAGE_PATHS = {
     )
 } as const;
 
-/** A storage's name: what its drive and routes are called. */
-export const STORAGE_NAME_PATTERN = '^[a-z0-9][a-z0-9-]{0,39}$';
+/** A storage's name: what its drive and routes are called ("transfers" is a route of its own). */
+export const STORAGE_NAME_PATTERN = '^(?!transfers$)[a-z0-9][a-z0-9-]{0,39}$';
 
 /** The kinds of storage, each with its own icon. */
 export const STORAGE_KINDS = ['home', 'metacentrum', 'project', 'shared', 's3', 'other'] as const;

@@ -158,3 +158,57 @@ export type CheckpointList = Static<typeof CheckpointList>;
 
 export const StoragePathQuery = Type.Object({ path: StoragePath });
 export type StoragePathQuery = Static<typeof StoragePathQuery>;
+
+/** Where a transfer reads from: a file or folder in a storage. */
+export const TransferEnd = Type.Object(
+  { storage: Type.String({ pattern: STORAGE_NAME_PATTERN }), path: StoragePath },
+  { additionalProperties: false }
+);
+export type TransferEnd = Static<typeof TransferEnd>;
+
+export const TransferMode = literals('copy', 'move');
+export type TransferMode = Static<typeof TransferMode>;
+
+/** What happens when the target name is taken; decided once for the whole transfer. */
+export const TransferConflict = literals('skip', 'overwrite', 'keep-both');
+export type TransferConflict = Static<typeof TransferConflict>;
+
+/** `POST /storage/transfers`: copy or move `from` into the folder `to` (possibly another storage). */
+export const TransferRequest = Type.Object(
+  {
+    from: TransferEnd,
+    /** The folder the file or folder goes into. */
+    to: TransferEnd,
+    mode: TransferMode,
+    conflict: TransferConflict
+  },
+  { $id: 'TransferRequest', additionalProperties: false }
+);
+export type TransferRequest = Static<typeof TransferRequest>;
+
+export const TransferState = literals('running', 'done', 'skipped', 'cancelled', 'failed');
+export type TransferState = Static<typeof TransferState>;
+
+/** One transfer and how far it got. */
+export const Transfer = Type.Object(
+  {
+    id: Type.String(),
+    from: TransferEnd,
+    to: TransferEnd,
+    mode: TransferMode,
+    conflict: TransferConflict,
+    state: TransferState,
+    filesDone: Type.Integer({ minimum: 0 }),
+    filesTotal: Type.Integer({ minimum: 0 }),
+    bytesDone: Type.Number({ minimum: 0 }),
+    bytesTotal: Type.Number({ minimum: 0 }),
+    /** Where it landed (relative to the target storage), once done. */
+    target: Type.Optional(Type.String()),
+    /** Why it failed or was skipped. */
+    message: Type.Optional(Type.String()),
+    started: Type.String(),
+    finished: Type.Optional(Type.String())
+  },
+  { $id: 'Transfer' }
+);
+export type Transfer = Static<typeof Transfer>;

@@ -3,7 +3,7 @@
  * backend, whose admin config lists a real 64 MiB tmpfs and a real read-only bind mount (made
  * here as root and unmounted afterwards). Every call goes through {base_url}hotstepper/.
  */
-import { readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { df, makeMounts } from '../test/storage-mounts';
 import { JupyterServer, request } from './jupyter';
@@ -126,5 +126,50 @@ describe('storages through a real Jupyter server', () => {
       expect([400, 404]).toContain(res.status);
       expect(res.body).not.toContain('root:x:0:0');
     }
+  });
+
+  it('copies a folder from Home to the tmpfs, its progress streamed through the proxy', async () => {
+    const tree = join(server.dir, 'root', 'results');
+    mkdirSync(join(tree, 'run1'), { recursive: true });
+    writeFileSync(join(tree, 'run1', 'a.csv'), 'x,y\n1,2\n');
+    writeFileSync(join(tree, 'summary.txt'), 'ok\n');
+    const body = {
+      from: { storage: 'home', path: 'results' },
+      to: { storage: 'scratch', path: '' },
+      mode: 'copy',
+      conflict: 'keep-both'
+    };
+    let res = await request(at('/transfers'), 'POST', { headers: lab, body: JSON.stringify(body) });
+    expect(res.status).toBe(202);
+    const { id } = JSON.parse(res.body);
+    res = await request(at(`/transfers/${id}/events`), 'GET', { headers: server.auth });
+    expect(res.headers['content-type']).toMatch(/text\/event-stream/);
+    const events = res.body
+      .split('\n')
+      .filter(l => l.startsWith('data: '))
+      .map(l => JSON.parse(l.slice(6)));
+    expect(events[events.length - 1]).toMatchObject({
+      state: 'done',
+      target: 'results',
+      filesDone: 2,
+      filesTotal: 2,
+      bytesDone: 11
+    });
+    expect(readFileSync(join(mounts.tmpfs, 'results', 'run1', 'a.csv'), 'utf8')).toBe('x,y\n1,2\n');
+
+    res = await request(at('/transfers'), 'POST', {
+      headers: lab,
+      body: JSON.stringify({ ...body, to: { storage: 'shared', path: '' } })
+    });
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.body).message).toBe(
+      'shared is read-only: the file system is mounted read-only; nothing was changed'
+    );
+    const noXsrf = await request(at('/transfers'), 'POST', {
+      headers: { ...server.auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body)
+    });
+    expect(noXsrf.status).toBe(403);
+    expect(readdirSync(mounts.tmpfs).filter(n => n.startsWith('results'))).toEqual(['results']);
   });
 });

@@ -15,6 +15,7 @@ import { storageIcon } from './icons';
 import { DEFAULT_SETTINGS, HOME, StorageModel } from './model';
 import { StorageSidebar } from './sidebar';
 import { CommandIDs } from './tokens';
+import { askTransfer, runTransfer, storagePath } from './transfer';
 
 export { StorageDrive } from './drive';
 export { StorageModel } from './model';
@@ -96,9 +97,69 @@ function activate(
       }
     }
   });
+  // The file browser commands act on the selection of the browser last used (Home or a storage's).
+  const selection = () => [...(factory?.tracker.currentWidget?.selectedItems() ?? [])];
+  const transfer = (mode: 'copy' | 'move') => async () => {
+    const items = selection();
+    const storages = model.list.value?.storages ?? [];
+    const asked = items.length
+      ? await askTransfer(mode, items[0].path, storages, trans)
+      : undefined;
+    if (!asked) {
+      return;
+    }
+    // Asked once: the same target and conflict policy for every selected item.
+    await Promise.all(
+      items.map(item =>
+        runTransfer(
+          { ...asked, from: storagePath(item.path) },
+          app.serviceManager.serverSettings,
+          trans
+        )
+      )
+    );
+    factory?.tracker.forEach(browser => void browser.model.refresh());
+    model.refresh();
+  };
+  commands.addCommand(CommandIDs.copyTo, {
+    label: trans.__('Copy to…'),
+    caption: trans.__('Copy to another storage or folder, with progress'),
+    isEnabled: () => selection().length > 0,
+    execute: transfer('copy')
+  });
+  commands.addCommand(CommandIDs.moveTo, {
+    label: trans.__('Move to…'),
+    caption: trans.__(
+      'Move to another storage or folder; the source goes once the copy is checked'
+    ),
+    isEnabled: () => selection().length > 0,
+    execute: transfer('move')
+  });
+  commands.addCommand(CommandIDs.copyItemPath, {
+    label: trans.__('Copy Full Path'),
+    caption: trans.__('The absolute path on the notebook’s machine, for a terminal or a script'),
+    isEnabled: () => selection().length === 1,
+    execute: () => {
+      const item = selection()[0];
+      const at = item && storagePath(item.path);
+      const storage = at && model.storage(at.storage);
+      if (storage) {
+        const full = at.path ? `${storage.path.replace(/\/+$/, '')}/${at.path}` : storage.path;
+        Clipboard.copyToSystem(full);
+        Notification.info(trans.__('Copied %1', full), { autoClose: 3000 });
+      }
+    }
+  });
+  const itemSelector = '.jp-DirListing-item[data-isdir]';
+  app.contextMenu.addItem({ command: CommandIDs.copyTo, selector: itemSelector, rank: 4.1 });
+  app.contextMenu.addItem({ command: CommandIDs.moveTo, selector: itemSelector, rank: 4.2 });
+  app.contextMenu.addItem({ command: CommandIDs.copyItemPath, selector: itemSelector, rank: 14.1 });
+
   const category = trans.__('Hotstepper');
   palette?.addItem({ command: CommandIDs.open, category });
   palette?.addItem({ command: CommandIDs.refresh, category });
+  palette?.addItem({ command: CommandIDs.copyTo, category });
+  palette?.addItem({ command: CommandIDs.moveTo, category });
 
   loadSettings(settingRegistry, PLUGIN_ID, DEFAULT_SETTINGS, settings => {
     model.settings = settings;

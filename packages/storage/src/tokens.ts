@@ -7,4 +7,10 @@ export namespace CommandIDs {
   export const browse = 'hotstepper-storage:browse';
   /** Copies a storage's path on the machine; args: `{ name: string }`. */
   export const copyPath = 'hotstepper-storage:copy-path';
+  /** Copies the selected files or folders to another storage (or Home), asking where. */
+  export const copyTo = 'hotstepper-storage:copy-to';
+  /** Moves the selected files or folders to another storage (or Home), asking where. */
+  export const moveTo = 'hotstepper-storage:move-to';
+  /** Copies the selected item's absolute path on the notebook's machine. */
+  export const copyItemPath = 'hotstepper-storage:copy-item-path';
 }

@@ -10,15 +10,19 @@ import {
   RenameRequest,
   SaveRequest,
   StorageList,
-  StoragePathQuery
+  StoragePathQuery,
+  Transfer,
+  TransferRequest
 } from '@hotstepper/api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { join } from 'node:path';
 import type { Config } from '../../config';
 import type { StorageHost } from '../../platform/storage';
+import { eventStreamResponse, eventStreams } from '../../sse';
 import { Checkpoints } from './checkpoints';
 import * as files from './files';
 import { StorageService } from './service';
+import { Transfers } from './transfers';
 
 /** What the storage feature is given. */
 export interface StorageDeps {
@@ -53,6 +57,87 @@ export const storageRoutes: FastifyPluginAsyncTypebox<StorageDeps> = async (app,
   };
   const Name = Type.Object({ name: Type.String({ maxLength: 100 }) });
   const tags = ['storage'];
+
+  const transfers = new Transfers({ place: name => service.place(name) });
+  // A transfer cut short by shutdown leaves nothing under the target name either.
+  app.addHook('onClose', () => transfers.stop());
+  const streams = eventStreams(app);
+  const TransferId = Type.Object({ id: Type.String({ maxLength: 100 }) });
+
+  // Registered before "/:name/…": a static segment wins over a storage's name.
+  app.post(
+    '/transfers',
+    {
+      schema: {
+        summary:
+          'Copy or move a file or folder into a folder of any storage (Home included); the conflict policy applies to the whole transfer',
+        tags,
+        body: TransferRequest,
+        response: { 202: Transfer, ...errors }
+      }
+    },
+    async (req, reply) => reply.code(202).send(await transfers.start(req.body))
+  );
+
+  app.get(
+    '/transfers/:id',
+    {
+      schema: {
+        summary: 'One transfer and how far it got',
+        tags,
+        params: TransferId,
+        response: { 200: Transfer, 404: ErrorResponse }
+      }
+    },
+    async req => transfers.get(req.params.id)
+  );
+
+  app.delete(
+    '/transfers/:id',
+    {
+      schema: {
+        summary:
+          'Cancel a transfer: nothing is left under the target name, a move keeps its source',
+        tags,
+        params: TransferId,
+        response: { 200: Transfer, 404: ErrorResponse }
+      }
+    },
+    async req => transfers.cancel(req.params.id)
+  );
+
+  app.get(
+    '/transfers/:id/events',
+    {
+      schema: {
+        summary: 'The transfer’s progress ("transfer" events: files and bytes) until it ends',
+        tags,
+        params: TransferId,
+        response: {
+          200: eventStreamResponse('"transfer" events, the last one finished'),
+          404: ErrorResponse
+        }
+      }
+    },
+    async (req, reply) => {
+      const first = transfers.get(req.params.id);
+      const stream = streams.open(reply, { comment: 'hotstepper storage transfer' });
+      const send = (t: Transfer) => {
+        if (t.id !== first.id) {
+          return;
+        }
+        stream.send('transfer', t);
+        if (t.state !== 'running') {
+          stream.end();
+        }
+      };
+      transfers.on('progress', send);
+      stream.onClose(() => transfers.off('progress', send));
+      // The state now: a transfer that already ended is sent and the stream closes.
+      send(transfers.get(first.id));
+      return reply;
+    }
+  );
 
   app.get(
     '/',

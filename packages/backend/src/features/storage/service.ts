@@ -144,7 +144,8 @@ export class StorageService {
     }
     if (config.discover.enabled) {
       const types = new Set(config.discover.types);
-      const names = new Set(defs.map(d => d.name));
+      // "transfers" names the transfer routes, not a storage.
+      const names = new Set([...defs.map(d => d.name), 'transfers']);
       const paths = new Set(defs.map(d => d.path));
       for (const mount of mounts) {
         if (!types.has(mount.fsType) || paths.has(mount.mountPoint)) {
