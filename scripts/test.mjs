@@ -153,7 +153,9 @@ const SUITE_TIMEOUT_MS = Number(process.env.HOTSTEPPER_SUITE_TIMEOUT_MS || 25 * 
 const SKIP_DIRS = new Set(['node_modules', 'lib', 'labextension', 'test-results', '.venv']);
 const SPEC = /\.(spec|test)\.[cm]?[jt]sx?$/;
 // it.only, test.only, describe.only, test.describe.only, and jest's fit / fdescribe.
-const FOCUS = /\b(?:(?:it|test|describe)(?:\.describe)?\.only|fit|fdescribe)\s*(?:\(|\.each)/;
+// A method of that name (`model.fit(`) is not jest's fit.
+const FOCUS =
+  /(?<![.\w])(?:(?:it|test|describe)(?:\.describe)?\.only|fit|fdescribe)\s*(?:\(|\.each)/;
 
 /** `file:line: text` for every focused test in the spec files under `dir`. */
 function focusedTests(dir) {

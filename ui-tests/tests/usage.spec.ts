@@ -141,8 +141,10 @@ test.describe('usage status item', () => {
       return [probe('1%'), probe('12%'), probe('100%')];
     });
     expect(new Set(widths).size).toBe(1);
-    // Nothing in the status bar overflows.
+    // Nothing in the status bar overflows once the kernel is ready (JupyterLab's own kernel item
+    // reads a longer "Connecting" for a moment before).
     const bar = page.locator('#jp-main-statusbar');
+    await expect(bar).toContainText('| Idle', { timeout: 60_000 });
     expect(await bar.evaluate(el => el.scrollWidth <= el.clientWidth)).toBe(true);
     // The notebook's cell counter opens its go-to-cell popup on a click.
     const counter = bar.locator('[title="Go to cell…"]');

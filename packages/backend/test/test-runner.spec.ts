@@ -112,10 +112,13 @@ it("scans only the suite's own directory for focused tests", () => {
   expect(res.stdout).toContain('all: 0 passed, 1 failed, 0 skipped (focused tests)');
 });
 
-it('does not mistake a word ending in "it" or an "only" in a string for a focus', () => {
+it('does not mistake a word ending in "it", a method named fit or an "only" in a string for a focus', () => {
   const cwd = join(dir, 'pkg');
   mkdirSync(cwd, { recursive: true });
-  writeFileSync(join(cwd, 'a.spec.ts'), "submit('x');\nit('runs only once', () => {});\n");
+  writeFileSync(
+    join(cwd, 'a.spec.ts'),
+    "submit('x');\nmodel.fit(data);\nit('runs only once', () => {});\n"
+  );
   const res = runRunner([suite('plain', { passed: 1 }, { cwd })]);
   expect(res.status).toBe(0);
 });
