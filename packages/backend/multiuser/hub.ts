@@ -80,7 +80,8 @@ function singleUserVenv(dir: string): string {
     'import jupyterhub, jupyterlab; print(jupyterhub.__version__, jupyterlab.__version__)'
   ]).trim();
   const [jupyterhub, jupyterlab] = versions.split(' ');
-  const venv = join(REPO_ROOT, '.test-artifacts', `hub-venv-${jupyterhub}-${jupyterlab}`);
+  // Outside the checkout, which may sit where other users cannot enter (under /root).
+  const venv = join('/var/tmp', `hotstepper-hub-venv-${jupyterhub}-${jupyterlab}`);
   const pip = join(venv, 'bin', 'pip');
   if (!existsSync(join(venv, '.complete'))) {
     rmSync(venv, { recursive: true, force: true });
