@@ -139,7 +139,8 @@ describe('a followed log and a slow client', () => {
     };
     const before = used();
     let peak = 0;
-    const sampler = setInterval(() => (peak = Math.max(peak, used() - before)), 250);
+    // Every 2 s: a full collection of a big test worker's heap is not free.
+    const sampler = setInterval(() => (peak = Math.max(peak, used() - before)), 2000);
     const received = { stdout: 0, stderr: 0 };
     let stdoutOk = true;
     let ended = false;
@@ -188,6 +189,5 @@ describe('a followed log and a slow client', () => {
     expect(stdoutOk).toBe(true);
     expect(received).toEqual({ stdout: total, stderr: 4 });
     expect(peak).toBeLessThan(20 * 1024 * 1024);
-    // Ten times its time alone: it shares two cores with the suites running beside it.
-  }, 300_000);
+  }, 120_000);
 });
