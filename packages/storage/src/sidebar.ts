@@ -1,18 +1,9 @@
-import type { IFileBrowserFactory } from '@jupyterlab/filebrowser';
-import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import type { Message } from '@lumino/messaging';
 import { BoxPanel, Widget } from '@lumino/widgets';
-import type { StoragesArea } from './components/StoragesArea';
-import type { StorageModel } from './model';
+import type { IStoragesAreaOptions, StoragesArea } from './components/StoragesArea';
 
-export interface IStorageSidebarOptions {
-  model: StorageModel;
-  trans: TranslationBundle;
-  translator: ITranslator;
-  factory: IFileBrowserFactory | null;
-  onOpen: (name: string) => void;
-  onCopyPath: (name: string) => void;
-}
+/** What the panel's content needs, given at start and handed over when it loads. */
+export type IStorageSidebarOptions = IStoragesAreaOptions;
 
 /**
  * The Storages panel in the left sidebar. Its content (the cards, the file browsers) is a
