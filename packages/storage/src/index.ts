@@ -1,4 +1,4 @@
-import { loadSettings } from '@hotstepper/core';
+import { LazyPanel, loadSettings } from '@hotstepper/core';
 import {
   ILayoutRestorer,
   type JupyterFrontEnd,
@@ -13,7 +13,6 @@ import { formatPercent } from '@hotstepper/core';
 import { followKernel, storageFolder } from './cwd';
 import { storageIcon } from './icons';
 import { DEFAULT_SETTINGS, HOME, StorageModel } from './model';
-import { StorageSidebar } from './sidebar';
 import { CommandIDs } from './tokens';
 import { askTransfer, runTransfer, storagePath } from './transfer';
 
@@ -49,14 +48,24 @@ function activate(
   });
 
   const { commands, shell } = app;
-  const sidebar = new StorageSidebar({
-    model,
-    trans,
-    translator,
-    factory,
-    onOpen: name => void commands.execute(CommandIDs.browse, { name }),
-    onCopyPath: name => void commands.execute(CommandIDs.copyPath, { name })
+  // The cards and file browsers are a chunk of their own, fetched the first time the panel shows.
+  const sidebar = new LazyPanel({
+    load: async () => {
+      const { StoragesArea } = await import('./components/StoragesArea');
+      return new StoragesArea({
+        model,
+        trans,
+        translator,
+        factory,
+        onOpen: name => void commands.execute(CommandIDs.browse, { name }),
+        onCopyPath: name => void commands.execute(CommandIDs.copyPath, { name })
+      });
+    },
+    loadingText: trans.__('Loading…'),
+    errorText: message => trans.__('The Storages panel could not be loaded: %1', message)
   });
+  sidebar.id = 'hs-storage-panel';
+  sidebar.title.caption = trans.__('Storages');
   sidebar.title.icon = storageIcon;
   shell.add(sidebar, 'left', { rank: 150 });
   restorer?.add(sidebar, 'hotstepper-storage-panel');
@@ -83,7 +92,7 @@ function activate(
         await commands.execute('filebrowser:activate');
         return;
       }
-      await sidebar.content();
+      await sidebar.load();
       model.select(model.selected === name ? null : name);
     }
   });
