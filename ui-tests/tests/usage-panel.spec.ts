@@ -280,9 +280,18 @@ test.describe('usage panel', () => {
     await expect(toast).not.toContainText(/will be removed/);
     await expect(panel(page)).toBeHidden();
 
+    // The workspace is saved a moment after the layout changes: the reload below must come
+    // after the save that has the panel open, or the page comes back without it.
+    const saved = page.waitForRequest(
+      req =>
+        req.method() === 'PUT' &&
+        req.url().includes('/api/workspaces') &&
+        (req.postData() ?? '').includes('"current":"hotstepper-usage-panel"')
+    );
     await toast.getByRole('button', { name: 'Open usage panel' }).click();
     await expect(panel(page)).toBeVisible();
     await expect(card(page, 'idle').locator('.hs-IdleCard-counter')).toHaveText('2 of 4 idle days');
+    await saved;
     // Once a day: a reload does not warn again. The warning sees each idle status before the
     // card shows it, so once the card shows the same countdown, the warning has had its say.
     // The layout restores the panel open (clicking its tab now would close it); that it shows
