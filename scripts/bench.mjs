@@ -16,7 +16,8 @@
 //  - fuzz: schemathesis over every operation of the served OpenAPI document, through a real
 //    Jupyter server with a token and the XSRF pair (cases run, 5xx found, schema violations);
 //  - storage: listing a folder of 10,000 files, the storage drive vs. the contents API; a
-//    200 MiB chunked upload's time and the backend's peak RSS;
+//    200 MiB chunked upload's time and the backend's peak RSS; a tree of 2,000 files (1,000 MiB)
+//    copied to another storage and within Home, each against cp -r;
 //  - load: 50 pollers of /usage/now vs. 50 page event streams, with 20 job log streams
 //    (packages/backend/bench/load.bench.mjs);
 //  - activity: the kernel watcher's CPU and RSS while 5 kernels each print 1,000 lines a
@@ -38,7 +39,7 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -292,7 +293,17 @@ if (wanted('storage')) {
   // One folder of 10,000 files in the Jupyter root, listed whole through the Jupyter server by
   // the storage drive (Home, one page of up to 5,000 entries at a time, as the drive asks) and
   // by JupyterLab's own contents API.
-  const server = await startJupyter({ disableSuite: false });
+  // A second storage beside Home, on the same disk, for the copy between storages.
+  const scratch = mkdtempSync(join(tmpdir(), 'hs-bench-scratch-'));
+  const configFile = join(scratch, '..', `${basename(scratch)}.json`);
+  writeFileSync(
+    configFile,
+    JSON.stringify({ storage: { mounts: [{ name: 'scratch', path: scratch, kind: 'other' }] } })
+  );
+  const server = await startJupyter({
+    disableSuite: false,
+    env: { HOTSTEPPER_CONFIG: configFile }
+  });
   try {
     const folder = join(server.dir, 'many');
     mkdirSync(folder);
@@ -392,9 +403,10 @@ if (wanted('storage')) {
       `Upload of 200 MiB in 1 MiB chunks through the Jupyter server: ${seconds.toFixed(1)} s (${(200 / seconds).toFixed(1)} MiB/s); backend RSS ${(rssBefore / 2 ** 20).toFixed(0)} MiB before, peak ${(peak / 2 ** 20).toFixed(0)} MiB (growth ${((peak - rssBefore) / 2 ** 20).toFixed(0)} MiB)`
     );
 
-    // Copying a tree of 2,000 files (200 MiB) within the storage vs. cp -r on the same tree.
+    // A tree of 2,000 files (1,000 MiB): copied from Home to the other storage and within
+    // Home, each against cp -r of the same tree to the same place (page cache warm for both).
     const tree = join(server.dir, 'tree');
-    const blob = randomBytes(100 * 1024);
+    const blob = randomBytes(512 * 1024);
     for (let d = 0; d < 20; d++) {
       mkdirSync(join(tree, `d${d}`), { recursive: true });
       for (let f = 0; f < 100; f++) {
@@ -402,29 +414,66 @@ if (wanted('storage')) {
       }
     }
     execFileSync('sync');
+    const post = (path, body) =>
+      fetch(`${server.base}hotstepper/api/v1/storage/${path}`, {
+        method: 'POST',
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          cookie: `_xsrf=${xsrf}`,
+          'x-xsrftoken': decodeURIComponent(xsrf)
+        },
+        body: JSON.stringify(body)
+      });
+    const timeCp = dest => {
+      const t0 = performance.now();
+      execFileSync('cp', ['-r', tree, dest]);
+      const seconds = (performance.now() - t0) / 1000;
+      rmSync(dest, { recursive: true });
+      return seconds;
+    };
+
+    const cpBetween = timeCp(join(scratch, 'tree-cp'));
     let t0 = performance.now();
-    execFileSync('cp', ['-r', tree, join(server.dir, 'tree-cp')]);
-    const cpSeconds = (performance.now() - t0) / 1000;
-    t0 = performance.now();
-    const copied = await fetch(`${server.base}hotstepper/api/v1/storage/home/copy`, {
-      method: 'POST',
-      headers: {
-        ...headers,
-        'content-type': 'application/json',
-        cookie: `_xsrf=${xsrf}`,
-        'x-xsrftoken': decodeURIComponent(xsrf)
-      },
-      body: JSON.stringify({ path: 'tree', to: '' })
+    const started = await post('transfers', {
+      from: { storage: 'home', path: 'tree' },
+      to: { storage: 'scratch', path: '' },
+      mode: 'copy',
+      conflict: 'keep-both'
     });
+    if (!started.ok) {
+      throw new Error(`the transfer answered ${started.status}: ${await started.text()}`);
+    }
+    const { id } = await started.json();
+    let transfer;
+    do {
+      await new Promise(r => setTimeout(r, 20));
+      transfer = await (
+        await fetch(`${server.base}hotstepper/api/v1/storage/transfers/${id}`, { headers })
+      ).json();
+    } while (transfer.state === 'running');
+    if (transfer.state !== 'done') {
+      throw new Error(`the transfer ended ${transfer.state}: ${transfer.message}`);
+    }
+    const between = (performance.now() - t0) / 1000;
+    console.log(
+      `Copy of a tree of 2,000 files (1,000 MiB) from Home to another storage: ${between.toFixed(2)} s (${(1000 / between).toFixed(0)} MiB/s), cp -r ${cpBetween.toFixed(2)} s; throughput ratio (storage / cp -r) ${(cpBetween / between).toFixed(2)}`
+    );
+
+    const cpWithin = timeCp(join(server.dir, 'tree-cp'));
+    t0 = performance.now();
+    const copied = await post('home/copy', { path: 'tree', to: '' });
     if (!copied.ok) {
       throw new Error(`the copy answered ${copied.status}: ${await copied.text()}`);
     }
-    const oursSeconds = (performance.now() - t0) / 1000;
+    const within = (performance.now() - t0) / 1000;
     console.log(
-      `Copy of a tree of 2,000 files (200 MiB) in the same storage: storage copy ${oursSeconds.toFixed(2)} s, cp -r ${cpSeconds.toFixed(2)} s; throughput ratio (storage / cp -r) ${(cpSeconds / oursSeconds).toFixed(2)}`
+      `Copy of the same tree within Home: ${within.toFixed(2)} s, cp -r ${cpWithin.toFixed(2)} s; throughput ratio (storage / cp -r) ${(cpWithin / within).toFixed(2)}`
     );
   } finally {
     await server.stop();
+    rmSync(scratch, { recursive: true, force: true });
+    rmSync(configFile, { force: true });
   }
 }
 

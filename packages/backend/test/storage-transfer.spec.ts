@@ -290,7 +290,8 @@ describe('storage transfers held between files', () => {
     const transfers = new Transfers({
       place: async name => place(name),
       beforeFile: async t => {
-        if (t.filesDone === 10) {
+        // Files finish in parallel: the first to start after ten are done holds the rest.
+        if (t.filesDone >= 10) {
           reached(t);
           await held;
         }
@@ -305,7 +306,7 @@ describe('storage transfers held between files', () => {
     });
     const end = ended(transfers, started.id);
     const at = await halfway;
-    expect(at.filesDone).toBe(10);
+    expect(at.filesDone).toBeGreaterThanOrEqual(10);
     // Half the files are written, under the temporary name only.
     expect(readdirSync(join(base, 'b'))).toEqual([expect.stringMatching(/^\.tree\.hs-transfer-/)]);
     transfers.cancel(started.id);
@@ -325,7 +326,7 @@ describe('storage transfers held between files', () => {
     const transfers = new Transfers({
       place: async name => place(name),
       beforeFile: async t => {
-        if (t.filesDone === 5) {
+        if (t.filesDone >= 5) {
           reached();
           await held;
         }
