@@ -44,7 +44,7 @@ export type ActivityEventKind = Static<typeof ActivityEventKind>;
 export const ActivityEvent = Type.Object({
   at: UnixMs('When it happened'),
   kind: ActivityEventKind,
-  /** A document's path, a job's or an exposure's name. */
+  /** A document's path, a job's, an exposure's or a storage's name, the idle check's day. */
   name: Type.Union([Type.String(), Type.Null()]),
   /** The job's id, the kernel's id: what an action needs. */
   ref: Type.Union([Type.String(), Type.Null()]),
@@ -73,6 +73,13 @@ export const ActivitySummary = Type.Object(
       description: 'Kernels started, stopped, restarted, died'
     }),
     documents: Type.Array(ActivityEvent),
+    idle: Type.Array(ActivityEvent, {
+      description:
+        'Daily idle checks that counted an idle day (detail "2/4") or reset the counter (detail: the days it had)'
+    }),
+    storage: Type.Array(ActivityEvent, {
+      description: 'Writable storages that passed the nearly-full mark (detail: how full)'
+    }),
     /** Cells or events left out of a list past its limit. */
     truncated: Type.Boolean(),
     /** Whether an AI paragraph can be asked for (`POST /activity/ai-summary`); absent: no. */

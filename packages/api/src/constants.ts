@@ -193,6 +193,9 @@ export const ACTIVITY_EVENT_KINDS = [
   'kernel-stopped',
   'job-finished',
   'job-failed',
-  'exposure-ended'
+  'exposure-ended',
+  'idle-day',
+  'idle-reset',
+  'storage-nearly-full'
 ] as const;
 export type ActivityEventKindName = (typeof ACTIVITY_EVENT_KINDS)[number];

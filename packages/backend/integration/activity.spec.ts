@@ -144,6 +144,23 @@ it('records a restart of the kernel, and the cell it interrupted', async () => {
   expect(interrupted.status).toBe('interrupted');
 });
 
+it('records a kernel that died on its own, and the cell it was running', async () => {
+  const kernel = await session('dies.ipynb');
+  await summary();
+  // The kernel's process exits in the middle of the cell: no reply ever comes.
+  void execute(
+    kernel,
+    'import os, time\nprint("about to die", flush=True)\ntime.sleep(1)\nos._exit(1)'
+  ).catch(() => undefined);
+  // The Jupyter server notices, restarts it and says so on the kernel's channels.
+  const died = await waitFor(s =>
+    s.kernels.find(e => e.kind === 'kernel-died' && e.ref === kernel)
+  );
+  expect(died).toMatchObject({ name: 'dies.ipynb', detail: 'restarted automatically' });
+  const cell = await waitFor(cellOf('dies.ipynb', 'failed', 1));
+  expect(cell).toMatchObject({ status: 'interrupted', lastLine: 'about to die' });
+});
+
 it('still records the end of a cell that finished while the backend was down', async () => {
   const kernel = await session('outlive.ipynb');
   await summary();

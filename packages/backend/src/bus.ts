@@ -15,6 +15,29 @@ export interface BusTopics {
   'job-deleted': { id: string };
   /** The exposures (or their counts, or whether their apps listen) changed. */
   exposures: ExposureList;
+  /** A daily idle check was made: its verdict and the counter before and after it. */
+  'idle-check': IdleCheckEvent;
+  /** A writable storage passed the nearly-full mark (published once per crossing). */
+  'storage-nearly-full': StorageNearlyFull;
+}
+
+export interface IdleCheckEvent {
+  /** The local day checked, YYYY-MM-DD. */
+  day: string;
+  checkedAt: number;
+  verdict: 'idle' | 'busy' | 'unknown';
+  idleDaysBefore: number;
+  idleDays: number;
+  maxIdleDays: number;
+}
+
+export interface StorageNearlyFull {
+  name: string;
+  label: string;
+  /** Bytes. */
+  used: number;
+  capacity: number;
+  free: number;
 }
 
 export type Topic = keyof BusTopics;

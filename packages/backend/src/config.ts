@@ -241,7 +241,11 @@ export const Config = Type.Object(
           { additionalProperties: false, default: {} }
         ),
         /** How long the hub's answer about the user's groups is kept. */
-        groupsCacheSeconds: Type.Integer({ minimum: 0, maximum: 86400, default: 300 })
+        groupsCacheSeconds: Type.Integer({ minimum: 0, maximum: 86400, default: 300 }),
+        /** A writable storage this full (percent used) goes into the activity journal. */
+        nearlyFullPercent: Type.Number({ minimum: 1, maximum: 100, default: 90 }),
+        /** How often the storages' fill is looked at for that. */
+        fullCheckSeconds: Type.Integer({ minimum: 1, maximum: 86400, default: 600 })
       },
       { additionalProperties: false, default: {} }
     )

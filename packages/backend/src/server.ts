@@ -223,7 +223,8 @@ export async function buildServer(deps: ServerDeps) {
       deps.storage ??
       new LocalStorageHost({ groupsCacheSeconds: deps.config.storage.groupsCacheSeconds }),
     rootDir: deps.rootDir,
-    dataDir: deps.dataDir
+    dataDir: deps.dataDir,
+    bus
   });
 
   app.setNotFoundHandler((req, reply) =>

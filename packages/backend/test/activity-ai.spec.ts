@@ -282,6 +282,8 @@ describe('the messages', () => {
       exposures: [],
       kernels: [],
       documents: [],
+      idle: [],
+      storage: [],
       truncated: false
     };
     expect(aiMessages(summary, true)[1].content).toContain(JSON.stringify(LINE));

@@ -200,4 +200,31 @@ describe('the activity routes', () => {
       ['job-finished', 'sweep', 'succeeded']
     ]);
   });
+
+  it('journals the idle days counted and a counter reset, not a busy day after a busy one', async () => {
+    const checks = [
+      ['idle', 0, 1],
+      ['idle', 1, 2],
+      ['busy', 2, 0],
+      ['busy', 0, 0],
+      ['unknown', 0, 0]
+    ] as const;
+    checks.forEach(([verdict, idleDaysBefore, idleDays], i) =>
+      bus.publish('idle-check', {
+        day: `2026-11-2${i}`,
+        checkedAt: Date.now() - (5 - i) * HOUR,
+        verdict,
+        idleDaysBefore,
+        idleDays,
+        maxIdleDays: 4
+      })
+    );
+    const s = (await get('/api/v1/activity?since=0')).body as ActivitySummary;
+    // Newest first, as every list of the summary.
+    expect(s.idle.map(e => [e.kind, e.name, e.detail])).toEqual([
+      ['idle-reset', '2026-11-22', '2'],
+      ['idle-day', '2026-11-21', '2/4'],
+      ['idle-day', '2026-11-20', '1/4']
+    ]);
+  });
 });

@@ -81,7 +81,9 @@ describe('parseConfig', () => {
             'fuse.s3fs'
           ]
         },
-        groupsCacheSeconds: 300
+        groupsCacheSeconds: 300,
+        nearlyFullPercent: 90,
+        fullCheckSeconds: 600
       }
     });
   });

@@ -9,7 +9,7 @@ import { IdleStatus } from '@hotstepper/api';
 import { parseConfig, type Config } from '../src/config';
 import { UsageEvents } from '../src/features/usage/events';
 import { createIdleRoutes } from '../src/features/usage/idle-routes';
-import { hubEnforcer, IdleWatch } from '../src/features/usage/idle-watch';
+import { hubEnforcer, IdleWatch, type IdleWatchOptions } from '../src/features/usage/idle-watch';
 import type { EventClient } from '../src/sse';
 import { Store } from '../src/store';
 import { xsrfGuard } from '../src/xsrf';
@@ -74,7 +74,7 @@ describe('IdleWatch on synthetic 24-h traces', () => {
   const { log, lines } = memoryLogger();
   const watch = (
     idle: Partial<Config['idle']> = {},
-    extra: { enforce?: () => Promise<void> } = {}
+    extra: Pick<IdleWatchOptions, 'enforce' | 'onCheck'> = {}
   ) =>
     new IdleWatch({
       store,
@@ -124,6 +124,28 @@ describe('IdleWatch on synthetic 24-h traces', () => {
         idle: 1,
         idle_days: 1
       }
+    ]);
+  });
+
+  it('tells each new check, with the counter before it, once per day', () => {
+    const told: Array<[string, number, number, number]> = [];
+    const w = watch(
+      {},
+      { onCheck: (c, before, max) => told.push([c.verdict, before, c.idleDays, max]) }
+    );
+    day(() => ({ cpu: 0.01 }));
+    w.check();
+    w.check();
+    clock = CHECK + DAY;
+    day(() => ({ cpu: 0.01 }), CHECK + DAY);
+    w.check();
+    clock = CHECK + 2 * DAY;
+    day(() => ({ cpu: 3 }), CHECK + 2 * DAY);
+    w.check();
+    expect(told).toEqual([
+      ['idle', 0, 1, 4],
+      ['idle', 1, 2, 4],
+      ['busy', 2, 0, 4]
     ]);
   });
 

@@ -35,7 +35,8 @@ function activate(
         has(OtherCommandIDs.openJob) ? OtherCommandIDs.openJob : OtherCommandIDs.openJobs,
         { id }
       ),
-    openUsage: () => void app.commands.execute(OtherCommandIDs.openUsage)
+    openUsage: () => void app.commands.execute(OtherCommandIDs.openUsage),
+    openStorage: name => void app.commands.execute(OtherCommandIDs.browseStorage, { name })
   };
   // Other packages' commands exist only once they activated: ask at render time.
   const liveActions: IWelcomeActions = {
@@ -47,6 +48,9 @@ function activate(
     },
     get openUsage() {
       return has(OtherCommandIDs.openUsage) ? actions.openUsage : undefined;
+    },
+    get openStorage() {
+      return has(OtherCommandIDs.browseStorage) ? actions.openStorage : undefined;
     }
   };
   addCommands(app, { model, actions: liveActions, trans });

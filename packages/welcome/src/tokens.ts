@@ -10,4 +10,6 @@ export namespace OtherCommandIDs {
   /** Opens the jobs sidebar. */
   export const openJobs = 'hotstepper-jobs:open';
   export const openUsage = 'hotstepper-usage:open-panel';
+  /** Shows one storage in the storages sidebar, args `{ name }`. */
+  export const browseStorage = 'hotstepper-storage:browse';
 }

@@ -27,6 +27,8 @@ const summary: ActivitySummary = {
   exposures: [],
   kernels: [],
   documents: [],
+  idle: [],
+  storage: [],
   truncated: false,
   ai: true
 };

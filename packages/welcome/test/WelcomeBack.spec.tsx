@@ -43,6 +43,31 @@ function summary(over: Partial<ActivitySummary> = {}): ActivitySummary {
     exposures: [],
     kernels: [],
     documents: [],
+    idle: [
+      {
+        at: NOW - 9 * HOUR,
+        kind: 'idle-day',
+        name: '2026-11-29',
+        ref: '2026-11-29',
+        detail: '2/4'
+      },
+      {
+        at: NOW - 33 * HOUR,
+        kind: 'idle-day',
+        name: '2026-11-28',
+        ref: '2026-11-28',
+        detail: '1/4'
+      }
+    ],
+    storage: [
+      {
+        at: NOW - 2 * HOUR,
+        kind: 'storage-nearly-full',
+        name: 'Project (brno12)',
+        ref: 'project-brno12',
+        detail: '93 % full, 7 GiB free'
+      }
+    ],
     truncated: false,
     ...over
   };
@@ -106,12 +131,17 @@ describe('WelcomeBack', () => {
     );
     const opened: Array<[string, number | null]> = [];
     const jobs: string[] = [];
+    const storages: string[] = [];
     const { container } = render(
       <WelcomeBack
         model={model}
         trans={trans}
         since={NOW - 40 * HOUR}
-        actions={{ openCell: (p, c) => opened.push([p, c]), openJob: id => jobs.push(id) }}
+        actions={{
+          openCell: (p, c) => opened.push([p, c]),
+          openJob: id => jobs.push(id),
+          openStorage: name => storages.push(name)
+        }}
       />
     );
     await screen.findByText('Finished while you were away');
@@ -136,9 +166,18 @@ describe('WelcomeBack', () => {
     ]);
     expect(jobs).toEqual(['jabc']);
     expect(new URL(seen[0].url).searchParams.get('since')).toBe(String(NOW - 40 * HOUR));
-    expect(container.querySelector('[data-group="idle"]')!.textContent).toContain(
-      'Idle for 2 of 4 days: this server will be removed on'
+    const idleGroup = container.querySelector('[data-group="idle"]')!;
+    expect(idleGroup.textContent).toContain('Idle for 2 of 4 days: this server will be removed on');
+    // The daily checks made while away, from the journal, newest first.
+    expect([...idleGroup.querySelectorAll('li')].map(li => li.textContent)).toEqual([
+      '2026-11-29: counted as idle day 2 of 4',
+      '2026-11-28: counted as idle day 1 of 4'
+    ]);
+    expect(container.querySelector('[data-group="storage"]')!.textContent).toContain(
+      'Project (brno12) was nearly full (93 % full, 7 GiB free) 2 h ago'
     );
+    fireEvent.click(screen.getByRole('button', { name: 'Browse Project (brno12)' }));
+    expect(storages).toEqual(['project-brno12']);
     expect(container.querySelector('[data-group="usage"]')!.textContent).toContain(
       'the server ran 1 d 18 h'
     );
@@ -146,7 +185,15 @@ describe('WelcomeBack', () => {
 
   it('asks for the period picked, says when nothing happened, and shows an error with a retry', async () => {
     let answer: IAnswer = ok(
-      summary({ finished: [], failed: [], running: [], jobs: [], watching: false })
+      summary({
+        finished: [],
+        failed: [],
+        running: [],
+        jobs: [],
+        idle: [],
+        storage: [],
+        watching: false
+      })
     );
     const seen: Request[] = [];
     const model = new WelcomeModel(

@@ -21,6 +21,7 @@ export interface IWelcomeActions {
   openCell(path: string, count: number | null): void;
   openJob?: (id: string) => void;
   openUsage?: () => void;
+  openStorage?: (name: string) => void;
 }
 
 export interface IWelcomeBackProps {
@@ -210,7 +211,9 @@ function Summary(props: ISummaryProps): JSX.Element {
     !s.running.length &&
     !s.jobs.length &&
     !s.exposures.length &&
-    !s.kernels.length;
+    !s.kernels.length &&
+    !s.idle.length &&
+    !s.storage.length;
   return (
     <div className="hs-Welcome-summary">
       <p className="hs-Welcome-period-note">
@@ -312,19 +315,50 @@ function Summary(props: ISummaryProps): JSX.Element {
           </span>
         )}
       </Group>
-      {idle?.enabled && (idle.idleDays > 0 || idle.removalAt) && (
+      <Group id="storage" title={trans.__('Storage')} items={s.storage}>
+        {(e: ActivityEvent) => (
+          <>
+            <span className="hs-Welcome-text">
+              <span className="hs-Welcome-name">{e.name}</span>{' '}
+              {trans.__('was nearly full (%1) %2', e.detail ?? '', ago(e.at))}
+            </span>
+            {actions.openStorage && e.ref && (
+              <button
+                type="button"
+                className="jp-mod-styled hs-Welcome-action"
+                onClick={() => actions.openStorage!(e.ref!)}
+                aria-label={trans.__('Browse %1', e.name ?? e.ref)}
+              >
+                {trans.__('Browse')}
+              </button>
+            )}
+          </>
+        )}
+      </Group>
+      {((idle?.enabled && (idle.idleDays > 0 || idle.removalAt)) || s.idle.length > 0) && (
         <section className="hs-Welcome-group" aria-labelledby="hs-Welcome-idle" data-group="idle">
           <h3 id="hs-Welcome-idle">{trans.__('Idle clean-up')}</h3>
-          <p>
-            {idle.removalAt
-              ? trans.__(
-                  'Idle for %1 of %2 days: this server will be removed on %3 unless it is used.',
-                  idle.idleDays,
-                  idle.maxIdleDays,
-                  new Date(idle.removalAt).toLocaleString()
-                )
-              : trans.__('Idle for %1 of %2 days.', idle.idleDays, idle.maxIdleDays)}
-          </p>
+          {idle?.enabled && (idle.idleDays > 0 || idle.removalAt) && (
+            <p>
+              {idle.removalAt
+                ? trans.__(
+                    'Idle for %1 of %2 days: this server will be removed on %3 unless it is used.',
+                    idle.idleDays,
+                    idle.maxIdleDays,
+                    new Date(idle.removalAt).toLocaleString()
+                  )
+                : trans.__('Idle for %1 of %2 days.', idle.idleDays, idle.maxIdleDays)}
+            </p>
+          )}
+          {s.idle.length > 0 && (
+            <ul>
+              {s.idle.map((e, i) => (
+                <li key={i} className="hs-Welcome-item">
+                  <span className="hs-Welcome-text">{idleText(e, trans)}</span>
+                </li>
+              ))}
+            </ul>
+          )}
         </section>
       )}
       {(cost || actions.openUsage) && (
@@ -367,6 +401,20 @@ function CostLine(props: {
       )}
     </p>
   );
+}
+
+/** A daily idle check: "1/4" counted a day, a reset says how many days it had. */
+function idleText(e: ActivityEvent, trans: TranslationBundle): string {
+  const day = e.name ?? '';
+  if (e.kind === 'idle-reset') {
+    return trans.__(
+      '%1: used again, the idle counter went back to 0 (from %2)',
+      day,
+      e.detail ?? ''
+    );
+  }
+  const [n, max] = (e.detail ?? '').split('/');
+  return trans.__('%1: counted as idle day %2 of %3', day, n, max);
 }
 
 function kernelText(e: ActivityEvent, trans: TranslationBundle): string {

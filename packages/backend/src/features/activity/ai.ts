@@ -51,7 +51,9 @@ export function aiMessages(s: ActivitySummary, streamLines: boolean): AiMessage[
     stillRunning: s.running.map(c => cellData(c, s.until, streamLines)),
     jobs: s.jobs.map(e => eventData(e, s.until)),
     exposuresEnded: s.exposures.map(e => eventData(e, s.until)),
-    kernels: s.kernels.map(e => eventData(e, s.until))
+    kernels: s.kernels.map(e => eventData(e, s.until)),
+    idleChecks: s.idle.map(e => eventData(e, s.until)),
+    storagesNearlyFull: s.storage.map(e => eventData(e, s.until))
   };
   return [
     { role: 'system', content: SYSTEM },

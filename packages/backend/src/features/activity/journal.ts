@@ -299,6 +299,8 @@ export class ActivityJournal {
       exposures: events(['exposure-ended']),
       kernels: events(['kernel-started', 'kernel-stopped', 'kernel-restarted', 'kernel-died']),
       documents: events(['document-opened', 'document-saved', 'document-closed']),
+      idle: events(['idle-day', 'idle-reset']),
+      storage: events(['storage-nearly-full']),
       truncated
     };
   }

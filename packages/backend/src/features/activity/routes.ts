@@ -13,6 +13,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { EventBus } from '../../bus';
 import type { Config } from '../../config';
 import { HttpError } from '../../errors';
+import { formatBytes } from '../../format';
 import { eventStreamResponse, eventStreams } from '../../sse';
 import type { JupyterServerClient } from '../../platform/jupyter';
 import type { Store } from '../../store';
@@ -98,6 +99,35 @@ export const activityRoutes: FastifyPluginAsyncTypebox<ActivityDeps> = async (ap
           }
         }
         exposures = names;
+      })
+    );
+    unsubscribe.push(
+      deps.bus.subscribe('idle-check', c => {
+        if (c.verdict === 'idle') {
+          journal.record({
+            kind: 'idle-day',
+            name: c.day,
+            ref: c.day,
+            detail: `${c.idleDays}/${c.maxIdleDays}`,
+            at: c.checkedAt
+          });
+        } else if (c.verdict === 'busy' && c.idleDaysBefore > 0) {
+          journal.record({
+            kind: 'idle-reset',
+            name: c.day,
+            ref: c.day,
+            detail: String(c.idleDaysBefore),
+            at: c.checkedAt
+          });
+        }
+      }),
+      deps.bus.subscribe('storage-nearly-full', s => {
+        journal.record({
+          kind: 'storage-nearly-full',
+          name: s.label,
+          ref: s.name,
+          detail: `${Math.floor((s.used / s.capacity) * 100)} % full, ${formatBytes(s.free)} free`
+        });
       })
     );
   }

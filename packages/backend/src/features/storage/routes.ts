@@ -16,10 +16,12 @@ import {
 } from '@hotstepper/api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { join } from 'node:path';
+import type { EventBus } from '../../bus';
 import type { Config } from '../../config';
 import type { StorageHost } from '../../platform/storage';
 import { eventStreamResponse, eventStreams } from '../../sse';
 import { Checkpoints } from './checkpoints';
+import { FillWatch } from './fill';
 import * as files from './files';
 import { StorageService } from './service';
 import { Transfers } from './transfers';
@@ -32,6 +34,8 @@ export interface StorageDeps {
   rootDir: string;
   /** Where checkpoints are kept. */
   dataDir: string;
+  /** Where a storage passing the nearly-full mark is published. */
+  bus?: EventBus;
 }
 
 /** A save carries a whole notebook or an upload chunk (1 MiB as base64 and JSON): room for both. */
@@ -45,6 +49,12 @@ export const storageRoutes: FastifyPluginAsyncTypebox<StorageDeps> = async (app,
     rootDir: deps.rootDir
   });
   const checkpoints = new Checkpoints(join(deps.dataDir, 'storage-checkpoints'));
+  if (deps.bus) {
+    const fill = new FillWatch(service, deps.bus, deps.config.storage.nearlyFullPercent);
+    const timer = setInterval(() => void fill.check(), deps.config.storage.fullCheckSeconds * 1000);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
   const errors = {
     400: ErrorResponse,
     403: ErrorResponse,

@@ -10,6 +10,8 @@ export interface UsageDeps {
   platform: Platform;
   store: Store;
   sampler: UsageSampler;
+  /** Where parts publish what happened (the idle checks). */
+  bus?: EventBus;
 }
 
 /**
@@ -18,6 +20,4 @@ export interface UsageDeps {
  */
 export type UsageOptions = Omit<UsageDeps, 'sampler'> & {
   sampler?: UsageSampler;
-  /** Where each new snapshot is published. */
-  bus?: EventBus;
 };

@@ -20,7 +20,7 @@ export interface IdleRouteOptions {
 export function createIdleRoutes(
   options: IdleRouteOptions = {}
 ): FastifyPluginAsyncTypebox<UsageDeps> {
-  return async (app, { config, store }) => {
+  return async (app, { config, store, bus }) => {
     const events = options.events ?? new UsageEvents();
     const watch =
       options.watch ??
@@ -28,7 +28,16 @@ export function createIdleRoutes(
         store,
         config: config.idle,
         log: app.log,
-        enforce: hubEnforcer({ events, log: app.log })
+        enforce: hubEnforcer({ events, log: app.log }),
+        onCheck: (check, idleDaysBefore, maxIdleDays) =>
+          bus?.publish('idle-check', {
+            day: check.day,
+            checkedAt: check.checkedAt,
+            verdict: check.verdict,
+            idleDaysBefore,
+            idleDays: check.idleDays,
+            maxIdleDays
+          })
       });
     watch.start();
     const streams = eventStreams(app);

@@ -73,6 +73,8 @@ export interface IdleWatchOptions {
   timeZone?: string;
   /** Called after a check that passes the maximum, when `enforce` is `hub`. */
   enforce?: IdleEnforcer;
+  /** Called after each new check with the counter before it. */
+  onCheck?: (check: IdleCheck, idleDaysBefore: number, maxIdleDays: number) => void;
 }
 
 /**
@@ -192,10 +194,10 @@ export class IdleWatch {
   check(now = this.now()): IdleCheck {
     const { config, timeZone } = this.options;
     const day = localDate(now, timeZone);
-    const run = this.options.store.db.transaction((): [IdleCheck, boolean] => {
+    const run = this.options.store.db.transaction((): [IdleCheck, boolean, number] => {
       const existing = this.byDay.get(day) as IdleCheckRow | undefined;
       if (existing) {
-        return [fromRow(existing), false];
+        return [fromRow(existing), false, 0];
       }
       const previous = this.before.get(day) as IdleCheckRow | undefined;
       const resource = this.resource(now);
@@ -210,11 +212,12 @@ export class IdleWatch {
         idleDays: nextIdleDays(previous?.idle_days ?? 0, verdict)
       };
       this.insert.run({ ...check, idle: verdict === 'idle' ? 1 : 0 });
-      return [check, true];
+      return [check, true, previous?.idle_days ?? 0];
     });
-    const [check, created] = run.immediate();
+    const [check, created, before] = run.immediate();
     if (created) {
       this.options.log.info({ idleCheck: check }, 'daily idle check');
+      this.options.onCheck?.(check, before, idleRule(config, check.resource).maxIdleDays);
       this.afterCheck(check);
     }
     return check;

@@ -33,7 +33,7 @@ export const usageRoutes: FastifyPluginAsyncTypebox<UsageOptions> = async (app, 
     }
     sampler.onSample(snapshot => bus.publish('usage', snapshot));
   }
-  const deps = { config, platform, store, sampler };
+  const deps = { config, platform, store, sampler, bus };
   // Parts register here, one line each.
   // (Without `prefix: ''` a part would get this plugin's prefix twice: fastify passes it in `deps`.)
   await app.register(kernelRoutes, { ...deps, prefix: '' });

@@ -22,6 +22,7 @@ import {
 } from './job-cgroup';
 import { checkProgram } from '../programs';
 import { WATCHER_SCRIPT } from './job-wrapper';
+import { formatBytes } from '../../format';
 
 export interface LocalJobRunnerOptions {
   config: Config['jobs'];
@@ -160,17 +161,6 @@ export function formatLimit(seconds: number): string {
     return `${seconds / 60} min`;
   }
   return `${seconds} s`;
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${Number(value.toFixed(1))} ${units[unit]}`;
 }
 
 /**
