@@ -152,3 +152,32 @@ test('runs a notebook from the tmpfs in its own folder', async ({ page }) => {
     timeout: 60_000
   });
 });
+
+test('opens a terminal in a storage folder from its context menu', async ({ page }) => {
+  fs.mkdirSync(path.join(SCRATCH, 'results'), { recursive: true });
+  const panel = await openPanel(page);
+  await panel.locator('.hs-StorageCard[data-storage="scratch"]').click();
+  const browser = panel.locator('.hs-StorageBrowser[data-storage="scratch"]');
+  const folder = browser.locator('.jp-DirListing-item', { hasText: 'results' });
+  await expect(folder).toBeVisible({ timeout: 30_000 });
+  await folder.click({ button: 'right' });
+  await page.getByRole('menuitem', { name: 'Open Terminal Here' }).click();
+
+  const terminal = page.locator('.jp-Terminal');
+  await expect(terminal).toBeVisible({ timeout: 30_000 });
+  // The shell starts in the folder outside the Jupyter root: what it writes lands there.
+  await terminal.locator('.xterm-helper-textarea').focus();
+  await page.keyboard.type('pwd > where.txt\n');
+  const where = path.join(SCRATCH, 'results', 'where.txt');
+  await expect
+    .poll(() => (fs.existsSync(where) ? fs.readFileSync(where, 'utf8') : ''), { timeout: 15_000 })
+    .toBe(`${path.join(SCRATCH, 'results')}\n`);
+  // Not left running for the next test.
+  await page.evaluate(() =>
+    (
+      window as unknown as {
+        jupyterapp: { serviceManager: { terminals: { shutdownAll(): Promise<void> } } };
+      }
+    ).jupyterapp.serviceManager.terminals.shutdownAll()
+  );
+});

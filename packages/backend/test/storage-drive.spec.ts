@@ -7,6 +7,7 @@ import {
   readdirSync,
   rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -203,6 +204,27 @@ describe('storage drive routes over real mounts', () => {
     });
     expect(lone.statusCode).toBe(409);
     expect(lone.json().message).toMatch(/upload the file again/);
+  });
+
+  it('never lists its own work files, and sweeps an upload abandoned a day ago as its folder is listed', async () => {
+    const dir = join(mounts.tmpfs, 'uploads');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'kept.txt'), 'mine');
+    // The user's own dotfile stays, listed with hidden files.
+    writeFileSync(join(dir, '.env'), 'A=1');
+    const abandoned = join(dir, '.old.bin.hs-upload');
+    const fresh = join(dir, '.new.bin.hs-upload');
+    writeFileSync(abandoned, 'half');
+    writeFileSync(fresh, 'half');
+    const twoDaysAgo = new Date(Date.now() - 48 * 3600 * 1000);
+    utimesSync(abandoned, twoDaysAgo, twoDaysAgo);
+    writeFileSync(join(dir, '.kept.txt.hs-0123456789ab'), 'a save under way');
+
+    const listing = (await call('GET', `/scratch/contents?${q('uploads')}&hidden=1`)).json();
+    expect(listing.content.map((e: { name: string }) => e.name)).toEqual(['.env', 'kept.txt']);
+    expect(existsSync(abandoned)).toBe(false);
+    // An upload still under way keeps its part.
+    expect(existsSync(fresh)).toBe(true);
   });
 
   it('keeps checkpoints under the data directory and restores them', async () => {

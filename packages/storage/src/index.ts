@@ -58,7 +58,8 @@ function activate(
         translator,
         factory,
         onOpen: name => void commands.execute(CommandIDs.browse, { name }),
-        onCopyPath: name => void commands.execute(CommandIDs.copyPath, { name })
+        onCopyPath: name => void commands.execute(CommandIDs.copyPath, { name }),
+        onOpenTerminal: path => void commands.execute(CommandIDs.openTerminal, { path })
       });
     },
     loadingText: trans.__('Loading…'),
@@ -144,18 +145,53 @@ function activate(
     isEnabled: () => selection().length > 0,
     execute: transfer('move')
   });
+  /** A drive path ("scratch:results/a.csv", or Home's "a.csv") on the notebook's machine. */
+  const fullPath = (drivePath: string) => {
+    const at = storagePath(drivePath);
+    const storage = model.storage(at.storage);
+    return storage && (at.path ? `${storage.path.replace(/\/+$/, '')}/${at.path}` : storage.path);
+  };
   commands.addCommand(CommandIDs.copyItemPath, {
     label: trans.__('Copy Full Path'),
     caption: trans.__('The absolute path on the notebook’s machine, for a terminal or a script'),
     isEnabled: () => selection().length === 1,
     execute: () => {
       const item = selection()[0];
-      const at = item && storagePath(item.path);
-      const storage = at && model.storage(at.storage);
-      if (storage) {
-        const full = at.path ? `${storage.path.replace(/\/+$/, '')}/${at.path}` : storage.path;
+      const full = item && fullPath(item.path);
+      if (full) {
         Clipboard.copyToSystem(full);
         Notification.info(trans.__('Copied %1', full), { autoClose: 3000 });
+      }
+    }
+  });
+  const terminals = app.serviceManager.terminals;
+  commands.addCommand(CommandIDs.openTerminal, {
+    label: trans.__('Open Terminal Here'),
+    caption: trans.__('A terminal whose working directory is this folder'),
+    isVisible: () => terminals.isAvailable() && commands.hasCommand('terminal:open'),
+    execute: async args => {
+      let path = args.path as string | undefined;
+      if (path === undefined) {
+        const item = selection().length === 1 ? selection()[0] : undefined;
+        path = item
+          ? item.type === 'directory'
+            ? item.path
+            : item.path.replace(/\/?[^/:]*$/, '')
+          : factory?.tracker.currentWidget?.model.path;
+      }
+      const cwd = path !== undefined ? fullPath(path) : undefined;
+      if (!cwd) {
+        return;
+      }
+      try {
+        // JupyterLab's own command would drop the leading "/" of a folder outside the root.
+        const session = await terminals.startNew({ cwd });
+        await commands.execute('terminal:open', { name: session.name });
+        session.dispose();
+      } catch (err) {
+        Notification.error(
+          trans.__('No terminal could be opened in %1: %2', cwd, (err as Error).message)
+        );
       }
     }
   });
@@ -163,6 +199,11 @@ function activate(
   app.contextMenu.addItem({ command: CommandIDs.copyTo, selector: itemSelector, rank: 4.1 });
   app.contextMenu.addItem({ command: CommandIDs.moveTo, selector: itemSelector, rank: 4.2 });
   app.contextMenu.addItem({ command: CommandIDs.copyItemPath, selector: itemSelector, rank: 14.1 });
+  app.contextMenu.addItem({
+    command: CommandIDs.openTerminal,
+    selector: '.jp-DirListing-item[data-isdir="true"]',
+    rank: 14.2
+  });
 
   const category = trans.__('Hotstepper');
   palette?.addItem({ command: CommandIDs.open, category });

@@ -13,4 +13,9 @@ export namespace CommandIDs {
   export const moveTo = 'hotstepper-storage:move-to';
   /** Copies the selected item's absolute path on the notebook's machine. */
   export const copyItemPath = 'hotstepper-storage:copy-item-path';
+  /**
+   * Opens a terminal in a storage's folder: args `{ path }` (a drive path such as
+   * `scratch:results`), else the selected folder (or a file's folder), else the browser's folder.
+   */
+  export const openTerminal = 'hotstepper-storage:open-terminal';
 }

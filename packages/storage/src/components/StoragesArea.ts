@@ -1,7 +1,7 @@
 import type { IFileBrowserFactory, FileBrowser } from '@jupyterlab/filebrowser';
 import { Uploader } from '@jupyterlab/filebrowser';
 import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
-import { ToolbarButton, newFolderIcon, refreshIcon } from '@jupyterlab/ui-components';
+import { ToolbarButton, newFolderIcon, refreshIcon, terminalIcon } from '@jupyterlab/ui-components';
 import { BoxPanel, SplitPanel, Widget } from '@lumino/widgets';
 import type { StorageModel } from '../model';
 import { StorageCards } from './StorageCards';
@@ -13,6 +13,8 @@ export interface IStoragesAreaOptions {
   factory: IFileBrowserFactory | null;
   onOpen: (name: string) => void;
   onCopyPath: (name: string) => void;
+  /** Opens a terminal in a drive path. */
+  onOpenTerminal: (path: string) => void;
 }
 
 /**
@@ -85,6 +87,14 @@ export class StoragesArea extends SplitPanel {
       })
     );
     browser.toolbar.addItem('upload', new Uploader({ model: browser.model, translator }));
+    browser.toolbar.addItem(
+      'terminal',
+      new ToolbarButton({
+        icon: terminalIcon,
+        tooltip: trans.__('Open a terminal in this folder'),
+        onClick: () => this.options.onOpenTerminal(browser.model.path)
+      })
+    );
     browser.toolbar.addItem(
       'refresh',
       new ToolbarButton({

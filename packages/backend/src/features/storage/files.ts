@@ -289,8 +289,10 @@ async function listing(
   model: ContentsModel,
   query: ContentsQuery
 ): Promise<ContentsModel> {
-  const names = (await readdir(at.real!))
-    .filter(n => query.hidden === '1' || !n.startsWith('.'))
+  const all = await readdir(at.real!);
+  await sweepAbandoned(at.real!, all);
+  const names = all
+    .filter(n => !WORK_FILE.test(n) && (query.hidden === '1' || !n.startsWith('.')))
     .sort();
   const offset = query.offset ?? 0;
   const page = names.slice(offset, offset + (query.limit ?? STORAGE_PAGE_MAX));
@@ -321,6 +323,27 @@ async function listing(
 }
 
 const uploadName = (name: string) => `.${name}.hs-upload`;
+
+/** Our own files under way (an upload's part, a save or copy before its rename): never listed. */
+const WORK_FILE = /^\..+\.hs-(upload|[0-9a-f]{12}|transfer-[0-9a-f]{12})$/;
+const UPLOAD_PART = /^\..+\.hs-upload$/;
+/** An upload's part with no chunk for this long was abandoned (a browser sends one a second). */
+export const ABANDONED_UPLOAD_MS = 24 * 3600 * 1000;
+
+/** Removes the abandoned upload parts among a folder's entries (swept as the folder is listed). */
+async function sweepAbandoned(dir: string, names: string[]): Promise<void> {
+  const old = Date.now() - ABANDONED_UPLOAD_MS;
+  await Promise.all(
+    names
+      .filter(n => UPLOAD_PART.test(n))
+      .map(async n => {
+        const l = await lstat(join(dir, n)).catch(() => undefined);
+        if (l?.isFile() && l.mtimeMs < old) {
+          await rm(join(dir, n), { force: true });
+        }
+      })
+  );
+}
 const tempName = (name: string) => `.${name}.hs-${randomBytes(6).toString('hex')}`;
 
 /** Writes `data` beside `entry` under a temporary name and renames it into place. */
