@@ -12,10 +12,9 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { addCommands } from './commands';
 import { FlareStatusItem } from './components/FlareStatus';
 import { EXPIRY_CHOICES } from './format';
-import { flareIcon } from './icons';
 import { DEFAULT_SETTINGS, FlareModel } from './model';
 import { RunningExposures } from './running';
-import { FlareSidebar } from './sidebar';
+import { flareSidebar } from './sidebar';
 import { CommandIDs, IFlareModel } from './tokens';
 
 export { FlareModel } from './model';
@@ -39,8 +38,7 @@ function activatePanel(
   });
 
   // The views load when the panel is first shown (a chunk of their own).
-  const panel = new FlareSidebar(model, trans);
-  panel.title.icon = flareIcon;
+  const panel = flareSidebar(model, trans);
   app.shell.add(panel, 'right', { rank: 600 });
   restorer?.add(panel, 'hotstepper-flare-panel');
   running?.add(

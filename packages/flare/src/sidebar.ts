@@ -1,41 +1,27 @@
 /**
- * The flare sidebar as JupyterLab starts it: an empty panel with its icon. The panel's views
+ * The flare sidebar as JupyterLab starts it: core's lazy panel with its icon. The panel's views
  * (a chunk of their own) are loaded when it is first shown, so nothing but the status item's
  * code runs at start.
  */
+import { LazyPanel } from '@hotstepper/core';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import type { Message } from '@lumino/messaging';
-import { Panel } from '@lumino/widgets';
+import { flareIcon } from './icons';
 import type { FlareModel } from './model';
 
-const loadPanel = () =>
-  import(/* webpackChunkName: "hotstepper-flare-panel" */ './components/FlarePanel');
-
-export class FlareSidebar extends Panel {
-  constructor(
-    private readonly model: FlareModel,
-    private readonly trans: TranslationBundle
-  ) {
-    super();
-    this.id = 'hs-flare-panel';
-    this.addClass('hs-FlareSidebar');
-    this.title.caption = trans.__('Flare: expose a web app');
-  }
-
-  /** Loads and adds the panel's view once; resolves when it is there. */
-  load(): Promise<void> {
-    this._loading ??= loadPanel().then(({ FlarePanel }) => {
-      if (!this.isDisposed) {
-        this.addWidget(new FlarePanel(this.model, this.trans));
-      }
-    });
-    return this._loading;
-  }
-
-  protected onBeforeShow(msg: Message): void {
-    super.onBeforeShow(msg);
-    void this.load();
-  }
-
-  private _loading?: Promise<void>;
+export function flareSidebar(model: FlareModel, trans: TranslationBundle): LazyPanel {
+  const panel = new LazyPanel({
+    load: async () => {
+      const { FlarePanel } = await import(
+        /* webpackChunkName: "hotstepper-flare-panel" */ './components/FlarePanel'
+      );
+      return new FlarePanel(model, trans);
+    },
+    loadingText: trans.__('Loading…'),
+    errorText: message => trans.__('The Flare panel could not be loaded: %1', message)
+  });
+  panel.id = 'hs-flare-panel';
+  panel.addClass('hs-FlareSidebar');
+  panel.title.icon = flareIcon;
+  panel.title.caption = trans.__('Flare: expose a web app');
+  return panel;
 }

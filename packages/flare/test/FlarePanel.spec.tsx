@@ -3,7 +3,7 @@ import { exposure, exposures, info, NOW, ports } from './fixtures';
 import { Widget } from '@lumino/widgets';
 import type { FlarePanel } from '../src/components/FlarePanel';
 import { FlareModel } from '../src/model';
-import { FlareSidebar } from '../src/sidebar';
+import { flareSidebar } from '../src/sidebar';
 import { settingsRouting, until } from './helpers';
 import { ok, renderPanel, trans } from './render';
 
@@ -261,7 +261,7 @@ describe('FlarePanelView: what is shown first, and which ports', () => {
   });
 });
 
-describe('FlareSidebar', () => {
+describe('the flare sidebar', () => {
   it('loads the panel on first show, and asks for the ports only while shown', async () => {
     const seen: Request[] = [];
     const model = new FlareModel({
@@ -274,7 +274,7 @@ describe('FlareSidebar', () => {
         seen
       )
     });
-    const sidebar = new FlareSidebar(model, trans);
+    const sidebar = flareSidebar(model, trans);
     expect(sidebar.id).toBe('hs-flare-panel');
     sidebar.hide();
     Widget.attach(sidebar, document.body);

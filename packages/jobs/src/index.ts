@@ -1,4 +1,4 @@
-import { loadSettings } from '@hotstepper/core';
+import { LazyPanel, loadSettings } from '@hotstepper/core';
 import {
   ILayoutRestorer,
   type JupyterFrontEnd,
@@ -11,8 +11,6 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRunningSessionManagers } from '@jupyterlab/running';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import type { Message } from '@lumino/messaging';
-import { Panel } from '@lumino/widgets';
 import { addRunFileCommand } from './commands';
 import type { JobDetail } from './components/JobDetail';
 import type { JobViews } from './detail';
@@ -37,29 +35,6 @@ const DEFAULT_PANEL_SETTINGS: IPanelSettings = { defaultFilter: 'all', followLog
 
 /** The views' code, fetched once on first use. */
 const loadUi = () => import(/* webpackChunkName: "hotstepper-jobs-ui" */ './ui');
-
-/**
- * The sidebar as JupyterLab starts: an empty panel with the jobs icon. The list and its code
- * come the first time it is shown.
- */
-class LazySidebar extends Panel {
-  constructor(private readonly _fill: (sidebar: Panel) => Promise<void>) {
-    super();
-    this.id = 'hs-jobs-panel';
-    this.addClass('hs-Jobs-sidebar');
-  }
-
-  protected onBeforeShow(msg: Message): void {
-    super.onBeforeShow(msg);
-    if (!this._filling) {
-      this._filling = this._fill(this).catch(err =>
-        console.error('@hotstepper/jobs: the jobs panel could not be loaded', err)
-      );
-    }
-  }
-
-  private _filling: Promise<void> | undefined;
-}
 
 function activatePanel(
   app: JupyterFrontEnd,
@@ -105,17 +80,21 @@ function activatePanel(
   };
   const openJob = (id: string) => getViews().then(v => v.open(id));
 
-  const sidebar = new LazySidebar(async host => {
-    const ui = await loadUi();
-    const list = new ui.JobsPanel({
-      model: getModel(),
-      trans,
-      tracker,
-      onOpen: job => void getViews().then(v => v.open(job.id, job)),
-      onNew: () => void app.commands.execute(CommandIDs.submit)
-    });
-    host.addWidget(list);
+  const sidebar = new LazyPanel({
+    load: async () => {
+      const ui = await loadUi();
+      return new ui.JobsPanel({
+        model: getModel(),
+        trans,
+        tracker,
+        onOpen: job => void getViews().then(v => v.open(job.id, job)),
+        onNew: () => void app.commands.execute(CommandIDs.submit)
+      });
+    },
+    loadingText: trans.__('Loading…'),
+    errorText: message => trans.__('The Jobs panel could not be loaded: %1', message)
   });
+  sidebar.id = 'hs-jobs-panel';
   sidebar.title.icon = jobsIcon;
   sidebar.title.caption = trans.__('Jobs');
   app.shell.add(sidebar, 'left', { rank: 610 });
