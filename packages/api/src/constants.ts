@@ -41,7 +41,9 @@ export const USAGE_PATHS = {
   /** POST: the open documents were saved before an idle stop. */
   idleSaved: path(FEATURE_PREFIX.usage, 'idle/saved'),
   /** Event stream: `save-all` before an idle stop. */
-  events: path(FEATURE_PREFIX.usage, 'events')
+  events: path(FEATURE_PREFIX.usage, 'events'),
+  /** GET: the user's servers under JupyterHub; POST: start or stop one. */
+  servers: path(FEATURE_PREFIX.usage, 'servers')
 } as const;
 
 /** The jobs routes. */

@@ -235,3 +235,57 @@ export const SaveAllRequest = Type.Object(
   { $id: 'SaveAllRequest' }
 );
 export type SaveAllRequest = Static<typeof SaveAllRequest>;
+
+export const HubServerState = literals('running', 'starting', 'stopping', 'stopped');
+export type HubServerState = Static<typeof HubServerState>;
+
+/** One of the user's servers, as JupyterHub knows it. */
+export const HubServer = Type.Object({
+  /** "" is the default server. */
+  name: Type.String(),
+  /** The server this page runs on. */
+  current: Type.Boolean(),
+  state: HubServerState,
+  /** Its path under the hub's public URL ("/user/alice/gpu/"); null while stopped. */
+  url: Type.Union([Type.String(), Type.Null()]),
+  started: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  lastActivity: Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
+});
+export type HubServer = Static<typeof HubServer>;
+
+/** `GET /usage/servers`: the user's servers under JupyterHub (My servers). */
+export const HubServerList = Type.Object(
+  {
+    /** False outside JupyterHub, or when the hub refuses: `reason` says why. */
+    available: Type.Boolean(),
+    reason: Type.Optional(Type.String()),
+    user: Type.Union([Type.String(), Type.Null()]),
+    /**
+     * How many named servers (besides the default one) the user may have, running or stopped:
+     * the hub's `named_server_limit_per_user`, as the admin's `usage.serverLimit` says; null:
+     * not said.
+     */
+    limit: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    running: Type.Integer({ minimum: 0 }),
+    servers: Type.Array(HubServer)
+  },
+  { $id: 'HubServerList' }
+);
+export type HubServerList = Static<typeof HubServerList>;
+
+/**
+ * `POST /usage/servers`: start or stop one of the user's other servers, start a new one, or
+ * remove a stopped named one from the hub.
+ */
+export const HubServerAction = Type.Object(
+  {
+    name: Type.String({
+      maxLength: 255,
+      // JupyterHub's own rule for a server name: no slash; "" is the default server.
+      pattern: '^[^/]*$'
+    }),
+    action: literals('start', 'stop', 'remove')
+  },
+  { additionalProperties: false }
+);
+export type HubServerAction = Static<typeof HubServerAction>;

@@ -233,6 +233,61 @@ h.HTTPServer(("127.0.0.1", ${port}), H).serve_forever()`
   });
 });
 
+describe("My servers: the user's servers through the hub, with the server's own token", () => {
+  interface Listed {
+    available: boolean;
+    user: string;
+    limit: number;
+    running: number;
+    servers: Array<{ name: string; current: boolean; state: string; url: string | null }>;
+  }
+  const list = async (user: HubUser): Promise<Listed> =>
+    JSON.parse((await hub.as(user, 'GET', api(user, '/usage/servers'))).body);
+  const act = (name: string, action: string) =>
+    hub.as(a, 'POST', api(a, '/usage/servers'), { name, action });
+  const stateOf = async (name: string) =>
+    (await list(a)).servers.find(s => s.name === name)?.state ?? 'gone';
+
+  it('lists, starts named servers up to the limit, refuses one more, stops and removes', async () => {
+    const first = await list(a);
+    expect(first).toMatchObject({ available: true, user: a.name, limit: 2, running: 1 });
+    expect(first.servers).toEqual([
+      expect.objectContaining({
+        name: '',
+        current: true,
+        state: 'running',
+        url: `/user/${a.name}/`
+      })
+    ]);
+    expect((await act('one', 'start')).status).toBe(202);
+    expect((await act('two', 'start')).status).toBe(202);
+    await hub.until(
+      async () => (await list(a)).running === 3,
+      200_000,
+      "A's two named servers to run"
+    );
+    expect((await list(a)).servers.map(s => [s.name, s.state, s.url])).toEqual([
+      ['', 'running', `/user/${a.name}/`],
+      ['one', 'running', `/user/${a.name}/one/`],
+      ['two', 'running', `/user/${a.name}/two/`]
+    ]);
+    // A third is past the hub's limit: the hub's own words, as a conflict the user can fix.
+    const third = await act('three', 'start');
+    expect(third.status).toBe(409);
+    expect(JSON.parse(third.body).message).toMatch(/already has the maximum of 2 named servers/);
+    // The page's own server is not stopped from the page.
+    expect((await act('', 'stop')).status).toBe(409);
+
+    expect((await act('two', 'stop')).status).toBe(202);
+    await hub.until(async () => (await stateOf('two')) === 'stopped', 60_000, '"two" to stop');
+    expect(hub.processesOf(a, '/user/' + a.name + '/two/')).toEqual([]);
+    expect((await act('two', 'remove')).status).toBe(202);
+    await hub.until(async () => (await stateOf('two')) === 'gone', 60_000, '"two" to go');
+    // B sees only B's own server.
+    expect((await list(b)).servers.map(s => s.name)).toEqual(['']);
+  }, 300_000);
+});
+
 describe('in the browser, through the hub', () => {
   let browser: Browser;
   const shots = join(REPO_ROOT, '.test-artifacts', 'screenshots');
@@ -276,6 +331,11 @@ describe('in the browser, through the hub', () => {
     const pageA = await logIn(a);
     const usage = await openPanel(pageA, 'hs-usage-panel');
     await usage.getByText(/CPU/).first().waitFor({ timeout: 30_000 });
+    // My servers: the page's own, and the named one still running.
+    const servers = usage.locator('.hs-UsageCard-servers');
+    await servers.locator('[data-server="one"]').getByText('running').waitFor({ timeout: 30_000 });
+    expect(await servers.locator('[data-server=""]').innerText()).toContain('this page');
+    await servers.screenshot({ path: join(shots, 'hub-my-servers.png') });
     const jobsA = await openPanel(pageA, 'hs-jobs-panel');
     await jobsA.getByText('only-for-a').first().waitFor({ timeout: 30_000 });
     await pageA.screenshot({ path: join(shots, 'hub-user-a.png') });

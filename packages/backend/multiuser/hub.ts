@@ -191,7 +191,8 @@ c.JupyterHub.load_roles = [{"name": "hs-test", "scopes": ["admin:users", "admin:
     writeFileSync(join(this.dir, 'jupyterhub_config.py'), config);
     writeFileSync(
       join(this.dir, 'hotstepper.json'),
-      JSON.stringify({ usage: { sampleIntervalSeconds: 1 } })
+      // The hub's named_server_limit_per_user, as the admin tells My servers.
+      JSON.stringify({ usage: { sampleIntervalSeconds: 1, serverLimit: 2 } })
     );
     chmodSync(join(this.dir, 'hotstepper.json'), 0o644);
     const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${VENV_BIN}:${process.env.PATH}` };

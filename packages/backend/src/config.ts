@@ -41,7 +41,12 @@ export const Config = Type.Object(
         sampleIntervalSeconds: Type.Number({ minimum: 1, maximum: 300, default: 5 }),
         source: literals('auto', 'cgroup', 'proc', { default: 'auto' }),
         rawRetentionHours: Type.Number({ minimum: 1, maximum: 720, default: 48 }),
-        historyDays: Type.Integer({ minimum: 90, maximum: 3650, default: 100 })
+        historyDays: Type.Integer({ minimum: 90, maximum: 3650, default: 100 }),
+        /**
+         * How many servers a user may run at once under JupyterHub (the hub's
+         * `named_server_limit_per_user`, which its API does not say): My servers shows "2 of 2".
+         */
+        serverLimit: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { default: null })
       },
       { additionalProperties: false, default: {} }
     ),

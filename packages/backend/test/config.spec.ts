@@ -20,7 +20,13 @@ describe('parseConfig', () => {
       platform: 'auto',
       logLevel: 'info',
       activity: { enabled: true, retentionDays: 30, streamLines: true, kernelPollSeconds: 3 },
-      usage: { sampleIntervalSeconds: 5, source: 'auto', rawRetentionHours: 48, historyDays: 100 },
+      usage: {
+        sampleIntervalSeconds: 5,
+        source: 'auto',
+        rawRetentionHours: 48,
+        historyDays: 100,
+        serverLimit: null
+      },
       prices: {
         currency: 'CZK',
         basis: 'reserved',

@@ -1,6 +1,8 @@
 import type {
   GpuInventory,
   HistoryRange,
+  HubServerAction,
+  HubServerList,
   IdleStatus,
   KernelUsageList,
   UsageCost,
@@ -42,7 +44,7 @@ export const DEFAULT_SETTINGS: IUsageSettings = {
 };
 
 /** The cards of the panel, in the order they are shown. */
-export const CARDS = ['now', 'history', 'kernels', 'gpus', 'cost', 'idle'] as const;
+export const CARDS = ['now', 'history', 'kernels', 'gpus', 'cost', 'idle', 'servers'] as const;
 export type CardName = (typeof CARDS)[number];
 
 /** The ranges the history card offers. */
@@ -62,7 +64,15 @@ export interface IUsagePanelSettings {
 
 export const DEFAULT_PANEL_SETTINGS: IUsagePanelSettings = {
   refreshRate: 5000,
-  cards: { now: true, history: true, kernels: true, gpus: true, cost: true, idle: true },
+  cards: {
+    now: true,
+    history: true,
+    kernels: true,
+    gpus: true,
+    cost: true,
+    idle: true,
+    servers: true
+  },
   warnThreshold: 0.7,
   dangerThreshold: 0.9,
   idleNotifications: true
@@ -76,6 +86,7 @@ export interface IResources extends Record<string, unknown> {
   gpus: GpuInventory;
   cost: UsageCost;
   idle: IdleStatus;
+  servers: HubServerList;
 }
 export type ResourceName = keyof IResources & string;
 
@@ -95,13 +106,14 @@ export interface ISessionSource {
 }
 
 /** Every resource the model polls. */
-const RESOURCES: ResourceName[] = ['now', 'history', 'kernels', 'gpus', 'cost', 'idle'];
+const RESOURCES: ResourceName[] = ['now', 'history', 'kernels', 'gpus', 'cost', 'idle', 'servers'];
 
 /** Fixed intervals for what changes slowly. */
 export const INTERVALS = {
   history: 10_000,
   gpus: 30_000,
   idle: 60_000,
+  servers: 15_000,
   cost: 300_000
 } as const;
 
@@ -182,7 +194,8 @@ export class UsageModel {
         kernels: poll('kernels', get(USAGE_PATHS.kernels)),
         gpus: poll('gpus', get(USAGE_PATHS.gpus)),
         cost: poll('cost', get(USAGE_PATHS.cost)),
-        idle: poll('idle', get(USAGE_PATHS.idle))
+        idle: poll('idle', get(USAGE_PATHS.idle)),
+        servers: poll('servers', get(USAGE_PATHS.servers))
       },
       { name: '@hotstepper/usage:UsageModel', visible: options.visible }
     );
@@ -219,6 +232,24 @@ export class UsageModel {
   }
   get idle(): IResourceState<IdleStatus> {
     return this._polls.state('idle');
+  }
+  get servers(): IResourceState<HubServerList> {
+    return this._polls.state('servers');
+  }
+
+  /**
+   * Starts or stops one of the user's servers through the hub, then asks for the list again.
+   * Rejects with the backend's message (a limit reached, a scope missing).
+   */
+  async serverAction(action: HubServerAction): Promise<void> {
+    try {
+      await requestBackend(USAGE_PATHS.servers, this._serverSettings, {
+        method: 'POST',
+        body: JSON.stringify(action)
+      });
+    } finally {
+      this._polls.refresh('servers');
+    }
   }
 
   state<K extends ResourceName>(name: K): IResourceState<IResources[K]> {
@@ -415,9 +446,13 @@ export class UsageModel {
     if (!this._polls.visible) {
       return false;
     }
+    if (name === 'servers' && this._polls.state('servers').value?.user === null) {
+      // Not under JupyterHub: that does not change while this page lives.
+      return false;
+    }
     if (name === 'now') {
       // The kernels' bars and the GPU card read the snapshot too.
-      return CARDS.some(c => c !== 'cost' && c !== 'idle' && shown(c));
+      return CARDS.some(c => c !== 'cost' && c !== 'idle' && c !== 'servers' && shown(c));
     }
     const card = CARD_OF[name];
     return card ? shown(card) : true;
@@ -542,5 +577,6 @@ const CARD_OF: Partial<Record<ResourceName, CardName>> = {
   kernels: 'kernels',
   gpus: 'gpus',
   cost: 'cost',
-  idle: 'idle'
+  idle: 'idle',
+  servers: 'servers'
 };

@@ -1,4 +1,5 @@
-import type { IdleStatus } from '@hotstepper/api';
+import { HubServerList, type IdleStatus } from '@hotstepper/api';
+import { schemaErrors } from '@hotstepper/core/lib/testing';
 import { formatMoney } from '@hotstepper/core';
 import { nullTranslator } from '@jupyterlab/translation';
 import { act, fireEvent, render, screen, within } from '@testing-library/react';
@@ -9,6 +10,7 @@ import { HistoryCard } from '../src/components/HistoryCard';
 import { IdleCard } from '../src/components/IdleCard';
 import { KernelsCard } from '../src/components/KernelsCard';
 import { NowCard } from '../src/components/NowCard';
+import { ServersCard } from '../src/components/ServersCard';
 import { UsageStatus } from '../src/components/UsageStatus';
 import { UsagePanelView } from '../src/components/UsagePanel';
 import { type ISessionSource, type ResourceName, UsageModel } from '../src/model';
@@ -439,5 +441,150 @@ describe('HistoryCard', () => {
     expect(screen.getByTestId('history-gpu')).toBeTruthy();
     expect(screen.getByTestId('history-gpuMemory')).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Week' }).getAttribute('aria-pressed')).toBe('true');
+  });
+});
+
+describe('ServersCard', () => {
+  const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+  const servers = (over: Partial<HubServerList> = {}): HubServerList => ({
+    available: true,
+    user: 'alice',
+    limit: 2,
+    running: 1,
+    servers: [
+      {
+        name: '',
+        current: true,
+        state: 'running',
+        url: '/user/alice/',
+        started: minutesAgo(90),
+        lastActivity: minutesAgo(1)
+      },
+      {
+        name: 'gpu',
+        current: false,
+        state: 'stopped',
+        url: null,
+        started: null,
+        lastActivity: minutesAgo(3 * 24 * 60)
+      }
+    ],
+    ...over
+  });
+
+  it('lists the servers with their state and the limit, and starts one through the backend', async () => {
+    const body = servers();
+    expect(schemaErrors(HubServerList, body)).toEqual([]);
+    const seen: Request[] = [];
+    const model = new UsageModel({
+      serverSettings: settingsRouting(
+        routes({
+          'GET api/v1/usage/servers': ok(body),
+          'POST api/v1/usage/servers': { status: 202, body: { name: 'gpu', action: 'start' } }
+        }),
+        seen
+      ),
+      visible: true
+    });
+    models.push(model);
+    await until(model.changed, () => model.servers.value !== undefined);
+    const { container } = render(<ServersCard model={model} trans={trans} />);
+    expect(container.querySelector('.hs-ServersCard-count')!.textContent).toBe('1 running');
+    expect(screen.getByLabelText('New server (1 of 2 named)')).toBeTruthy();
+    const current = container.querySelector('[data-server=""]') as HTMLElement;
+    expect(current.textContent).toContain('default');
+    expect(current.textContent).toContain('this page');
+    // The page's own server is not stopped from here.
+    expect(within(current).queryByRole('button')).toBeNull();
+    const gpu = container.querySelector('[data-server="gpu"]') as HTMLElement;
+    expect(gpu.textContent).toContain('stopped');
+    expect(gpu.textContent).toContain('last active 3 d ago');
+    await act(async () => {
+      fireEvent.click(within(gpu).getByRole('button', { name: 'Start gpu' }));
+      await model.answered('servers');
+    });
+    const post = seen.find(r => r.method === 'POST')!;
+    expect(new URL(post.url).pathname).toBe('/hotstepper/api/v1/usage/servers');
+    expect(await post.json()).toEqual({ name: 'gpu', action: 'start' });
+  });
+
+  it('refuses a new server past the limit, saying why, and shows the hub’s refusal', async () => {
+    const model = await loaded(
+      routes({
+        'GET api/v1/usage/servers': ok(
+          servers({
+            running: 2,
+            servers: [
+              ...servers().servers.map(s => ({
+                ...s,
+                state: 'running' as const,
+                url: s.name ? '/user/alice/gpu/' : '/user/alice/'
+              })),
+              { ...servers().servers[1], name: 'old' }
+            ]
+          })
+        )
+      }),
+      ['servers']
+    );
+    render(<ServersCard model={model} trans={trans} />);
+    fireEvent.change(screen.getByPlaceholderText('name'), { target: { value: 'third' } });
+    const start = screen.getByRole('button', { name: 'Start' });
+    expect((start as HTMLButtonElement).disabled).toBe(true);
+    screen.getByText('You have 2 of 2 named servers: remove a stopped one before making another');
+    // A stopped named server still starts at the limit: the hub counts it already.
+    expect((screen.getByRole('button', { name: 'Start old' }) as HTMLButtonElement).disabled).toBe(
+      false
+    );
+    expect(screen.getByRole('link', { name: 'Open gpu in a new tab' }).getAttribute('href')).toBe(
+      '/user/alice/gpu/'
+    );
+
+    const refused = await loaded(
+      routes({
+        'GET api/v1/usage/servers': ok(servers()),
+        'POST api/v1/usage/servers': {
+          status: 409,
+          body: {
+            statusCode: 409,
+            error: 'Conflict',
+            message: 'Invalid server_name (may not contain "/"): a/b'
+          }
+        }
+      }),
+      ['servers']
+    );
+    const { container } = render(<ServersCard model={refused} trans={trans} />);
+    const gpu = container.querySelector('[data-server="gpu"]') as HTMLElement;
+    await act(async () => {
+      fireEvent.click(within(gpu).getByRole('button', { name: 'Start gpu' }));
+      await refused.answered('servers');
+    });
+    expect(within(container).getByRole('alert').textContent).toContain('Invalid server_name');
+  });
+
+  it('is not in the panel outside JupyterHub, and is not asked again', async () => {
+    const seen: Request[] = [];
+    const notHub: HubServerList = {
+      available: false,
+      reason: 'This server does not run under JupyterHub.',
+      user: null,
+      limit: null,
+      running: 0,
+      servers: []
+    };
+    const model = new UsageModel({
+      serverSettings: settingsRouting(routes({ 'api/v1/usage/servers': ok(notHub) }), seen),
+      visible: true
+    });
+    models.push(model);
+    await until(model.changed, () => model.servers.value !== undefined);
+    const { container } = render(<UsagePanelView model={model} trans={trans} />);
+    expect(container.querySelector('.hs-UsageCard-servers')).toBeNull();
+    const asked = () => seen.filter(r => new URL(r.url).pathname.endsWith('/servers')).length;
+    expect(asked()).toBe(1);
+    model.refresh();
+    await model.answered('now');
+    expect(asked()).toBe(1);
   });
 });

@@ -123,3 +123,97 @@ export async function hubUser(
     groups: Array.isArray(body.groups) ? body.groups.filter(g => typeof g === 'string') : []
   };
 }
+
+/** One server in JupyterHub's user model (`GET /users/{name}`), the fields read here. */
+export interface HubServerModel {
+  name: string;
+  ready: boolean;
+  pending: 'spawn' | 'stop' | string | null;
+  url: string;
+  started: string | null;
+  last_activity: string | null;
+  stopped?: boolean;
+}
+
+/** The hub refused or failed: its status and what to tell the user. */
+export class HubRefused extends Error {
+  constructor(
+    readonly status: number,
+    message: string
+  ) {
+    super(message);
+  }
+}
+
+/** The hub's `message` from an error body, if it has one. */
+async function hubMessage(res: Response): Promise<string> {
+  const text = await res.text();
+  try {
+    const body = JSON.parse(text) as { message?: unknown };
+    return typeof body.message === 'string' ? body.message : text.slice(0, 300);
+  } catch {
+    return text.slice(0, 300);
+  }
+}
+
+/**
+ * The user's servers, stopped named ones included (`GET /users/{name}?include_stopped_servers`,
+ * scope `read:servers!user`). Throws HubRefused saying which scope is missing on a 403.
+ */
+export async function hubServers(
+  access: HubAccess,
+  fetchImpl: typeof fetch = fetch
+): Promise<HubServerModel[]> {
+  const url = `${access.api}/users/${encodeURIComponent(access.user)}?include_stopped_servers`;
+  const res = await fetchImpl(url, {
+    headers: { Authorization: `token ${access.token}`, Accept: 'application/json' },
+    signal: AbortSignal.timeout(HUB_TIMEOUT_MS)
+  });
+  if (res.status === 403) {
+    throw new HubRefused(
+      403,
+      "JupyterHub does not let this server read your servers: its token needs the scope read:servers!user (the admin's c.Spawner.server_token_scopes)"
+    );
+  }
+  if (!res.ok) {
+    throw new HubRefused(
+      res.status,
+      `JupyterHub answered HTTP ${res.status}: ${await hubMessage(res)}`
+    );
+  }
+  const body = (await res.json()) as { servers?: Record<string, Omit<HubServerModel, 'name'>> };
+  return Object.entries(body.servers ?? {}).map(([name, s]) => ({ ...s, name }));
+}
+
+/**
+ * Starts, stops or removes one of the user's servers (`POST` / `DELETE
+ * /users/{name}/server[s/{server}]`, `{"remove": true}` to remove a named one; scope
+ * `servers!user`). Throws HubRefused with the hub's own message (a limit reached, a name it
+ * refuses) or the missing scope.
+ */
+export async function hubServerAction(
+  access: HubAccess,
+  name: string,
+  action: 'start' | 'stop' | 'remove',
+  fetchImpl: typeof fetch = fetch
+): Promise<void> {
+  const user = encodeURIComponent(access.user);
+  const path = name
+    ? `/users/${user}/servers/${encodeURIComponent(name)}`
+    : `/users/${user}/server`;
+  const res = await fetchImpl(`${access.api}${path}`, {
+    method: action === 'start' ? 'POST' : 'DELETE',
+    headers: { Authorization: `token ${access.token}`, 'content-type': 'application/json' },
+    body: action === 'start' ? '{}' : action === 'remove' ? '{"remove": true}' : undefined,
+    signal: AbortSignal.timeout(HUB_TIMEOUT_MS)
+  });
+  if (res.status === 403) {
+    throw new HubRefused(
+      403,
+      "JupyterHub does not let this server start, stop or remove your servers: its token needs the scope servers!user (the admin's c.Spawner.server_token_scopes)"
+    );
+  }
+  if (!res.ok) {
+    throw new HubRefused(res.status, await hubMessage(res));
+  }
+}

@@ -9,6 +9,7 @@ import { IdleCard } from './IdleCard';
 import { KernelsCard } from './KernelsCard';
 import { loadCharts } from './lazyCharts';
 import { type ICardViewProps, NowCard } from './NowCard';
+import { ServersCard } from './ServersCard';
 
 /** The cards that draw charts: with one of them on, the charts chunk is fetched at once. */
 const CHART_CARDS: CardName[] = ['history', 'cost', 'idle'];
@@ -34,7 +35,11 @@ export function UsagePanelView({
     shown('kernels') && <KernelsCard key="kernels" model={model} trans={trans} />,
     shown('gpus') && <GpuCard key="gpus" model={model} trans={trans} />,
     shown('cost') && <CostCard key="cost" model={model} trans={trans} />,
-    shown('idle') && <IdleCard key="idle" model={model} trans={trans} />
+    shown('idle') && <IdleCard key="idle" model={model} trans={trans} />,
+    // Only under JupyterHub: outside it the card is not there at all.
+    shown('servers') && !!model.servers.value?.user && (
+      <ServersCard key="servers" model={model} trans={trans} />
+    )
   ].filter(Boolean);
   return (
     <div className="hs-Panel-content hs-UsagePanel-content">

@@ -12,6 +12,8 @@ export interface UsageDeps {
   sampler: UsageSampler;
   /** Where parts publish what happened (the idle checks). */
   bus?: EventBus;
+  /** Where the JUPYTERHUB_* variables are read; default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**

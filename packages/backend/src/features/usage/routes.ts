@@ -7,6 +7,7 @@ import { gpuRoutes } from './gpus';
 import { historyRoutes } from './history';
 import { idleRoutes } from './idle-routes';
 import { kernelRoutes } from './kernels';
+import { serverRoutes } from './servers';
 import { UsageSampler } from './service';
 
 /**
@@ -33,7 +34,7 @@ export const usageRoutes: FastifyPluginAsyncTypebox<UsageOptions> = async (app, 
     }
     sampler.onSample(snapshot => bus.publish('usage', snapshot));
   }
-  const deps = { config, platform, store, sampler, bus };
+  const deps = { config, platform, store, sampler, bus, env: options.env };
   // Parts register here, one line each.
   // (Without `prefix: ''` a part would get this plugin's prefix twice: fastify passes it in `deps`.)
   await app.register(kernelRoutes, { ...deps, prefix: '' });
@@ -41,6 +42,7 @@ export const usageRoutes: FastifyPluginAsyncTypebox<UsageOptions> = async (app, 
   await app.register(historyRoutes, { ...deps, prefix: '' });
   await app.register(costRoutes, { ...deps, prefix: '' });
   await app.register(idleRoutes, { ...deps, prefix: '' });
+  await app.register(serverRoutes, { ...deps, prefix: '' });
 
   app.get(
     '/now',
