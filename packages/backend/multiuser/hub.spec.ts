@@ -44,7 +44,8 @@ beforeAll(async () => {
   if (process.getuid?.() !== 0) {
     throw new Error('the multi-user suite creates Unix users: run it as root');
   }
-  await hub.start(['a', 'b']);
+  // c is the idle clean-up's: its server starts and is stopped in that test alone.
+  await hub.start(['a', 'b', 'c']);
   [a, b] = [hub.user('a'), hub.user('b')];
   await Promise.all([hub.startServer(a), hub.startServer(b)]);
 }, 600_000);
@@ -353,4 +354,82 @@ describe('in the browser, through the hub', () => {
     expect(answer).not.toContain('only-for-a');
     await pageB.screenshot({ path: join(shots, 'hub-user-b.png') });
   });
+  it('the idle clean-up saves the open notebook, then stops the server through the hub', async () => {
+    const c = hub.user('c');
+    const idle = { enforce: 'hub', cpuThreshold: 2 };
+    // The daily check far away while the stage is set.
+    hub.writeConfig(c, { idle: { ...idle, checkHour: (new Date().getHours() + 12) % 24 } });
+    await hub.startServer(c);
+    const status = async () => {
+      const res = await hub.as(c, 'GET', api(c, '/usage/idle'));
+      return res.status === 200 ? JSON.parse(res.body) : undefined;
+    };
+    await hub.until(async () => (await status()) !== undefined, 60_000, "c's backend");
+    // Four idle days counted already (yesterday's check): the next idle day is one too many.
+    const day = new Date(Date.now() - 24 * 3600_000);
+    const yesterday = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
+    const seeded = asUser(c, [
+      '/usr/bin/python3',
+      '-c',
+      `import sqlite3; db = sqlite3.connect("${c.home}/.local/share/hotstepper/state.db"); db.execute("INSERT INTO idle_check (day, checked_at, resource, busiest, idle, idle_days) VALUES (?, ?, 'cpu', 0.0, 1, 4)", ("${yesterday}", ${day.getTime()})); db.commit()`
+    ]);
+    expect(seeded.out).toBe('');
+    expect((await status()).idleDays).toBe(4);
+    const made = await hub.as(c, 'PUT', `/user/${c.name}/api/contents/work.ipynb`, {
+      type: 'notebook',
+      content: {
+        cells: [
+          { cell_type: 'code', source: 'x = 1', metadata: {}, outputs: [], execution_count: null }
+        ],
+        metadata: {},
+        nbformat: 4,
+        nbformat_minor: 5
+      }
+    });
+    expect(made.status).toBe(201);
+
+    // An open page with an edit not saved.
+    const page = await logIn(c);
+    await page.goto(`${hub.url}/user/${c.name}/lab/tree/work.ipynb`);
+    const editor = page.locator('.jp-NotebookPanel .jp-Cell .cm-content').first();
+    await editor.waitFor({ timeout: 60_000 });
+    await editor.click();
+    await page.keyboard.press('End');
+    // In one input event: keystrokes one by one can be lost while the notebook is still loading.
+    await page.keyboard.insertText('  # typed, never saved by hand');
+    await page.locator('.lm-TabBar-tab.jp-mod-dirty').first().waitFor();
+    expect(await editor.innerText()).toContain('typed, never saved by hand');
+
+    // The daily check at the next whole minute at least 40 s ahead; the backend restarts with it
+    // (jupyter-server-proxy starts a backend that died of a signal again on the next request;
+    // one that exited cleanly it would not) and the page follows again.
+    const at = new Date(Math.ceil((Date.now() + 40_000) / 60_000) * 60_000);
+    hub.writeConfig(c, {
+      idle: { ...idle, checkHour: at.getHours(), checkMinute: at.getMinutes() }
+    });
+    const followed = page.waitForResponse(
+      r => r.url().includes(api(c, '/usage/events')) && r.status() === 200,
+      { timeout: 90_000 }
+    );
+    process.kill(backendOf(c).pid, 'SIGKILL');
+    await hub.until(
+      async () => (await status())?.nextCheck === at.toISOString(),
+      60_000,
+      "c's backend to restart with the new check time"
+    );
+    await followed;
+
+    await hub.until(
+      async () => {
+        const model = JSON.parse((await hub.api('GET', `/users/${c.name}`)).body);
+        return !model.servers?.['']?.ready;
+      },
+      at.getTime() - Date.now() + 120_000,
+      "the hub to stop c's idle server"
+    );
+    // Saved by the page before the stop.
+    expect(readFileSync(join(c.home, 'work.ipynb'), 'utf8')).toContain(
+      'typed, never saved by hand'
+    );
+  }, 400_000);
 });

@@ -184,17 +184,15 @@ c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
 c.Spawner.server_token_scopes = json.loads(${JSON.stringify(JSON.stringify(scopes))})
-c.Spawner.environment = {"HOTSTEPPER_CONFIG": ${JSON.stringify(join(this.dir, 'hotstepper.json'))}}
+# Each user's own admin config, so a test can change one user's without touching the others'.
+c.Spawner.environment = {"HOTSTEPPER_CONFIG": lambda spawner: f"${this.dir}/hotstepper-{spawner.user.name}.json"}
 c.JupyterHub.services = [{"name": "hs-test", "api_token": ${JSON.stringify(this.adminToken)}}]
 c.JupyterHub.load_roles = [{"name": "hs-test", "scopes": ["admin:users", "admin:servers", "tokens", "read:groups"], "services": ["hs-test"]}]
 `;
     writeFileSync(join(this.dir, 'jupyterhub_config.py'), config);
-    writeFileSync(
-      join(this.dir, 'hotstepper.json'),
-      // The hub's named_server_limit_per_user, as the admin tells My servers.
-      JSON.stringify({ usage: { sampleIntervalSeconds: 1, serverLimit: 2 } })
-    );
-    chmodSync(join(this.dir, 'hotstepper.json'), 0o644);
+    for (const user of this.users) {
+      this.writeConfig(user);
+    }
     const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${VENV_BIN}:${process.env.PATH}` };
     for (const key of Object.keys(env).filter(k => /^(JUPYTER|HOTSTEPPER|XDG_)/.test(k))) {
       delete env[key];
@@ -223,6 +221,22 @@ c.JupyterHub.load_roles = [{"name": "hs-test", "scopes": ["admin:users", "admin:
       user.token = JSON.parse(made.body).token;
     }
     return this;
+  }
+
+  /**
+   * A user's admin config (hotstepper.json), read by the backend when it starts: the suite's
+   * defaults with `extra`'s sections merged over them.
+   */
+  writeConfig(user: HubUser, extra: Record<string, object> = {}): void {
+    // The hub's named_server_limit_per_user, as the admin tells My servers.
+    const base: Record<string, object> = { usage: { sampleIntervalSeconds: 1, serverLimit: 2 } };
+    const config = { ...base };
+    for (const [section, values] of Object.entries(extra)) {
+      config[section] = { ...(base[section] ?? {}), ...values };
+    }
+    const file = join(this.dir, `hotstepper-${user.name}.json`);
+    writeFileSync(file, JSON.stringify(config));
+    chmodSync(file, 0o644);
   }
 
   /** The hub's REST API as its admin service. */

@@ -63,6 +63,8 @@ export const Config = Type.Object(
       {
         enabled: Type.Boolean({ default: true }),
         checkHour: Type.Integer({ minimum: 0, maximum: 23, default: 3 }),
+        /** The minute of `checkHour` the daily check runs at. */
+        checkMinute: Type.Integer({ minimum: 0, maximum: 59, default: 0 }),
         segmentMinutes: Type.Integer({ minimum: 1, maximum: 60, default: 5 }),
         cpuThreshold: Type.Number({ minimum: 0, default: 0.1, description: 'CPU cores' }),
         cpuMaxIdleDays: Type.Integer({ minimum: 1, maximum: 365, default: 4 }),

@@ -60,9 +60,10 @@ export function localTime(
   month: number,
   day: number,
   hour = 0,
-  timeZone?: string
+  timeZone?: string,
+  minute = 0
 ): number {
-  const wall = Date.UTC(year, month - 1, day, hour);
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
   const guess = wall - zoneOffset(wall, timeZone);
   // Again with the offset in force at the guess, in case the clocks changed in between.
   return wall - zoneOffset(guess, timeZone);

@@ -37,6 +37,7 @@ describe('parseConfig', () => {
       idle: {
         enabled: true,
         checkHour: 3,
+        checkMinute: 0,
         segmentMinutes: 5,
         cpuThreshold: 0.1,
         cpuMaxIdleDays: 4,
@@ -134,6 +135,7 @@ describe('parseConfig', () => {
       idle: {
         enabled: true,
         checkHour: 3,
+        checkMinute: 0,
         segmentMinutes: 5,
         cpuThreshold: 0.1,
         cpuMaxIdleDays: 4,

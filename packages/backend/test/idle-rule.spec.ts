@@ -102,6 +102,14 @@ describe('the idle rule', () => {
       expect(nextCheckAt(Date.UTC(2026, 11, 31, 23), 0, 'UTC')).toBe(Date.UTC(2027, 0, 1));
     });
 
+    it('runs at the minute of the hour the admin chose', () => {
+      expect(nextCheckAt(CHECK, 3, 'UTC', 30)).toBe(CHECK + 30 * 60_000);
+      expect(nextCheckAt(CHECK + 30 * 60_000, 3, 'UTC', 30)).toBe(CHECK + DAY + 30 * 60_000);
+      expect(nextCheckAt(Date.UTC(2026, 0, 10, 12), 3, 'Europe/Prague', 45)).toBe(
+        Date.UTC(2026, 0, 11, 2, 45)
+      );
+    });
+
     it('is in local time, across a change of the clocks', () => {
       // Prague: 03:00 is 02:00 UTC in winter; summer time starts on Sunday 29 March 2026.
       expect(nextCheckAt(Date.UTC(2026, 0, 10, 12), 3, 'Europe/Prague')).toBe(

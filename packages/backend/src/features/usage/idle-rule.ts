@@ -93,11 +93,16 @@ export function idleRule(
     : { threshold: config.cpuThreshold, maxIdleDays: config.cpuMaxIdleDays };
 }
 
-/** The first daily check strictly after `now`: `checkHour`:00 local time, today or tomorrow. */
-export function nextCheckAt(now: number, checkHour: number, timeZone?: string): number {
+/** The first daily check strictly after `now`: `checkHour`:`checkMinute` local time, today or tomorrow. */
+export function nextCheckAt(
+  now: number,
+  checkHour: number,
+  timeZone?: string,
+  checkMinute = 0
+): number {
   const { year, month, day } = wallClock(now, timeZone);
-  const today = localTime(year, month, day, checkHour, timeZone);
-  return today > now ? today : localTime(year, month, day + 1, checkHour, timeZone);
+  const today = localTime(year, month, day, checkHour, timeZone, checkMinute);
+  return today > now ? today : localTime(year, month, day + 1, checkHour, timeZone, checkMinute);
 }
 
 /** The daily check `days` local days after the check at `check`. */
@@ -105,10 +110,11 @@ export function checkAfterDays(
   check: number,
   days: number,
   checkHour: number,
-  timeZone?: string
+  timeZone?: string,
+  checkMinute = 0
 ): number {
   const { year, month, day } = wallClock(check, timeZone);
-  return localTime(year, month, day + days, checkHour, timeZone);
+  return localTime(year, month, day + days, checkHour, timeZone, checkMinute);
 }
 
 export interface RemovalInput {
@@ -121,6 +127,7 @@ export interface RemovalInput {
   /** When the last check ran; null before the first. */
   lastCheck: number | null;
   checkHour: number;
+  checkMinute?: number;
   timeZone?: string;
 }
 
@@ -131,14 +138,15 @@ export interface RemovalInput {
  * passed the maximum (enforcement off or failed), the removal was due at the last check.
  */
 export function removalAt(input: RemovalInput): number | null {
-  const { idleDays, maxIdleDays, verdict, nextCheck, lastCheck, checkHour, timeZone } = input;
+  const { idleDays, maxIdleDays, verdict, nextCheck, lastCheck, checkHour, checkMinute, timeZone } =
+    input;
   if (idleDays === 0 && verdict === 'busy') {
     return null;
   }
   if (idleDays > maxIdleDays) {
     return lastCheck ?? nextCheck;
   }
-  return checkAfterDays(nextCheck, maxIdleDays - idleDays, checkHour, timeZone);
+  return checkAfterDays(nextCheck, maxIdleDays - idleDays, checkHour, timeZone, checkMinute);
 }
 
 /**

@@ -134,7 +134,8 @@ export class IdleWatch {
   }
 
   private arm(): void {
-    const due = nextCheckAt(this.now(), this.options.config.checkHour, this.options.timeZone);
+    const { checkHour, checkMinute } = this.options.config;
+    const due = nextCheckAt(this.now(), checkHour, this.options.timeZone, checkMinute);
     const schedule = (wait: number): void => {
       this.timer = setTimeout(tick, wait);
       this.timer.unref();
@@ -258,7 +259,7 @@ export class IdleWatch {
     const verdict = idleVerdict(busiest, threshold);
     const last = this.lastCheck();
     const idleDays = last?.idleDays ?? 0;
-    const nextCheck = nextCheckAt(now, config.checkHour, timeZone);
+    const nextCheck = nextCheckAt(now, config.checkHour, timeZone, config.checkMinute);
     const removal = config.enabled
       ? removalAt({
           idleDays,
@@ -267,6 +268,7 @@ export class IdleWatch {
           nextCheck,
           lastCheck: last?.checkedAt ?? null,
           checkHour: config.checkHour,
+          checkMinute: config.checkMinute,
           timeZone
         })
       : null;
