@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { EventBus } from './bus';
 import { activityRoutes } from './features/activity/routes';
+import { appsRoutes } from './features/apps/routes';
 import { eventsRoutes } from './features/events/routes';
 import { flareRoutes } from './features/flare/routes';
 import { jobsRoutes } from './features/jobs/routes';
@@ -225,6 +226,8 @@ export async function buildServer(deps: ServerDeps) {
     rootDir: deps.rootDir,
     dataDir: deps.dataDir
   });
+
+  await app.register(appsRoutes, { prefix: `${API_PREFIX}/apps`, config: deps.config });
 
   app.setNotFoundHandler((req, reply) =>
     reply
