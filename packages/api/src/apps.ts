@@ -18,8 +18,8 @@ export type AppSource = Static<typeof AppSource>;
 export const App = Type.Object({
   name: Type.String({ pattern: APP_NAME_PATTERN }),
   title: Type.String(),
-  /** A data: URL of the app's own icon (SVG or PNG); absent: the panel's generic one. */
-  icon: Type.Optional(Type.String()),
+  /** The app's own icon, relative to the Jupyter server's base URL; absent: the panel's own. */
+  iconPath: Type.Optional(Type.String()),
   source: AppSource,
   /** Its program is in this image (on PATH) and the proxy can start it. */
   installed: Type.Boolean(),

@@ -15,6 +15,20 @@ export interface BusTopics {
   'job-deleted': { id: string };
   /** The exposures (or their counts, or whether their apps listen) changed. */
   exposures: ExposureList;
+  /** A platform app started, stopped or crashed. */
+  app: AppChange;
+}
+
+/** A platform app's change of state. */
+export interface AppChange {
+  /** jupyter-server-proxy's server name. */
+  name: string;
+  title: string;
+  event: 'started' | 'stopped' | 'crashed';
+  /** Unix ms. */
+  at: number;
+  /** A crash's last line of output. */
+  detail?: string;
 }
 
 export type Topic = keyof BusTopics;

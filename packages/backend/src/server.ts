@@ -17,7 +17,9 @@ import type { UsageSampler } from './features/usage/service';
 import type { Config } from './config';
 import type { FlareGateway, JobAdapters, Platform } from './platform';
 import type { JupyterServerClient } from './platform/jupyter';
+import { LocalAppsHost } from './platform/local/apps';
 import { LocalStorageHost } from './platform/local/storage';
+import type { AppsHost } from './platform/apps';
 import type { StorageHost } from './platform/storage';
 import type { Store } from './store';
 import {
@@ -40,6 +42,8 @@ export interface ServerDeps {
   flare: FlareGateway;
   /** The mount table, capacities and the user's groups; default this machine's. */
   storage?: StorageHost;
+  /** jupyter-server-proxy and the apps' processes; default this machine's. */
+  apps?: AppsHost;
   /** Absolute: where state.db and job files live. */
   dataDir: string;
   /** Absolute: the Jupyter server's root directory. */
@@ -227,7 +231,13 @@ export async function buildServer(deps: ServerDeps) {
     dataDir: deps.dataDir
   });
 
-  await app.register(appsRoutes, { prefix: `${API_PREFIX}/apps`, config: deps.config });
+  await app.register(appsRoutes, {
+    prefix: `${API_PREFIX}/apps`,
+    config: deps.config,
+    host: deps.apps ?? new LocalAppsHost(),
+    processes: deps.platform.processes,
+    bus
+  });
 
   app.setNotFoundHandler((req, reply) =>
     reply
