@@ -194,7 +194,10 @@ export const ACTIVITY_EVENT_KINDS = [
   'kernel-stopped',
   'job-finished',
   'job-failed',
-  'exposure-ended'
+  'exposure-ended',
+  'app-started',
+  'app-stopped',
+  'app-crashed'
 ] as const;
 export type ActivityEventKindName = (typeof ACTIVITY_EVENT_KINDS)[number];
 

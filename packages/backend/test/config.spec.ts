@@ -82,7 +82,8 @@ describe('parseConfig', () => {
           ]
         },
         groupsCacheSeconds: 300
-      }
+      },
+      apps: { images: {}, stopGraceSeconds: 5 }
     });
   });
 

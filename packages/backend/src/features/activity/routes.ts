@@ -100,6 +100,17 @@ export const activityRoutes: FastifyPluginAsyncTypebox<ActivityDeps> = async (ap
         exposures = names;
       })
     );
+    unsubscribe.push(
+      deps.bus.subscribe('app', change => {
+        journal.record({
+          kind: `app-${change.event}`,
+          name: change.title,
+          ref: change.name,
+          detail: change.detail ?? null,
+          at: change.at
+        });
+      })
+    );
   }
 
   app.addHook('onClose', async () => {
