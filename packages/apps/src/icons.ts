@@ -61,6 +61,24 @@ export function registerIcon(name: string, svgstr: string): LabIcon {
   return icon;
 }
 
+const unavailable = new Map<string, LabIcon>();
+
+/**
+ * The icon of an app this image lacks, marked inside its SVG: the launcher draws no disabled
+ * tile and passes no class of ours, so the stylesheet greys out the tile holding this mark.
+ */
+export function unavailableIcon(name: string): LabIcon {
+  let icon = unavailable.get(name);
+  if (!icon) {
+    const svgstr = appIcon(name)
+      .svgstr.replace(/(<svg[^>]*>)/, '$1<g class="hs-AppTile-unavailable">')
+      .replace(/<\/svg>\s*$/, '</g></svg>');
+    icon = new LabIcon({ name: `hotstepper:app-${name}-unavailable`, svgstr });
+    unavailable.set(name, icon);
+  }
+  return icon;
+}
+
 export function hasOwnIcon(name: string): boolean {
   return name in APP_ICONS;
 }

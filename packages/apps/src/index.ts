@@ -12,7 +12,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import type { IDisposable } from '@lumino/disposable';
-import { appIcon, appsIcon, hasOwnIcon, registerIcon } from './icons';
+import { appIcon, appsIcon, hasOwnIcon, registerIcon, unavailableIcon } from './icons';
 import { AppsModel, DEFAULT_SETTINGS } from './model';
 import { CommandIDs } from './tokens';
 
@@ -84,9 +84,12 @@ function activate(
         ? trans.__('Open %1 in a new tab (it starts if need be)', found.title)
         : `${found.title}: ${found.reason ?? trans.__('not installed')}`;
     },
-    icon: args => (args.isPalette ? undefined : appIcon(String(args.name ?? ''))),
-    // The launcher draws no disabled tile: the class greys it out (see base.css).
-    iconClass: args => (named(args)?.installed === false ? 'hs-AppTile-unavailable' : ''),
+    icon: args =>
+      args.isPalette
+        ? undefined
+        : named(args)?.installed === false
+          ? unavailableIcon(String(args.name))
+          : appIcon(String(args.name ?? '')),
     execute: args => {
       const found = named(args);
       if (!found) {
@@ -134,7 +137,9 @@ function activate(
     if (!model.settings.showInLauncher || !launcher) {
       return;
     }
-    apps.forEach((found, rank) =>
+    // What can be started first (the section takes the first tile's icon).
+    const ordered = [...apps.filter(a => a.installed), ...apps.filter(a => !a.installed)];
+    ordered.forEach((found, rank) =>
       tiles.push(
         launcher.add({
           command: CommandIDs.launch,

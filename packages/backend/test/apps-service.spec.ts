@@ -117,7 +117,7 @@ describe('what exists', () => {
     world.programs.add('tensorboard');
     const tensorboard = (await service.list()).find(a => a.name === 'tensorboard')!;
     expect(tensorboard.installed).toBe(false);
-    expect(tensorboard.reason).toContain('ask for hotstepper');
+    expect(tensorboard.reason).toContain('entry point for it is not registered');
   });
 
   it('answers 502 with the reason when the proxy cannot be asked', async () => {

@@ -164,7 +164,10 @@ export class AppsService {
     };
     if (!app.installed && known) {
       if (program) {
-        app.reason = `${known.title} is here (${program}) but its proxy is not: ask for ${known.proxy} in this image`;
+        app.reason =
+          known.proxy === 'hotstepper'
+            ? `${known.title} is here (${program}) but the hotstepper package's entry point for it is not registered: reinstall the package`
+            : `${known.title} is here (${program}) but its proxy is not: ask for ${known.proxy} in this image`;
       } else {
         Object.assign(app, this.reason(known));
       }
