@@ -91,6 +91,11 @@ def supervise() -> None:
             self._write(ready=bool(ok))
             return ok
 
+        async def _signal_and_wait(self, signum):
+            # The proxy's own kill (not ready in time) cancels the watch below: record it here.
+            await super()._signal_and_wait(signum)
+            self._write(exited=time.time(), code=self.proc.returncode)
+
         async def _restart_process_if_needed(self):
             code = await self.proc.wait()
             remove_handler(self._handle_signal)

@@ -91,3 +91,29 @@ def test_an_app_process_is_recorded_with_its_output_and_not_restarted(
     assert record["code"] == 3 and record["exited"] >= record["started"]
     assert record["ready"] is False and record["pid"] > 0
     assert (tmp_path / "my_app.log").read_text().split() == ["one", "two"]
+
+
+def test_an_app_the_proxy_kills_is_recorded_as_ended_by_the_signal(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(apps.APPS_DIR_ENV, str(tmp_path))
+    from jupyter_server_proxy import handlers
+
+    monkeypatch.setattr(handlers, "_hotstepper_supervised", False, raising=False)
+    monkeypatch.setattr(handlers, "SupervisedProcess", handlers.SupervisedProcess)
+    monkeypatch.setattr(
+        handlers.SuperviseAndProxyHandler,
+        "ensure_process",
+        handlers.SuperviseAndProxyHandler.ensure_process,
+    )
+    apps.supervise()
+
+    async def run() -> None:
+        proc = handlers.SupervisedProcess("slow", "sleep", "60", env=dict(os.environ))
+        await proc.start()
+        # What jupyter-server-proxy does when the app is not ready in time.
+        await proc.kill()
+
+    asyncio.run(run())
+    record = json.loads((tmp_path / "slow.json").read_text())
+    assert record["code"] == -9 and record["ready"] is False

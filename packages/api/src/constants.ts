@@ -205,8 +205,6 @@ export type ActivityEventKindName = (typeof ACTIVITY_EVENT_KINDS)[number];
 export const APPS_PATHS = {
   /** GET: the platform apps of this image, each with its state. */
   list: path(FEATURE_PREFIX.apps),
-  /** GET: the list again whenever it changes, as server-sent events ("apps"). */
-  events: path(FEATURE_PREFIX.apps, 'events'),
   /** POST: start the app (as opening it would) and wait until it answers. */
   start: (name: string) => path(FEATURE_PREFIX.apps, `${encodeURIComponent(name)}/start`),
   /** POST: end the app's process tree (SIGTERM, then SIGKILL after the grace period). */
