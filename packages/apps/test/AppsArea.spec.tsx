@@ -50,7 +50,11 @@ describe('the Apps panel', () => {
           cpu: 0.25,
           memory: 64 * 1024 * 1024
         }),
-        app({ state: 'starting', since: now, timeout: 60 }),
+        app({
+          state: 'starting',
+          since: new Date(Date.now() - 90_000).toISOString(),
+          timeout: 300
+        }),
         app({
           name: 'rstudio',
           title: 'RStudio',
@@ -69,7 +73,7 @@ describe('the Apps panel', () => {
     );
     const card = (name: string) => area.node.querySelector(`[data-app="${name}"]`)!;
     expect(card('desktop-websockify').textContent).toMatch(/Running since .*CPU 0\.25.*Memory 64/);
-    expect(card('tensorboard').textContent).toContain('Starting… 0 s of 1 min');
+    expect(card('tensorboard').textContent).toMatch(/Starting… 1 min 3\d s of 5 min/);
     expect(card('rstudio').textContent).toContain("choose 'RStudio 4.4'");
     expect(card('rstudio').querySelector('button')).toBeNull();
     expect(card('code-server').textContent).toContain('Crashed (exit code 1)');
