@@ -26,6 +26,8 @@ HERE = Path(__file__).parent
 ICONS = HERE / "icons"
 APPS_DIR_ENV = "HOTSTEPPER_APPS_DIR"
 TENSORBOARD_LOGDIR_ENV = "HOTSTEPPER_TENSORBOARD_LOGDIR"
+# The entry point of the backend itself (pyproject.toml), also supervised by the proxy.
+BACKEND_SERVER = "hotstepper"
 
 
 def apps_dir() -> Path:
@@ -67,7 +69,14 @@ def supervise() -> None:
         """An app's process: its output kept in a file, its life in a state file, never restarted
         behind the user's back (a crash shows as one; the next Open starts it again)."""
 
+        @property
+        def _recorded(self) -> bool:
+            # The backend is not an app: its log stays the Jupyter server's.
+            return self.name != BACKEND_SERVER
+
         def _write(self, **fields) -> None:
+            if not self._recorded:
+                return
             path = state_dir / f"{_file_name(self.name)}.json"
             tmp = path.with_suffix(".json.tmp")
             self._state = {**getattr(self, "_state", {}), **fields}
@@ -75,8 +84,8 @@ def supervise() -> None:
             os.replace(tmp, path)
 
         async def start(self):
-            if self.running:
-                return
+            if self.running or not self._recorded:
+                return await super().start()
             log = open(state_dir / f"{_file_name(self.name)}.log", "wb", buffering=0)  # noqa: SIM115
             try:
                 self._proc_kwargs.update(stdout=log, stderr=subprocess.STDOUT)
@@ -97,6 +106,8 @@ def supervise() -> None:
             self._write(exited=time.time(), code=self.proc.returncode)
 
         async def _restart_process_if_needed(self):
+            if not self._recorded:
+                return await super()._restart_process_if_needed()
             code = await self.proc.wait()
             remove_handler(self._handle_signal)
             self.running = False

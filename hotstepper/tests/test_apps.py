@@ -117,3 +117,30 @@ def test_an_app_the_proxy_kills_is_recorded_as_ended_by_the_signal(
     asyncio.run(run())
     record = json.loads((tmp_path / "slow.json").read_text())
     assert record["code"] == -9 and record["ready"] is False
+
+
+def test_the_backend_keeps_its_log_on_the_servers_stderr_and_no_record(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(apps.APPS_DIR_ENV, str(tmp_path))
+    from jupyter_server_proxy import handlers
+
+    monkeypatch.setattr(handlers, "_hotstepper_supervised", False, raising=False)
+    monkeypatch.setattr(handlers, "SupervisedProcess", handlers.SupervisedProcess)
+    monkeypatch.setattr(
+        handlers.SuperviseAndProxyHandler,
+        "ensure_process",
+        handlers.SuperviseAndProxyHandler.ensure_process,
+    )
+    apps.supervise()
+
+    async def run() -> None:
+        proc = handlers.SupervisedProcess(
+            apps.BACKEND_SERVER, "sh", "-c", "exit 0", env=dict(os.environ)
+        )
+        await proc.start()
+        assert "stdout" not in proc._proc_kwargs
+        await proc._restart_process_future
+
+    asyncio.run(run())
+    assert list(tmp_path.iterdir()) == []
