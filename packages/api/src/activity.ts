@@ -73,6 +73,8 @@ export const ActivitySummary = Type.Object(
       description: 'Kernels started, stopped, restarted, died'
     }),
     documents: Type.Array(ActivityEvent),
+    /** Platform apps started, stopped, crashed (name: the app's title, ref: its server name). */
+    apps: Type.Optional(Type.Array(ActivityEvent)),
     /** Cells or events left out of a list past its limit. */
     truncated: Type.Boolean(),
     /** Whether an AI paragraph can be asked for (`POST /activity/ai-summary`); absent: no. */

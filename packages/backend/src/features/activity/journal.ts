@@ -299,6 +299,7 @@ export class ActivityJournal {
       exposures: events(['exposure-ended']),
       kernels: events(['kernel-started', 'kernel-stopped', 'kernel-restarted', 'kernel-died']),
       documents: events(['document-opened', 'document-saved', 'document-closed']),
+      apps: events(['app-started', 'app-stopped', 'app-crashed']),
       truncated
     };
   }
