@@ -208,7 +208,7 @@ describe('TensorBoard', () => {
 });
 
 describe('RStudio with a stand-in rserver', () => {
-  it('is detected, runs, and starts again after exiting with code 0', async () => {
+  it('is detected, runs, starts again after exiting with code 0 and after a crash', async () => {
     execFileSync('cp', [join(__dirname, 'fixtures', 'apps', 'rserver'), bin]);
     const found = await appNamed('rstudio');
     expect(found).toMatchObject({ installed: true, program: join(bin, 'rserver') });
@@ -228,6 +228,22 @@ describe('RStudio with a stand-in rserver', () => {
     const again = await request(`${server.url}rstudio/`, 'GET', { headers: server.auth });
     expect(again.status).toBe(200);
     expect(again.body).toBe('stand-in rserver\n');
+    expect((await appNamed('rstudio')).state).toBe('running');
+
+    // A crash: the panel says so with the last lines, and the next Open starts it again.
+    await request(`${server.url}rstudio/crash`, 'GET', { headers: server.auth });
+    let crashed = await appNamed('rstudio');
+    const until = Date.now() + 30_000;
+    while (crashed.state !== 'crashed' && Date.now() < until) {
+      await new Promise(r => setTimeout(r, 100));
+      crashed = await appNamed('rstudio');
+    }
+    expect(crashed).toMatchObject({ state: 'crashed', exitCode: 3 });
+    expect(crashed.output.at(-1)).toBe('fatal: the stand-in was asked to crash');
+    expect(crashed.output).toContain('stand-in rserver starting');
+    expect((await request(`${server.url}rstudio/`, 'GET', { headers: server.auth })).status).toBe(
+      200
+    );
     expect((await appNamed('rstudio')).state).toBe('running');
   }, 150_000);
 });
