@@ -211,8 +211,9 @@ case "${1:-}" in
     exec node scripts/test.mjs
     ;;
   bench)
-    # nginx: the flare proxy's throughput is measured beside it (run as a child, not a service).
-    apt_install chromium:chromium nginx:nginx
+    # nginx: the flare proxy's throughput is measured beside it (run as a child, not a service);
+    # TigerVNC and openbox: the apps section's desktop.
+    apt_install chromium:chromium nginx:nginx vncserver:tigervnc-standalone-server openbox:openbox
     setup
     shift
     exec node scripts/bench.mjs "$@"
