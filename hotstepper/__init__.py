@@ -64,6 +64,10 @@ def setup_hotstepper() -> dict:
     """jupyter-server-proxy's description of the backend (entry point `jupyter_serverproxy_servers`)."""
     # A small young generation and one V8 helper thread: the backend is a small service whose
     # resident memory is paid once per user server (about 20 MiB less, measured by the bench).
+    from hotstepper.apps import APPS_DIR_ENV, apps_dir, supervise
+
+    # Apps started through jupyter-server-proxy from now on can be stopped and started again.
+    supervise()
     command = [find_node(), *NODE_FLAGS, str(BACKEND), "--socket", "{unix_socket}"]
     config = find_config()
     if config:
@@ -88,6 +92,8 @@ def setup_hotstepper() -> dict:
             # activity journal watches the kernels through the server's own API. The token
             # itself stays out of the environment and the command line.
             "HOTSTEPPER_JUPYTER_INFO_FILE": _info_file(),
+            # Where the apps' state files are (hotstepper.apps).
+            APPS_DIR_ENV: str(apps_dir()),
         },
     }
 

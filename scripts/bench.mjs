@@ -22,7 +22,9 @@
 //    (packages/backend/bench/load.bench.mjs);
 //  - activity: the kernel watcher's CPU and RSS while 5 kernels each print 1,000 lines a
 //    second for BENCH_ACTIVITY_SECONDS (60), and the summary over a journal of 100,000 entries
-//    (packages/backend/bench/activity.bench.mjs).
+//    (packages/backend/bench/activity.bench.mjs);
+//  - apps: Open → the app answering for the desktop and TensorBoard, cold and warm, and the
+//    Apps panel's state query with 200 more processes running (p50, p99).
 // `npm run bench -- startup latency` runs only the named sections.
 import { chromium } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
@@ -866,6 +868,127 @@ function fuzzFigures(ndjson) {
     }
   }
   return figures;
+}
+
+if (wanted('apps')) {
+  // Open → the app answering, through a real Jupyter server and jupyter-server-proxy: the
+  // desktop (the websocket's RFB greeting from TigerVNC) and TensorBoard (its page), cold (not
+  // running: the Open starts it) and warm (running); then the Apps panel's state query with 200
+  // more processes on the machine.
+  const rounds = Number(process.env.BENCH_APPS_ROUNDS ?? 5);
+  const { default: WebSocket } = await import('ws');
+  const work = mkdtempSync(join(tmpdir(), 'hs-bench-apps-'));
+  const python = join(root, '.venv', 'bin', 'python');
+  execFileSync(python, [
+    '-c',
+    `from tensorboard.summary import Writer
+w = Writer(${JSON.stringify(join(work, 'runs', 'run1'))})
+for step in range(100):
+    w.add_scalar('loss', 1.0 / (step + 1), step=step)
+w.close()`
+  ]);
+  const xstartup = join(work, 'xstartup');
+  writeFileSync(xstartup, '#!/bin/sh\nexec openbox\n', { mode: 0o755 });
+  // An environment installed before the app entry points existed lists only the backend's.
+  const listed = execFileSync(python, [
+    '-c',
+    "from importlib.metadata import entry_points as e; print(*e(group='jupyter_serverproxy_servers').names)"
+  ]).toString();
+  const shim = join(work, 'site');
+  if (!listed.split(/\s+/).includes('tensorboard')) {
+    const info = join(shim, 'hotstepper_apps_dev-0.0.0.dist-info');
+    mkdirSync(info, { recursive: true });
+    writeFileSync(
+      join(info, 'METADATA'),
+      'Metadata-Version: 2.1\nName: hotstepper-apps-dev\nVersion: 0.0.0\n'
+    );
+    writeFileSync(
+      join(info, 'entry_points.txt'),
+      '[jupyter_serverproxy_servers]\ntensorboard = hotstepper.apps:setup_tensorboard\n'
+    );
+  }
+  const server = await startJupyter({
+    disableSuite: false,
+    env: {
+      HOTSTEPPER_TENSORBOARD_LOGDIR: join(work, 'runs'),
+      JUPYTER_REMOTE_DESKTOP_PROXY_XSTARTUP: xstartup,
+      PYTHONPATH: [process.env.PYTHONPATH, shim].filter(Boolean).join(':')
+    }
+  });
+  const sleepers = [];
+  try {
+    const auth = { Authorization: `token ${server.token}` };
+    const lab = await fetch(`${server.base}lab`, { headers: auth });
+    const xsrf = /_xsrf=([^;]+)/.exec(lab.headers.get('set-cookie') ?? '')?.[1] ?? '';
+    const post = async (name, verb) => {
+      const res = await fetch(`${server.base}hotstepper/api/v1/apps/${name}/${verb}`, {
+        method: 'POST',
+        headers: {
+          ...auth,
+          cookie: `_xsrf=${xsrf}`,
+          'x-xsrftoken': xsrf,
+          'content-type': 'application/json'
+        },
+        body: '{}'
+      });
+      if (!res.ok) {
+        throw new Error(`${verb} ${name}: ${res.status} ${await res.text()}`);
+      }
+    };
+    const greeting = () =>
+      new Promise((ok, fail) => {
+        const ws = new WebSocket(`${server.base.replace(/^http/, 'ws')}desktop-websockify/`, {
+          headers: auth
+        });
+        ws.once('message', data => {
+          ws.close();
+          String(data).startsWith('RFB ') ? ok() : fail(new Error(`not RFB: ${data}`));
+        });
+        ws.once('error', fail);
+      });
+    const page = async () => {
+      const res = await fetch(`${server.base}tensorboard/`, { headers: auth });
+      await res.text();
+      if (!res.ok) {
+        throw new Error(`tensorboard answered ${res.status}`);
+      }
+    };
+    const time = async fn => {
+      const t = performance.now();
+      await fn();
+      return performance.now() - t;
+    };
+    console.log(`Apps: Open → answering, median (min–max) of ${rounds}:`);
+    for (const [label, name, open] of [
+      ['desktop (RFB greeting)', 'desktop-websockify', greeting],
+      ['TensorBoard (its page)', 'tensorboard', page]
+    ]) {
+      const cold = [];
+      const warm = [];
+      for (let i = 0; i < rounds; i++) {
+        cold.push(await time(open));
+        warm.push(await time(open));
+        await post(name, 'stop');
+      }
+      const show = xs =>
+        `${median(xs).toFixed(0)} ms (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
+      console.log(`  ${label}: cold ${show(cold)}, warm ${show(warm)}`);
+    }
+    // Both apps running, and 200 more processes for the query to walk past.
+    await greeting();
+    await page();
+    for (let i = 0; i < 200; i++) {
+      sleepers.push(spawn('sleep', ['600'], { stdio: 'ignore' }));
+    }
+    const lat = await latency(`${server.base}hotstepper/api/v1/apps`, auth, 300);
+    console.log(
+      `  GET /apps (state of every app) with 200 more processes, 300 requests: ${fmt(lat)}`
+    );
+  } finally {
+    sleepers.forEach(p => p.kill());
+    await server.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 if (wanted('load')) {

@@ -58,6 +58,7 @@ setup_python() {
       'jupyterlab==4.6.*' 'jupyter-server-proxy>=4.1' 'hatchling>=1.21' 'hatch-jupyter-builder>=0.9' \
       'papermill>=2.6' 'pytest>=8' 'openapi-spec-validator>=0.7' 'kubernetes_asyncio>=31' 'pyyaml>=6' \
       'jupyterhub==5.5.*' \
+      'jupyter-remote-desktop-proxy==3.0.1' 'jupyter-rsession-proxy==2.5.1' 'tensorboard>=2.17' \
       2>&1 | grep -v 'is ignored: it is neither' || true
     "$VENV/bin/python" -c 'import jupyterlab, jupyter_server_proxy, jupyterhub' # fail here, not later
     echo "$want" >"$VENV/.hotstepper-deps"
@@ -137,7 +138,10 @@ build_wheel() {
 }
 
 install_suite() {
-  if ! "$VENV/bin/python" -c 'import hotstepper' 2>/dev/null; then
+  # Also when installed before its app entry points existed (their metadata is written at install).
+  if ! "$VENV/bin/python" -c 'import hotstepper
+from importlib.metadata import entry_points as e
+assert "tensorboard" in e(group="jupyter_serverproxy_servers").names' 2>/dev/null; then
     say "pip install -e . (the prebuilt extensions and the bundled backend)"
     "$VENV/bin/pip" install -q --disable-pip-version-check --no-build-isolation -e . 2>&1 \
       | grep -v 'is ignored: it is neither' || true
@@ -151,7 +155,7 @@ install_suite() {
     jupyter labextension develop --overwrite . >/dev/null 2>&1
     local listing
     listing=$(jupyter labextension list 2>&1)
-    for ext in usage jobs flare welcome storage; do
+    for ext in usage jobs flare welcome storage apps; do
       grep -q "@hotstepper/$ext.*enabled.*OK" <<<"$listing" \
         || { say "the @hotstepper/$ext extension is not enabled"; echo "$listing"; exit 1; }
     done
@@ -201,13 +205,15 @@ case "${1:-}" in
     # Chromium for the UI tests; a one-node Slurm cluster (and munge) for the Slurm runner's tests.
     # sshfs and an sshd on loopback for the storage tests (a real fuse.sshfs mount).
     apt_install chromium:chromium slurmctld:slurm-wlm munged:munge slurmrestd:slurmrestd \
-      sshfs:sshfs sshd:openssh-server
+      sshfs:sshfs sshd:openssh-server \
+      vncserver:tigervnc-standalone-server openbox:openbox
     setup
     exec node scripts/test.mjs
     ;;
   bench)
-    # nginx: the flare proxy's throughput is measured beside it (run as a child, not a service).
-    apt_install chromium:chromium nginx:nginx
+    # nginx: the flare proxy's throughput is measured beside it (run as a child, not a service);
+    # TigerVNC and openbox: the apps section's desktop.
+    apt_install chromium:chromium nginx:nginx vncserver:tigervnc-standalone-server openbox:openbox
     setup
     shift
     exec node scripts/bench.mjs "$@"

@@ -85,6 +85,7 @@ const builtin = [
   jest('flare-unit', 'packages/flare'),
   jest('welcome-unit', 'packages/welcome'),
   jest('storage-unit', 'packages/storage'),
+  jest('apps-unit', 'packages/apps'),
   servers(
     jest(
       'integration',

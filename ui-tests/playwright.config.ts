@@ -67,6 +67,8 @@ export default defineConfig({
       HOTSTEPPER_CONFIG: path.join(HERE, 'hotstepper-test-config.json'),
       // The backend's state.db (and Jupyter's runtime files) stay out of the home directory.
       XDG_DATA_HOME: path.join(TMP, 'xdg-data'),
+      // The Apps tests' desktop: TigerVNC with a window manager alone.
+      JUPYTER_REMOTE_DESKTOP_PROXY_XSTARTUP: path.join(HERE, 'desktop-xstartup'),
       PATH: `${VENV_BIN}${path.delimiter}${process.env.PATH ?? ''}`
     }
   }

@@ -80,6 +80,8 @@ export const ActivitySummary = Type.Object(
     storage: Type.Array(ActivityEvent, {
       description: 'Writable storages that passed the nearly-full mark (detail: how full)'
     }),
+    /** Platform apps started, stopped, crashed (name: the app's title, ref: its server name). */
+    apps: Type.Optional(Type.Array(ActivityEvent)),
     /** Cells or events left out of a list past its limit. */
     truncated: Type.Boolean(),
     /** Whether an AI paragraph can be asked for (`POST /activity/ai-summary`); absent: no. */

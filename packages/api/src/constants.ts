@@ -14,7 +14,8 @@ export const FEATURE_PREFIX = {
   jobs: `${API_PREFIX}/jobs`,
   flare: `${API_PREFIX}/flare`,
   activity: `${API_PREFIX}/activity`,
-  storage: `${API_PREFIX}/storage`
+  storage: `${API_PREFIX}/storage`,
+  apps: `${API_PREFIX}/apps`
 } as const;
 
 /** The route of a page's one event stream (usage, jobs, exposures); see PageEventMap. */
@@ -198,6 +199,28 @@ export const ACTIVITY_EVENT_KINDS = [
   'exposure-ended',
   'idle-day',
   'idle-reset',
-  'storage-nearly-full'
+  'storage-nearly-full',
+  'app-started',
+  'app-stopped',
+  'app-crashed'
 ] as const;
 export type ActivityEventKindName = (typeof ACTIVITY_EVENT_KINDS)[number];
+
+/** The apps routes. */
+export const APPS_PATHS = {
+  /** GET: the platform apps of this image, each with its state. */
+  list: path(FEATURE_PREFIX.apps),
+  /** POST: start the app (as opening it would) and wait until it answers. */
+  start: (name: string) => path(FEATURE_PREFIX.apps, `${encodeURIComponent(name)}/start`),
+  /** POST: end the app's process tree (SIGTERM, then SIGKILL after the grace period). */
+  stop: (name: string) => path(FEATURE_PREFIX.apps, `${encodeURIComponent(name)}/stop`),
+  /** POST: stop, then start again. */
+  restart: (name: string) => path(FEATURE_PREFIX.apps, `${encodeURIComponent(name)}/restart`)
+} as const;
+
+/** An app's name: jupyter-server-proxy's server name, the last segment of its URL. */
+export const APP_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
+
+/** What an app is doing: found from its processes and what jupyter-server-proxy reports. */
+export const APP_STATES = ['stopped', 'starting', 'running', 'crashed'] as const;
+export type AppStateName = (typeof APP_STATES)[number];

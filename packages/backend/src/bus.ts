@@ -19,6 +19,8 @@ export interface BusTopics {
   'idle-check': IdleCheckEvent;
   /** A writable storage passed the nearly-full mark (published once per crossing). */
   'storage-nearly-full': StorageNearlyFull;
+  /** A platform app started, stopped or crashed. */
+  app: AppChange;
 }
 
 export interface IdleCheckEvent {
@@ -38,6 +40,18 @@ export interface StorageNearlyFull {
   used: number;
   capacity: number;
   free: number;
+}
+
+/** A platform app's change of state. */
+export interface AppChange {
+  /** jupyter-server-proxy's server name. */
+  name: string;
+  title: string;
+  event: 'started' | 'stopped' | 'crashed';
+  /** Unix ms. */
+  at: number;
+  /** A crash's last line of output. */
+  detail?: string;
 }
 
 export type Topic = keyof BusTopics;

@@ -255,6 +255,18 @@ export const Config = Type.Object(
         fullCheckSeconds: Type.Integer({ minimum: 1, maximum: 86400, default: 600 })
       },
       { additionalProperties: false, default: {} }
+    ),
+    /** The platform apps started through jupyter-server-proxy (desktop, VS Code, RStudio, …). */
+    apps: Type.Object(
+      {
+        /** App name → the images (as the spawner names them) that have it, for "not in this image". */
+        images: Type.Record(Type.String(), Type.Array(Type.String({ minLength: 1 })), {
+          default: {}
+        }),
+        /** Seconds between SIGTERM and SIGKILL when an app is stopped. */
+        stopGraceSeconds: Type.Number({ minimum: 0, maximum: 120, default: 5 })
+      },
+      { additionalProperties: false, default: {} }
     )
   },
   { additionalProperties: false }

@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { EventBus } from './bus';
 import { activityRoutes } from './features/activity/routes';
+import { appsRoutes } from './features/apps/routes';
 import { eventsRoutes } from './features/events/routes';
 import { flareRoutes } from './features/flare/routes';
 import { jobsRoutes } from './features/jobs/routes';
@@ -16,7 +17,9 @@ import type { UsageSampler } from './features/usage/service';
 import type { Config } from './config';
 import type { FlareGateway, JobAdapters, Platform } from './platform';
 import type { JupyterServerClient } from './platform/jupyter';
+import { LocalAppsHost } from './platform/local/apps';
 import { LocalStorageHost } from './platform/local/storage';
+import type { AppsHost } from './platform/apps';
 import type { StorageHost } from './platform/storage';
 import type { Store } from './store';
 import {
@@ -39,6 +42,8 @@ export interface ServerDeps {
   flare: FlareGateway;
   /** The mount table, capacities and the user's groups; default this machine's. */
   storage?: StorageHost;
+  /** jupyter-server-proxy and the apps' processes; default this machine's. */
+  apps?: AppsHost;
   /** Absolute: where state.db and job files live. */
   dataDir: string;
   /** Absolute: the Jupyter server's root directory. */
@@ -224,6 +229,14 @@ export async function buildServer(deps: ServerDeps) {
       new LocalStorageHost({ groupsCacheSeconds: deps.config.storage.groupsCacheSeconds }),
     rootDir: deps.rootDir,
     dataDir: deps.dataDir,
+    bus
+  });
+
+  await app.register(appsRoutes, {
+    prefix: `${API_PREFIX}/apps`,
+    config: deps.config,
+    host: deps.apps ?? new LocalAppsHost(),
+    processes: deps.platform.processes,
     bus
   });
 

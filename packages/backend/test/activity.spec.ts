@@ -227,4 +227,25 @@ describe('the activity routes', () => {
       ['idle-day', '2026-11-20', '1/4']
     ]);
   });
+
+  it('journals the platform apps’ starts, stops and crashes', async () => {
+    bus.publish('app', {
+      name: 'desktop-websockify',
+      title: 'Desktop',
+      event: 'started',
+      at: 1000
+    });
+    bus.publish('app', {
+      name: 'desktop-websockify',
+      title: 'Desktop',
+      event: 'crashed',
+      at: 2000,
+      detail: 'Fatal server error'
+    });
+    const s = (await get('/api/v1/activity?since=0')).body as ActivitySummary;
+    expect(s.apps?.map(e => [e.kind, e.name, e.ref, e.detail])).toEqual([
+      ['app-crashed', 'Desktop', 'desktop-websockify', 'Fatal server error'],
+      ['app-started', 'Desktop', 'desktop-websockify', null]
+    ]);
+  });
 });

@@ -91,7 +91,8 @@ describe('parseConfig', () => {
         groupsCacheSeconds: 300,
         nearlyFullPercent: 90,
         fullCheckSeconds: 600
-      }
+      },
+      apps: { images: {}, stopGraceSeconds: 5 }
     });
   });
 

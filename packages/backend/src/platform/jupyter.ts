@@ -51,14 +51,14 @@ export interface JupyterServerClient {
   ): Promise<{ close(): void }>;
 }
 
-interface Access {
+export interface Access {
   /** http://host:port/base_url/ */
   base: string;
   token: string;
 }
 
 /** Reads the server's info file: where it listens and its token. */
-async function readAccess(infoFile: string, env: NodeJS.ProcessEnv): Promise<Access> {
+export async function readAccess(infoFile: string, env: NodeJS.ProcessEnv): Promise<Access> {
   const info = JSON.parse(await readFile(infoFile, 'utf8')) as {
     hostname?: string;
     port?: number;

@@ -301,6 +301,7 @@ export class ActivityJournal {
       documents: events(['document-opened', 'document-saved', 'document-closed']),
       idle: events(['idle-day', 'idle-reset']),
       storage: events(['storage-nearly-full']),
+      apps: events(['app-started', 'app-stopped', 'app-crashed']),
       truncated
     };
   }

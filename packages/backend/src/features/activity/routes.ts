@@ -128,6 +128,15 @@ export const activityRoutes: FastifyPluginAsyncTypebox<ActivityDeps> = async (ap
           ref: s.name,
           detail: `${Math.floor((s.used / s.capacity) * 100)} % full, ${formatBytes(s.free)} free`
         });
+      }),
+      deps.bus.subscribe('app', change => {
+        journal.record({
+          kind: `app-${change.event}`,
+          name: change.title,
+          ref: change.name,
+          detail: change.detail ?? null,
+          at: change.at
+        });
       })
     );
   }
