@@ -199,7 +199,8 @@ case "${1:-}" in
     ;;
   test)
     # Chromium for the UI tests; a one-node Slurm cluster (and munge) for the Slurm runner's tests.
-    # sshfs and an sshd on loopback for the storage tests (a real fuse.sshfs mount).
+    # sshfs and an sshd on loopback for the storage tests (a real fuse.sshfs mount) and the SSH
+    # card's (authorized_keys checked by a real sshd, SSH over HTTPS through Jupyter).
     apt_install chromium:chromium slurmctld:slurm-wlm munged:munge slurmrestd:slurmrestd \
       sshfs:sshfs sshd:openssh-server
     setup
