@@ -225,9 +225,12 @@ export const SSH_PATHS = {
   status: path(FEATURE_PREFIX.apps, 'ssh'),
   /** GET: the managed authorized_keys; POST: add keys (pasted or uploaded text). */
   keys: path(FEATURE_PREFIX.apps, 'ssh/keys'),
-  /** DELETE: remove every line holding the key with this fingerprint ("SHA256:…"). */
+  /**
+   * DELETE: remove every line holding the key with this fingerprint ("SHA256:…"). In the query,
+   * not the path: a fingerprint holds "/", which proxies do not all pass through encoded.
+   */
   key: (fingerprint: string) =>
-    path(FEATURE_PREFIX.apps, `ssh/keys/${encodeURIComponent(fingerprint)}`),
+    `${path(FEATURE_PREFIX.apps, 'ssh/keys')}?fingerprint=${encodeURIComponent(fingerprint)}`,
   /** POST: copy the server's host keys into the home, where the image's sshd reads them. */
   keepHostKeys: path(FEATURE_PREFIX.apps, 'ssh/host-keys/keep')
 } as const;

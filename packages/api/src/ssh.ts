@@ -50,7 +50,7 @@ export const SshAddKeys = Type.Object(
 );
 export type SshAddKeys = Static<typeof SshAddKeys>;
 
-/** `DELETE /apps/ssh/keys/:fingerprint` */
+/** `DELETE /apps/ssh/keys?fingerprint=SHA256:…` */
 export const SshKeyFingerprint = Type.Object({
   fingerprint: Type.String({ pattern: '^SHA256:[A-Za-z0-9+/]{43}$' })
 });

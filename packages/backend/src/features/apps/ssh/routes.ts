@@ -79,15 +79,15 @@ export const sshRoutes: FastifyPluginAsyncTypebox<SshDeps> = async (app, deps) =
     req => service.add(req.body.text)
   );
   app.delete(
-    '/keys/:fingerprint',
+    '/keys',
     {
       schema: {
         summary: 'Remove every line holding this key',
         tags,
-        params: SshKeyFingerprint,
+        querystring: SshKeyFingerprint,
         response: { 200: SshKeyList, ...errors }
       }
     },
-    req => service.remove(req.params.fingerprint)
+    req => service.remove(req.query.fingerprint)
   );
 };
