@@ -25,7 +25,7 @@ DEFAULT_AUTHORIZED_KEYS = ".ssh/authorized_keys"
 
 
 def setup_ssh() -> dict:
-    """jupyter-server-proxy's description of the SSH-over-HTTPS server (entry point `jupyter_serverproxy_servers`)."""
+    """How jupyter-server-proxy runs SSH over HTTPS (entry point `jupyter_serverproxy_servers`)."""
     return {
         "command": [sys.executable, "-m", "hotstepper.ssh", "--socket", "{unix_socket}"],
         # A socket in a fresh 0700 directory: no TCP port another local user could reach.
@@ -44,7 +44,7 @@ def find_sshd() -> str | None:
 
 
 def authorized_keys(home: Path) -> Path:
-    """The managed file: the admin's `apps.ssh.authorizedKeysFile` (hotstepper.json), relative to the home."""
+    """The managed file: `apps.ssh.authorizedKeysFile` of hotstepper.json, in the home."""
     from . import find_config
 
     relative = DEFAULT_AUTHORIZED_KEYS
@@ -52,7 +52,8 @@ def authorized_keys(home: Path) -> Path:
     if config:
         try:
             with open(config, encoding="utf-8") as f:
-                relative = json.load(f).get("apps", {}).get("ssh", {}).get("authorizedKeysFile", relative)
+                ssh = json.load(f).get("apps", {}).get("ssh", {})
+            relative = ssh.get("authorizedKeysFile", relative)
         except (OSError, ValueError, AttributeError):
             pass  # the backend names a bad config at its start; the default file stands here
     return home / relative
@@ -124,7 +125,9 @@ def serve(socket_path: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m hotstepper.ssh", description=__doc__)
-    parser.add_argument("--socket", required=True, help="the unix socket jupyter-server-proxy connects to")
+    parser.add_argument(
+        "--socket", required=True, help="the unix socket jupyter-server-proxy connects to"
+    )
     serve(parser.parse_args(argv).socket)
 
 

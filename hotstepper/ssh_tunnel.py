@@ -2,7 +2,7 @@
 
     Host my-notebook
       User jovyan
-      ProxyCommand python3 -m hotstepper.ssh_tunnel https://hub.example.org/user/alice/hotstepper-ssh/
+      ProxyCommand python3 -m hotstepper.ssh_tunnel https://hub.example.org/user/al/hotstepper-ssh/
 
 The token (one made on the hub's Token page, or the Jupyter server's own) comes from the
 HOTSTEPPER_TOKEN environment variable or `--token-file`, never from the command line, where
@@ -52,8 +52,9 @@ async def tunnel(url: str, token: str) -> None:
         try:
             ws = await session.ws_connect(websocket_url(url), headers=headers, max_msg_size=0)
         except aiohttp.WSServerHandshakeError as err:
-            hint = {403: "the token is not accepted here", 404: "no such server or URL"}.get(err.status, "")
-            sys.exit(f"hotstepper.ssh_tunnel: {url} answered {err.status} {err.message}" + (f": {hint}" if hint else ""))
+            hints = {403: "the token is not accepted here", 404: "no such server or URL"}
+            hint = f": {hints[err.status]}" if err.status in hints else ""
+            sys.exit(f"hotstepper.ssh_tunnel: {url} answered {err.status} {err.message}{hint}")
 
         async def upstream() -> None:
             while True:
@@ -79,10 +80,13 @@ async def tunnel(url: str, token: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m hotstepper.ssh_tunnel", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("url", help="the notebook's hotstepper-ssh/ URL (https://…/user/NAME/hotstepper-ssh/)")
-    parser.add_argument("--token-file", help="a file holding the token (default: $HOTSTEPPER_TOKEN)")
+    parser = argparse.ArgumentParser(
+        prog="python -m hotstepper.ssh_tunnel",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("url", help="the notebook's https://…/user/NAME/hotstepper-ssh/")
+    parser.add_argument("--token-file", help="a file holding the token (else $HOTSTEPPER_TOKEN)")
     args = parser.parse_args(argv)
     try:
         asyncio.run(tunnel(args.url, read_token(args.token_file)))

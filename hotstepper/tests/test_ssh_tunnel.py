@@ -34,12 +34,14 @@ def free_port() -> int:
 
 
 def keygen(path: Path, comment: str) -> None:
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)], check=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)], check=True
+    )
 
 
 def fingerprint(pub: Path) -> str:
-    out = subprocess.run(["ssh-keygen", "-l", "-f", str(pub)], check=True, capture_output=True, text=True).stdout
-    return out.split()[1]
+    out = subprocess.run(["ssh-keygen", "-l", "-f", str(pub)], check=True, capture_output=True)
+    return out.stdout.decode().split()[1]
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +69,16 @@ def jupyter(tmp_path_factory):
     env.pop("HOTSTEPPER_CONFIG", None)
     log = open(base / "jupyter.log", "wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root",
-         f"--config={config}", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-         "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}",
-         f"--ServerApp.root_dir={home}"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            *[sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root"],
+            *[f"--config={config}", f"--port={port}", "--ServerApp.ip=127.0.0.1"],
+            *["--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}"],
+            f"--ServerApp.root_dir={home}",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 60
@@ -102,12 +109,22 @@ def ssh(jupyter, key: Path, token: str | None, *command: str) -> subprocess.Comp
     env.pop("HOTSTEPPER_TOKEN", None)
     if token:
         env["HOTSTEPPER_TOKEN"] = token
+    options = [
+        "IdentitiesOnly=yes",
+        "BatchMode=yes",
+        f"ProxyCommand={tunnel}",
+        "StrictHostKeyChecking=accept-new",
+        f"UserKnownHostsFile={jupyter['base'] / 'known_hosts'}",
+        "HostKeyAlias=notebook",
+    ]
     return subprocess.run(
-        ["ssh", "-F", "/dev/null", "-i", str(key), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-         "-o", f"ProxyCommand={tunnel}", "-o", "StrictHostKeyChecking=accept-new",
-         "-o", f"UserKnownHostsFile={jupyter['base'] / 'known_hosts'}", "-o", "HostKeyAlias=notebook",
-         f"{getpass.getuser()}@notebook", *command],
-        env=env, capture_output=True, text=True, timeout=60,
+        ["ssh", "-F", "/dev/null", "-i", str(key)]
+        + [arg for option in options for arg in ("-o", option)]
+        + [f"{getpass.getuser()}@notebook", *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -130,8 +147,12 @@ def test_an_ssh_session_runs_through_the_jupyter_server(jupyter, key):
 
     # The server's host key is the user's own, kept in the home (the card shows its fingerprint).
     host_pub = jupyter["home"] / KEY_DIR / "ssh_host_ed25519_key.pub"
-    known = subprocess.run(["ssh-keygen", "-l", "-f", str(jupyter["base"] / "known_hosts")],
-                           capture_output=True, text=True, check=True).stdout
+    known = subprocess.run(
+        ["ssh-keygen", "-l", "-f", str(jupyter["base"] / "known_hosts")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert fingerprint(host_pub) in known
 
     # A second session reuses that key: no warning, the same known_hosts entry works.
