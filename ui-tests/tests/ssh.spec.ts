@@ -1,7 +1,8 @@
 /**
- * @hotstepper/apps: the SSH card. A real sshd on loopback (port 2292, the test config's) reads
- * the file the panel manages (the test config puts it in ~/.cache/hotstepper-ui-tests, where no
- * other sshd looks); a key pasted in the panel lets ssh in, and once removed it no longer does.
+ * @hotstepper/apps: the SSH card. A real sshd on loopback (port 2292 and host keys in
+ * /tmp/hs-ui-ssh/etc, as the test config says) reads the file the panel manages (the test config
+ * puts it in ~/.cache/hotstepper-ui-tests, where no other sshd looks); a key pasted in the panel
+ * lets ssh in, and once removed it no longer does.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -13,6 +14,7 @@ const PANEL_ID = 'hs-apps-panel';
 const PORT = 2292;
 const MANAGED = path.join(os.homedir(), '.cache', 'hotstepper-ui-tests');
 const AUTHORIZED_KEYS = path.join(MANAGED, 'ssh', 'authorized_keys');
+const HOST_KEYS = '/tmp/hs-ui-ssh/etc';
 
 let dir: string;
 let sshd: ChildProcess | undefined;
@@ -46,7 +48,9 @@ test.beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-ui-ssh-'));
   fs.rmSync(MANAGED, { recursive: true, force: true });
   fs.mkdirSync('/run/sshd', { recursive: true });
-  const hostKey = path.join(dir, 'ssh_host_ed25519_key');
+  fs.rmSync(HOST_KEYS, { recursive: true, force: true });
+  fs.mkdirSync(HOST_KEYS, { recursive: true });
+  const hostKey = path.join(HOST_KEYS, 'ssh_host_ed25519_key');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
   const config = path.join(dir, 'sshd_config');
   fs.writeFileSync(
@@ -72,6 +76,7 @@ test.afterAll(() => {
     sshd.kill('SIGTERM');
   }
   fs.rmSync(MANAGED, { recursive: true, force: true });
+  fs.rmSync(path.dirname(HOST_KEYS), { recursive: true, force: true });
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -109,7 +114,26 @@ test('adds a pasted key, which lets ssh in, and removes it, which shuts ssh out'
   // The second key comes as an uploaded .pub file.
   await card.getByLabel('Public key file').setInputFiles(`${bob.key}.pub`);
   await expect(keys).toContainText('bob@desktop');
-  await card.locator('.hs-SshCard-details summary').first().click();
+
+  // The host key the card shows is the one ssh sees; keeping it copies it into the home.
+  await card.getByText('Host key fingerprints (compare on first connection)').click();
+  const fingerprint = execFileSync(
+    'ssh-keygen',
+    ['-l', '-f', path.join(HOST_KEYS, 'ssh_host_ed25519_key.pub')],
+    {
+      encoding: 'utf8'
+    }
+  ).split(' ')[1];
+  await expect(card.getByRole('list', { name: 'Host key fingerprints' })).toHaveText(
+    `ssh-ed25519 ${fingerprint}`
+  );
+  await card.getByRole('button', { name: 'Keep my host keys' }).click();
+  await expect(card).toContainText(
+    'Kept in ~/.cache/hotstepper-ui-tests/host_keys: they stay the same after a restart.'
+  );
+  expect(fs.readFileSync(path.join(MANAGED, 'host_keys', 'ssh_host_ed25519_key.pub'), 'utf8')).toBe(
+    fs.readFileSync(path.join(HOST_KEYS, 'ssh_host_ed25519_key.pub'), 'utf8')
+  );
 
   await inBothThemes(page, async theme => {
     await screenshot(card, `ssh-card-${theme}`, info);
