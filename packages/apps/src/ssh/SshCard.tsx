@@ -2,7 +2,7 @@ import type { SshAuthorizedKey, SshKeyInfo, SshStatus } from '@hotstepper/api';
 import { ErrorView, LoadingView } from '@hotstepper/core';
 import { Clipboard } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import React, { useRef, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 import type { SshModel } from './model';
 
 export interface ISshCardProps {
@@ -10,9 +10,16 @@ export interface ISshCardProps {
   trans: TranslationBundle;
 }
 
-/** A command with a Copy button; the text stays selectable. */
+/** A command with a Copy button (which says so for two seconds); the text stays selectable. */
 function Copyable(props: { text: string; label: string; trans: TranslationBundle }): JSX.Element {
   const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    if (!copied) {
+      return;
+    }
+    const timer = setTimeout(() => setCopied(false), 2000);
+    return () => clearTimeout(timer);
+  }, [copied]);
   return (
     <div className="hs-SshCard-copyable">
       <pre className="hs-SshCard-command" aria-label={props.label}>
@@ -27,7 +34,7 @@ function Copyable(props: { text: string; label: string; trans: TranslationBundle
           setCopied(true);
         }}
       >
-        {copied ? props.trans.__('Copied') : props.trans.__('Copy')}
+        <span aria-live="polite">{copied ? props.trans.__('Copied') : props.trans.__('Copy')}</span>
       </button>
     </div>
   );
