@@ -102,6 +102,9 @@ def serve(socket_path: str) -> None:
         sys.exit("hotstepper-ssh: no sshd in this image (Debian: apt-get install openssh-server)")
     home = Path(os.path.expanduser("~"))
     command = sshd_command(sshd, home)
+    if os.geteuid() == 0:
+        # sshd run by root chroots its pre-authentication child here (Debian makes it at boot).
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(socket_path)
     os.chmod(socket_path, 0o600)
