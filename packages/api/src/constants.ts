@@ -238,5 +238,11 @@ export const SSH_PATHS = {
 /** jupyter-server-proxy's name of the SSH-over-HTTPS entry point: its URL is `{base_url}hotstepper-ssh/`. */
 export const SSH_TUNNEL_NAME = 'hotstepper-ssh';
 
+/** A key's fingerprint as OpenSSH prints it. */
+export const SSH_FINGERPRINT_PATTERN = '^SHA256:[A-Za-z0-9+/]{43}$';
+
+/** A path inside the home, relative to it: not absolute, no "..". */
+export const HOME_PATH_PATTERN = '^(?!/)(?!.*(^|/)\\.\\.(/|$)).+$';
+
 /** The most a pasted or uploaded authorized_keys text may hold, in characters. */
 export const SSH_KEYS_TEXT_MAX = 64 * 1024;

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { SSH_KEYS_TEXT_MAX } from './constants';
+import { SSH_FINGERPRINT_PATTERN, SSH_KEYS_TEXT_MAX } from './constants';
 
 /** A public key as OpenSSH prints it (`ssh-keygen -l`). */
 export const SshKeyInfo = Type.Object({
@@ -52,7 +52,7 @@ export type SshAddKeys = Static<typeof SshAddKeys>;
 
 /** `DELETE /apps/ssh/keys?fingerprint=SHA256:…` */
 export const SshKeyFingerprint = Type.Object({
-  fingerprint: Type.String({ pattern: '^SHA256:[A-Za-z0-9+/]{43}$' })
+  fingerprint: Type.String({ pattern: SSH_FINGERPRINT_PATTERN })
 });
 export type SshKeyFingerprint = Static<typeof SshKeyFingerprint>;
 

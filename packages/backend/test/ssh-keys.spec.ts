@@ -126,6 +126,11 @@ describe('authorized_keys through the backend, checked by a real sshd', () => {
       const res = await call('POST', SSH_PATHS.keys, { text });
       expect([res.status, res.body.message]).toEqual([status, expect.stringMatching(message)]);
     }
+    const badRemoval = await call('DELETE', SSH_PATHS.key('carol@lab'));
+    expect([badRemoval.status, badRemoval.body.message]).toEqual([
+      400,
+      expect.stringContaining('a key fingerprint as ssh-keygen -l prints it')
+    ]);
     expect(readFileSync(file(), 'utf8')).toBe(before);
     expect(await sshTrue(sshd.port, carol.path)).toBe(false);
 

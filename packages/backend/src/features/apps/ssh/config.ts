@@ -1,3 +1,4 @@
+import { HOME_PATH_PATTERN } from '@hotstepper/api';
 import { Type, type Static } from '@sinclair/typebox';
 
 /** Key types a line may have; `ssh-dss` (DSA) is gone from OpenSSH 10 and left out. */
@@ -23,8 +24,7 @@ export const SSH_SAFE_OPTIONS = [
   'no-X11-forwarding'
 ];
 
-/** A path inside the home: relative, no "..". */
-const HomePath = Type.String({ pattern: '^(?!/)(?!.*(^|/)\\.\\.(/|$)).+$' });
+const HomePath = Type.String({ pattern: HOME_PATH_PATTERN });
 
 /** The SSH card's admin settings (`apps.ssh`). */
 export const SshConfig = Type.Object(
