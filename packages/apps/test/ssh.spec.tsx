@@ -42,9 +42,11 @@ function renderCard(routes: Record<string, IAnswer | (() => IAnswer)>, seen: Req
 
 describe('the SSH card', () => {
   it('shows the running server, the command to copy, the IPv6 note, host keys, keys and SSH over HTTPS', async () => {
+    const kept = status({ keepHostKeys: { supported: true, kept: true, dir: '~/.ssh/host_keys' } });
     const r = renderCard({
       [SSH_PATHS.status]: { status: 200, body: status() },
-      [SSH_PATHS.keys]: { status: 200, body: keyList([alice], [1]) }
+      [SSH_PATHS.keys]: { status: 200, body: keyList([alice], [1]) },
+      [`POST ${SSH_PATHS.keepHostKeys}`]: { status: 200, body: kept }
     });
     await screen.findByText('The SSH server is running on port 2222.');
     expect(screen.getByLabelText('SSH command').textContent).toBe(
@@ -64,7 +66,10 @@ describe('the SSH card', () => {
         '  ProxyCommand python3 -m hotstepper.ssh_tunnel http://localhost:8888/hotstepper-ssh/'
       ].join('\n')
     );
-    expect(screen.getByRole('button', { name: 'Keep my host keys' })).toBeTruthy();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Keep my host keys' }));
+    await screen.findByText('Kept in ~/.ssh/host_keys: they stay the same after a restart.');
+    expect(screen.getByRole('status').textContent).toBe('Host keys kept.');
   });
 
   it('adds a pasted key and shows the new list; a refusal shows the reason and keeps the text', async () => {

@@ -237,7 +237,9 @@ function KeysPart(props: ISshCardProps): JSX.Element {
             : notice.text === 'removed'
               ? trans.__('Key removed.')
               : trans.__('Host keys kept.')}
-          {list?.backup ? ` ${trans.__('The previous file is kept as authorized_keys.bak.')}` : ''}
+          {notice.text !== 'kept' && list?.backup
+            ? ` ${trans.__('The previous file is kept as authorized_keys.bak.')}`
+            : ''}
         </p>
       )}
     </div>
