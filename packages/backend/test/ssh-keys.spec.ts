@@ -178,8 +178,24 @@ describe('authorized_keys through the backend, checked by a real sshd', () => {
       expect(res.status).toBe(409);
       expect(res.body.message).toMatch(/~\/\.ssh is a symbolic link/);
       expect(() => statSync(join(outside, 'authorized_keys'))).toThrow();
+
+      // The file itself as a link to a file elsewhere: neither read nor replaced.
+      rmSync(join(home, '.ssh'));
+      mkdirSync(join(home, '.ssh'), { mode: 0o700 });
+      writeFileSync(join(outside, 'elsewhere'), 'kept\n');
+      symlinkSync(join(outside, 'elsewhere'), file());
+      const listed = await call('GET', SSH_PATHS.keys);
+      expect([listed.status, listed.body.message]).toEqual([
+        409,
+        expect.stringMatching(/~\/\.ssh\/authorized_keys is a symbolic link/)
+      ]);
+      const added = await call('POST', SSH_PATHS.keys, {
+        text: readFileSync(join(keys, 'alice.pub'), 'utf8')
+      });
+      expect(added.status).toBe(409);
+      expect(readFileSync(join(outside, 'elsewhere'), 'utf8')).toBe('kept\n');
     } finally {
-      rmSync(join(home, '.ssh'), { force: true });
+      rmSync(join(home, '.ssh'), { recursive: true, force: true });
       rmSync(outside, { recursive: true, force: true });
     }
   });
