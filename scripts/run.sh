@@ -199,8 +199,7 @@ case "${1:-}" in
     ;;
   test)
     # Chromium for the UI tests; a one-node Slurm cluster (and munge) for the Slurm runner's tests.
-    # sshfs and an sshd on loopback for the storage tests (a real fuse.sshfs mount) and the SSH
-    # card's (authorized_keys checked by a real sshd, SSH over HTTPS through Jupyter).
+    # sshfs and an sshd on loopback for the storage tests (a real fuse.sshfs mount).
     apt_install chromium:chromium slurmctld:slurm-wlm munged:munge slurmrestd:slurmrestd \
       sshfs:sshfs sshd:openssh-server
     setup
