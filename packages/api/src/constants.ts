@@ -224,3 +224,31 @@ export const APP_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
 /** What an app is doing: found from its processes and what jupyter-server-proxy reports. */
 export const APP_STATES = ['stopped', 'starting', 'running', 'crashed'] as const;
 export type AppStateName = (typeof APP_STATES)[number];
+
+/** The SSH card's routes (the apps feature's `ssh` part). */
+export const SSH_PATHS = {
+  /** GET: the SSH server of this image, the command to reach it, its host keys, SSH over HTTPS. */
+  status: path(FEATURE_PREFIX.apps, 'ssh'),
+  /** GET: the managed authorized_keys; POST: add keys (pasted or uploaded text). */
+  keys: path(FEATURE_PREFIX.apps, 'ssh/keys'),
+  /**
+   * DELETE: remove every line holding the key with this fingerprint ("SHA256:…"). In the query,
+   * not the path: a fingerprint holds "/", which proxies do not all pass through encoded.
+   */
+  key: (fingerprint: string) =>
+    `${path(FEATURE_PREFIX.apps, 'ssh/keys')}?fingerprint=${encodeURIComponent(fingerprint)}`,
+  /** POST: copy the server's host keys into the home, where the image's sshd reads them. */
+  keepHostKeys: path(FEATURE_PREFIX.apps, 'ssh/host-keys/keep')
+} as const;
+
+/** jupyter-server-proxy's name of the SSH-over-HTTPS entry point: its URL is `{base_url}hotstepper-ssh/`. */
+export const SSH_TUNNEL_NAME = 'hotstepper-ssh';
+
+/** A key's fingerprint as OpenSSH prints it. */
+export const SSH_FINGERPRINT_PATTERN = '^SHA256:[A-Za-z0-9+/]{43}$';
+
+/** A path inside the home, relative to it: not absolute, no "..". */
+export const HOME_PATH_PATTERN = '^(?!/)(?!.*(^|/)\\.\\.(/|$)).+$';
+
+/** The most a pasted or uploaded authorized_keys text may hold, in characters. */
+export const SSH_KEYS_TEXT_MAX = 64 * 1024;

@@ -10,6 +10,7 @@ export * from './flare';
 export * from './activity';
 export * from './storage';
 export * from './apps';
+export * from './ssh';
 export type * from './events';
 export * from './constants';
 export { literals } from './literals';

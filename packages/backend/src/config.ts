@@ -11,6 +11,7 @@ import {
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import { Value, type ValueError } from '@sinclair/typebox/value';
 import { allowed } from './errors';
+import { SshConfig } from './features/apps/ssh/config';
 
 /** A wire schema as a config section: every field defaulted, unknown fields refused. */
 function withDefaults<T extends TObject>(schema: T, defaults: Static<T>): T {
@@ -264,7 +265,9 @@ export const Config = Type.Object(
           default: {}
         }),
         /** Seconds between SIGTERM and SIGKILL when an app is stopped. */
-        stopGraceSeconds: Type.Number({ minimum: 0, maximum: 120, default: 5 })
+        stopGraceSeconds: Type.Number({ minimum: 0, maximum: 120, default: 5 }),
+        /** The SSH card: the image's sshd, authorized_keys, SSH over HTTPS. */
+        ssh: SshConfig
       },
       { additionalProperties: false, default: {} }
     )

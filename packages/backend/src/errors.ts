@@ -1,5 +1,11 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
-import { FLARE_NAME_PATTERN, JOB_ID_PATTERN, type ErrorResponse } from '@hotstepper/api';
+import {
+  FLARE_NAME_PATTERN,
+  HOME_PATH_PATTERN,
+  JOB_ID_PATTERN,
+  SSH_FINGERPRINT_PATTERN,
+  type ErrorResponse
+} from '@hotstepper/api';
 import { Kind, type TSchema } from '@sinclair/typebox';
 import {
   LogController,
@@ -29,7 +35,11 @@ const PATTERN_WORDS: Record<string, string> = {
   [FLARE_NAME_PATTERN]:
     'a DNS label: 1–30 lowercase letters, digits and hyphens, ' +
     'starting and ending with a letter or digit (e.g. "my-dash-app")',
-  [JOB_ID_PATTERN]: 'a job id as the job list gives it (e.g. "jmfc2x8k4a1b2c")'
+  [JOB_ID_PATTERN]: 'a job id as the job list gives it (e.g. "jmfc2x8k4a1b2c")',
+  [SSH_FINGERPRINT_PATTERN]:
+    'a key fingerprint as ssh-keygen -l prints it ("SHA256:" and 43 characters)',
+  [HOME_PATH_PATTERN]:
+    'a path inside the home, relative to it (e.g. ".ssh/authorized_keys"), without ".."'
 };
 
 /** What a schema allows, for a person: shared by the config and the request errors. */

@@ -8,6 +8,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { EventBus } from './bus';
 import { activityRoutes } from './features/activity/routes';
 import { appsRoutes } from './features/apps/routes';
+import { sshRoutes } from './features/apps/ssh/routes';
 import { eventsRoutes } from './features/events/routes';
 import { flareRoutes } from './features/flare/routes';
 import { jobsRoutes } from './features/jobs/routes';
@@ -238,6 +239,11 @@ export async function buildServer(deps: ServerDeps) {
     host: deps.apps ?? new LocalAppsHost(),
     processes: deps.platform.processes,
     bus
+  });
+  await app.register(sshRoutes, {
+    prefix: `${API_PREFIX}/apps/ssh`,
+    config: deps.config,
+    processes: deps.platform.processes
   });
 
   app.setNotFoundHandler((req, reply) =>

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, dataDir, loadConfig, parseConfig } from '../src/config';
+import { SSH_KEY_TYPES, SSH_SAFE_OPTIONS } from '../src/features/apps/ssh/config';
 
 /** The ConfigError message parseConfig throws for `raw`. */
 function errorFor(raw: unknown, origin?: string): string {
@@ -92,7 +93,21 @@ describe('parseConfig', () => {
         nearlyFullPercent: 90,
         fullCheckSeconds: 600
       },
-      apps: { images: {}, stopGraceSeconds: 5 }
+      apps: {
+        images: {},
+        stopGraceSeconds: 5,
+        ssh: {
+          port: 2222,
+          ipv6Only: false,
+          authorizedKeysFile: '.ssh/authorized_keys',
+          keyTypes: SSH_KEY_TYPES,
+          allowedOptions: SSH_SAFE_OPTIONS,
+          hostKeyDir: '/etc/ssh',
+          hostKeysInHome: false,
+          keptHostKeyDir: '.ssh/host_keys',
+          tunnel: true
+        }
+      }
     });
   });
 

@@ -170,7 +170,7 @@ export class AppsArea extends ModelPanel<AppsModel> {
             )}
           </>
         )}
-        <SshSection />
+        <SshSection trans={trans} serverSettings={model.serverSettings} />
       </>
     );
   }

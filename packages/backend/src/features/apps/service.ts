@@ -1,4 +1,5 @@
 import type { App, AppState } from '@hotstepper/api';
+import { SSH_TUNNEL_NAME } from '@hotstepper/api/constants';
 import type { AppChange, EventBus } from '../../bus';
 import type { Config } from '../../config';
 import { HttpError } from '../../errors';
@@ -39,7 +40,8 @@ export const KNOWN_APPS: KnownApp[] = [
 ];
 
 /** The backend itself is a proxy server too, not an app. */
-const NOT_APPS = new Set(['hotstepper']);
+// The backend itself and the SSH tunnel (the SSH card's) are jupyter-server-proxy servers, not apps.
+const NOT_APPS = new Set(['hotstepper', SSH_TUNNEL_NAME]);
 /** Lines of a crashed app's output shown. */
 const OUTPUT_LINES = 20;
 /** Default ready timeout of jupyter-server-proxy. */
