@@ -9,6 +9,7 @@ export * from './jobs';
 export * from './flare';
 export * from './activity';
 export * from './storage';
+export * from './course';
 export type * from './events';
 export * from './constants';
 export { literals } from './literals';

@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { EventBus } from './bus';
 import { activityRoutes } from './features/activity/routes';
+import { courseRoutes } from './features/course/routes';
 import { eventsRoutes } from './features/events/routes';
 import { flareRoutes } from './features/flare/routes';
 import { jobsRoutes } from './features/jobs/routes';
@@ -216,14 +217,26 @@ export async function buildServer(deps: ServerDeps) {
     bus
   });
 
+  // One identity for both: the storages' access rules and the courses read the same groups.
+  const host =
+    deps.storage ??
+    new LocalStorageHost({ groupsCacheSeconds: deps.config.storage.groupsCacheSeconds });
   await app.register(storageRoutes, {
     prefix: `${API_PREFIX}/storage`,
     config: deps.config,
-    host:
-      deps.storage ??
-      new LocalStorageHost({ groupsCacheSeconds: deps.config.storage.groupsCacheSeconds }),
+    host,
     rootDir: deps.rootDir,
     dataDir: deps.dataDir
+  });
+  await app.register(courseRoutes, {
+    prefix: `${API_PREFIX}/course`,
+    config: deps.config,
+    host,
+    rootDir: deps.rootDir,
+    dataDir: deps.dataDir,
+    store: deps.store,
+    jobs: deps.jobs,
+    bus
   });
 
   app.setNotFoundHandler((req, reply) =>

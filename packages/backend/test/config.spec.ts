@@ -82,6 +82,13 @@ describe('parseConfig', () => {
           ]
         },
         groupsCacheSeconds: 300
+      },
+      course: {
+        instructorGroups: ['formgrade-{course}', '{course}-instructors'],
+        studentGroups: ['nbgrader-{course}', '{course}-students'],
+        courses: [],
+        directory: '{course}',
+        python: 'python3'
       }
     });
   });
