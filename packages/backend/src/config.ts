@@ -276,7 +276,9 @@ export const Config = Type.Object(
          */
         directory: Type.String({ minLength: 1, default: '{course}' }),
         /** The Python that runs nbgrader; default the one on PATH (the server's). */
-        python: Type.String({ minLength: 1, default: 'python3' })
+        python: Type.String({ minLength: 1, default: 'python3' }),
+        /** Autograde jobs of one assignment running at once (nbgrader's gradebook has one writer). */
+        autogradeConcurrency: Type.Integer({ minimum: 1, maximum: 64, default: 2 })
       },
       { additionalProperties: false, default: {} }
     )

@@ -234,8 +234,7 @@ export async function buildServer(deps: ServerDeps) {
     host,
     rootDir: deps.rootDir,
     dataDir: deps.dataDir,
-    store: deps.store,
-    jobs: deps.jobs,
+    nativeBinding: deps.store.nativeBinding,
     bus
   });
 

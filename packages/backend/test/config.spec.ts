@@ -88,7 +88,8 @@ describe('parseConfig', () => {
         studentGroups: ['nbgrader-{course}', '{course}-students'],
         courses: [],
         directory: '{course}',
-        python: 'python3'
+        python: 'python3',
+        autogradeConcurrency: 2
       }
     });
   });

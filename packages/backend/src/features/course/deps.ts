@@ -1,7 +1,5 @@
 import type { Config } from '../../config';
-import type { JobAdapters } from '../../platform';
 import type { StorageHost } from '../../platform/storage';
-import type { Store } from '../../store';
 import type { EventBus } from '../../bus';
 
 /** What the course feature is given. */
@@ -12,8 +10,8 @@ export interface CourseDeps {
   /** The Jupyter root: course folders and fetched assignments live under it. */
   rootDir: string;
   dataDir: string;
-  /** Autograding runs as jobs of the jobs feature. */
-  store: Store;
-  jobs: JobAdapters;
+  /** The better-sqlite3 addon when bundled (the store's), to read gradebooks with. */
+  nativeBinding?: string;
+  /** Where the jobs feature publishes its jobs' changes (autograding runs as jobs). */
   bus: EventBus;
 }

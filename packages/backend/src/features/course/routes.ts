@@ -10,6 +10,8 @@ import {
   CourseList,
   CourseParams,
   ErrorResponse,
+  FEATURE_PREFIX,
+  type Job,
   GradeWrite,
   Gradebook,
   GradingSubmission,
@@ -32,6 +34,26 @@ import { eventStreamResponse, eventStreams } from '../../sse';
 export const courseRoutes: FastifyPluginAsyncTypebox<CourseDeps> = async (app, deps) => {
   const service = new CourseService(deps);
   app.addHook('onClose', () => service.stop());
+  // Autograding goes through the jobs feature's own routes, in process.
+  const xsrf = 'course-autograde';
+  const jobsCall = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
+    const res = await app.inject({
+      method,
+      url,
+      payload: payload as object,
+      headers: { cookie: `_xsrf=${xsrf}`, 'x-xsrftoken': xsrf }
+    });
+    if (res.statusCode >= 400) {
+      throw new Error(res.json<{ message?: string }>().message ?? `HTTP ${res.statusCode}`);
+    }
+    return res;
+  };
+  service.useJobs({
+    submit: async body => (await jobsCall('POST', FEATURE_PREFIX.jobs, body)).json<Job>(),
+    stdout: async id =>
+      (await jobsCall('GET', `${FEATURE_PREFIX.jobs}/${encodeURIComponent(id)}/log?stream=stdout`))
+        .body
+  });
   const streams = eventStreams(app);
   const tags = ['course'];
   const errors = {
