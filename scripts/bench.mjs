@@ -21,7 +21,9 @@
 //    (packages/backend/bench/load.bench.mjs);
 //  - activity: the kernel watcher's CPU and RSS while 5 kernels each print 1,000 lines a
 //    second for BENCH_ACTIVITY_SECONDS (60), and the summary over a journal of 100,000 entries
-//    (packages/backend/bench/activity.bench.mjs).
+//    (packages/backend/bench/activity.bench.mjs);
+//  - course: a 600 × 10 gradebook, ours vs. nbgrader's formgrader API; 30 autogrades as local
+//    jobs vs. `nbgrader autograde` serially (packages/backend/bench/course.bench.mjs).
 // `npm run bench -- startup latency` runs only the named sections.
 import { chromium } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
@@ -69,10 +71,12 @@ const median = xs =>
     50
   );
 
-async function startJupyter({ disableSuite, resourceUsage = false, env = {} }) {
+async function startJupyter({ disableSuite, resourceUsage = false, env = {}, prepare }) {
   const dir = mkdtempSync(join(tmpdir(), 'hs-bench-'));
   const config = join(dir, 'config');
   mkdirSync(join(config, 'labconfig'), { recursive: true });
+  // Files the server must find at start-up (a course folder, nbgrader's config).
+  await prepare?.(dir, config);
   if (disableSuite) {
     writeFileSync(
       join(config, 'labconfig', 'page_config.json'),
@@ -829,4 +833,11 @@ if (wanted('load')) {
   } finally {
     await server.stop();
   }
+}
+
+if (wanted('course')) {
+  const { benchCourse } = await import(
+    join(root, 'packages', 'backend', 'bench', 'course.bench.mjs')
+  );
+  await benchCourse({ startJupyter, root });
 }

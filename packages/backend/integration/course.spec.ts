@@ -311,6 +311,46 @@ describe('a course through real Jupyter servers and nbgrader', () => {
       JSON.parse(jobs.body).jobs.filter((j: { name: string }) => j.name.startsWith('Autograde '))
         .length
     ).toBe(6);
+    // The progress streams through the proxy as events (which streams, unbuffered, only what
+    // is asked for as text/event-stream).
+    const stream = await request(
+      `${teacher.url}hotstepper/api/v1/course/intro/assignments/ps1/autograde/events`,
+      'GET',
+      { headers: { ...teacher.auth, Accept: 'text/event-stream' } }
+    );
+    expect(stream.headers['content-type']).toMatch(/text\/event-stream/);
+    const first = JSON.parse(/data: (.*)/.exec(stream.body)![1]);
+    expect(first).toMatchObject({ assignment: 'ps1', done: 5, failed: 0, total: 5 });
+
+    // A submission nbgrader cannot read fails with nbgrader's reason; mended, it is re-run alone.
+    const broken = join(teacher.dir, 'root', 'intro', 'submitted', 's05', 'ps1', 'problem.ipynb');
+    const good = readFileSync(broken, 'utf8');
+    writeFileSync(broken, 'not a notebook');
+    const settled = async (who: string) =>
+      until(async () => {
+        const p = await ok(teacher, 'GET', '/intro/assignments/ps1/autograde');
+        const e = p.entries.find((x: { student: string }) => x.student === who);
+        return ['succeeded', 'failed'].includes(e.status) && (e.status !== 'failed' || e.reason)
+          ? e
+          : undefined;
+      }, `the autograde of ${who}`);
+    await ok(teacher, 'POST', '/intro/assignments/ps1/autograde', { students: ['s05'] });
+    const failed = await until(async () => {
+      const e = await settled('s05');
+      return /notebook|json/i.test(e.reason) ? e : undefined;
+    }, "nbgrader's reason for s05");
+    expect(failed.status).toBe('failed');
+    writeFileSync(broken, good);
+    await ok(teacher, 'POST', '/intro/assignments/ps1/autograde', { students: ['s05'] });
+    expect((await settled('s05')).status).toBe('succeeded');
+
+    // The instructor's list: statuses, late flag and the job of each.
+    const subs = (await ok(teacher, 'GET', '/intro/assignments/ps1/submissions')).submissions;
+    const of = (who: string) => subs.find((x: { student: string }) => x.student === who);
+    expect(of('s03')).toMatchObject({ status: 'autograded', score: 0, late: false, maxPoints: 5 });
+    expect(of('s03').job).toMatch(/^j/);
+    expect(of(fx.late)).toMatchObject({ late: true, score: 3 });
+    expect(of('s04')).toMatchObject({ status: 'collected', score: null });
 
     // Manual grading: the written answer, with the autograder's output beside it.
     const path = '/intro/assignments/ps4/submissions/s01/problem';

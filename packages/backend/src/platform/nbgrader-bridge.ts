@@ -45,9 +45,21 @@ coursedir = CourseDirectory(config=config)
 authenticator = Authenticator(config=config)
 exchange = ExchangeFactory(config=config)
 
+def reason(text):
+    """The failure in a line: the underlying exception, not nbgrader's "see the traceback above"."""
+    import re
+    lines = [l.strip() for l in text.splitlines() if l.strip()]
+    for line in reversed(lines):
+        m = re.match(r"^(?:[\w.]+\.)?(\w+(?:Error|Exception)): (.+)$", line)
+        if m and m.group(1) != "NbGraderException":
+            return "%s: %s" % (m.group(1), m.group(2))
+    errors = [l[len("[ERROR]"):].strip() for l in lines if l.startswith("[ERROR]")]
+    return errors[0] if errors else (lines[-1] if lines else "nbgrader failed")
+
 def result(r, message):
     r = r or {"success": True}
-    return {"ok": bool(r.get("success")), "message": message if r.get("success") else (r.get("error") or "nbgrader failed").strip().splitlines()[-1], "log": ((r.get("log") or "") + (r.get("error") or ""))[-20000:]}
+    text = (r.get("log") or "") + (r.get("error") or "")
+    return {"ok": bool(r.get("success")), "message": message if r.get("success") else reason(text), "log": text[-20000:]}
 
 def api():
     return NbGraderAPI(coursedir=coursedir, authenticator=authenticator, exchange=exchange, config=config)

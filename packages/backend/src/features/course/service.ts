@@ -417,9 +417,11 @@ export class CourseService {
       const graded = existsSync(join(autograded, row.student, name));
       const status: Submission['status'] =
         cell.score === null
-          ? last
-            ? 'inbound'
-            : 'missing'
+          ? existsSync(join(course.courseRoot, 'submitted', row.student, name))
+            ? 'collected'
+            : last
+              ? 'inbound'
+              : 'missing'
           : !graded
             ? 'collected'
             : existsSync(join(feedbackDir, row.student, name))
