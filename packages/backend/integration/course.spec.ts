@@ -44,6 +44,9 @@ async function until<T>(check: () => Promise<T | undefined>, what: string, ms = 
   }
 }
 
+// nbgrader's first call imports a great deal; on a busy machine it takes longer than the default.
+jest.setTimeout(180_000);
+
 describe('a course through real Jupyter servers and nbgrader', () => {
   let base: string;
   let fx: CourseFixture;
