@@ -25,6 +25,8 @@
 //    (packages/backend/bench/activity.bench.mjs);
 //  - apps: Open → the app answering for the desktop and TensorBoard, cold and warm, and the
 //    Apps panel's state query with 200 more processes running (p50, p99).
+//  - course: a 600 × 10 gradebook, ours vs. nbgrader's formgrader API; 30 autogrades as local
+//    jobs vs. `nbgrader autograde` serially (packages/backend/bench/course.bench.mjs).
 // `npm run bench -- startup latency` runs only the named sections.
 import { chromium } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
@@ -72,10 +74,12 @@ const median = xs =>
     50
   );
 
-async function startJupyter({ disableSuite, resourceUsage = false, env = {} }) {
+async function startJupyter({ disableSuite, resourceUsage = false, env = {}, prepare }) {
   const dir = mkdtempSync(join(tmpdir(), 'hs-bench-'));
   const config = join(dir, 'config');
   mkdirSync(join(config, 'labconfig'), { recursive: true });
+  // Files the server must find at start-up (a course folder, nbgrader's config).
+  await prepare?.(dir, config);
   if (disableSuite) {
     writeFileSync(
       join(config, 'labconfig', 'page_config.json'),
@@ -1001,4 +1005,11 @@ if (wanted('load')) {
   } finally {
     await server.stop();
   }
+}
+
+if (wanted('course')) {
+  const { benchCourse } = await import(
+    join(root, 'packages', 'backend', 'bench', 'course.bench.mjs')
+  );
+  await benchCourse({ startJupyter, root });
 }

@@ -53,11 +53,12 @@ setup_python() {
   if [ "$(cat "$VENV/.hotstepper-deps" 2>/dev/null)" != "$want" ]; then
     say "installing JupyterLab 4.6, jupyter-server-proxy and the build backend into .venv"
     # JupyterHub (the line Zero to JupyterHub 4.4 pins) runs the multi-user suite's hub;
-    # kubernetes_asyncio and PyYAML run the deploy recipe's pre-spawn hook in the python suite.
+    # kubernetes_asyncio and PyYAML run the deploy recipe's pre-spawn hook in the python suite;
+    # nbgrader is what the course feature drives (its suite runs the real one).
     "$VENV/bin/pip" install -q --disable-pip-version-check \
       'jupyterlab==4.6.*' 'jupyter-server-proxy>=4.1' 'hatchling>=1.21' 'hatch-jupyter-builder>=0.9' \
       'papermill>=2.6' 'pytest>=8' 'openapi-spec-validator>=0.7' 'kubernetes_asyncio>=31' 'pyyaml>=6' \
-      'jupyterhub==5.5.*' \
+      'jupyterhub==5.5.*' 'nbgrader==0.9.6' \
       'jupyter-remote-desktop-proxy==3.0.1' 'jupyter-rsession-proxy==2.5.1' 'tensorboard>=2.17' \
       2>&1 | grep -v 'is ignored: it is neither' || true
     "$VENV/bin/python" -c 'import jupyterlab, jupyter_server_proxy, jupyterhub' # fail here, not later

@@ -48,3 +48,19 @@ c.ServerApp.allow_root = True  # noqa: F821
 c.LabApp.extension_manager = "readonly"  # noqa: F821
 c.FileContentsManager.delete_to_trash = False  # noqa: F821
 c.ServerApp.root_dir = str(ROOT)  # noqa: F821
+
+# nbgrader shares the venv (the course feature drives it) and brings a lab extension with a menu
+# and palette entries of its own, and server routes: these tests see JupyterLab as Hotstepper's
+# users do, without them.
+c.ServerApp.jpserver_extensions = {  # noqa: F821
+    f"nbgrader.server_extensions.{name}": False
+    for name in ("formgrader", "validate_assignment", "assignment_list", "course_list")
+}
+
+
+def _without_nbgrader(handler, page_config):
+    page_config["disabledExtensions"] = [*page_config.get("disabledExtensions", []), "@jupyter/nbgrader"]
+    return page_config
+
+
+c.ServerApp.tornado_settings = {"page_config_hook": _without_nbgrader}  # noqa: F821

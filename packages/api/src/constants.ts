@@ -15,7 +15,8 @@ export const FEATURE_PREFIX = {
   flare: `${API_PREFIX}/flare`,
   activity: `${API_PREFIX}/activity`,
   storage: `${API_PREFIX}/storage`,
-  apps: `${API_PREFIX}/apps`
+  apps: `${API_PREFIX}/apps`,
+  course: `${API_PREFIX}/course`
 } as const;
 
 /** The route of a page's one event stream (usage, jobs, exposures); see PageEventMap. */
@@ -252,3 +253,79 @@ export const HOME_PATH_PATTERN = '^(?!/)(?!.*(^|/)\\.\\.(/|$)).+$';
 
 /** The most a pasted or uploaded authorized_keys text may hold, in characters. */
 export const SSH_KEYS_TEXT_MAX = 64 * 1024;
+
+/** Course, assignment and student names: nbgrader's ids (letters, digits, "_", "-", "."). */
+export const COURSE_NAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$';
+
+/** What a user is in a course. */
+export const COURSE_ROLES = ['instructor', 'student'] as const;
+export type CourseRoleName = (typeof COURSE_ROLES)[number];
+
+/** Where an assignment is in its life. */
+export const COURSE_ASSIGNMENT_STATUSES = ['draft', 'generated', 'released', 'closed'] as const;
+
+/** nbgrader's cell roles, as the grading view and the cell toolbar name them. */
+export const COURSE_CELL_KINDS = [
+  'solution',
+  'tests',
+  'manual',
+  'task',
+  'readonly',
+  'other'
+] as const;
+
+/** Where a student is with a released assignment (class dashboard). */
+export const COURSE_STUDENT_STATES = ['not-started', 'fetched', 'submitted', 'late'] as const;
+
+const course = (rest: string) => path(FEATURE_PREFIX.course, rest);
+const seg = encodeURIComponent;
+const assignment = (c: string, a: string, rest = '') =>
+  course(`${seg(c)}/assignments/${seg(a)}${rest && `/${rest}`}`);
+
+/** The course routes. Instructor routes answer a student 403; a course the user is not in is 404. */
+export const COURSE_PATHS = {
+  /** GET: the user's courses and role in each. */
+  list: path(FEATURE_PREFIX.course),
+  /** GET the assignments, POST a new one (instructor). */
+  assignments: (c: string) => course(`${seg(c)}/assignments`),
+  /** PUT: due date and time zone (instructor). */
+  assignment: (c: string, a: string) => assignment(c, a),
+  /** POST: nbgrader validate on the source notebooks (instructor). */
+  validate: (c: string, a: string) => assignment(c, a, 'validate'),
+  /** POST: generate the student version (instructor). */
+  generate: (c: string, a: string) => assignment(c, a, 'generate'),
+  /** POST: release to / take back from the exchange (instructor). */
+  release: (c: string, a: string) => assignment(c, a, 'release'),
+  unrelease: (c: string, a: string) => assignment(c, a, 'unrelease'),
+  /** POST: collect the submissions from the exchange (instructor). */
+  collect: (c: string, a: string) => assignment(c, a, 'collect'),
+  /** GET: the submissions (instructor). */
+  submissions: (c: string, a: string) => assignment(c, a, 'submissions'),
+  /** GET: one notebook of one submission for manual grading (instructor). */
+  submission: (c: string, a: string, student: string, notebook: string) =>
+    assignment(c, a, `submissions/${seg(student)}/${seg(notebook)}`),
+  /** PUT: points and comments (instructor). */
+  grades: (c: string, a: string, student: string, notebook: string) =>
+    assignment(c, a, `submissions/${seg(student)}/${seg(notebook)}/grades`),
+  /** POST: start autograde jobs (`{students?}`); GET: their progress (instructor). */
+  autograde: (c: string, a: string) => assignment(c, a, 'autograde'),
+  /** Event stream of the autograde progress ("autograde" events). */
+  autogradeEvents: (c: string, a: string) => assignment(c, a, 'autograde/events'),
+  /** POST: generate feedback (`{students?}`) (instructor). */
+  feedback: (c: string, a: string) => assignment(c, a, 'feedback'),
+  /** POST: release generated feedback to the students (`{students?}`) (instructor). */
+  releaseFeedback: (c: string, a: string) => assignment(c, a, 'feedback/release'),
+  /** GET: students × assignments, one answer (instructor). */
+  gradebook: (c: string) => course(`${seg(c)}/gradebook`),
+  /** GET: per assignment who fetched, submitted, is late, has not started (instructor). */
+  dashboard: (c: string) => course(`${seg(c)}/dashboard`),
+  /** GET: the released assignments with the student's own state, feedback and score. */
+  studentAssignments: (c: string) => course(`${seg(c)}/student/assignments`),
+  /** POST: fetch into the student's folder. */
+  fetch: (c: string, a: string) => course(`${seg(c)}/student/assignments/${seg(a)}/fetch`),
+  /** POST: validate the student's copy (nbgrader's messages). */
+  studentValidate: (c: string, a: string) =>
+    course(`${seg(c)}/student/assignments/${seg(a)}/validate`),
+  /** POST: submit (a late one is taken, with a warning in the answer). */
+  submit: (c: string, a: string) => course(`${seg(c)}/student/assignments/${seg(a)}/submit`)
+} as const;

@@ -11,6 +11,7 @@ export * from './activity';
 export * from './storage';
 export * from './apps';
 export * from './ssh';
+export * from './course';
 export type * from './events';
 export * from './constants';
 export { literals } from './literals';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
+  COURSE_NAME_PATTERN,
   literals,
   PriceTable,
   STORAGE_NAME_PATTERN,
@@ -268,6 +269,42 @@ export const Config = Type.Object(
         stopGraceSeconds: Type.Number({ minimum: 0, maximum: 120, default: 5 }),
         /** The SSH card: the image's sshd, authorized_keys, SSH over HTTPS. */
         ssh: SshConfig
+      },
+      { additionalProperties: false, default: {} }
+    ),
+    /** Courses run by nbgrader. */
+    course: Type.Object(
+      {
+        /** Hub group names that make the user an instructor of `{course}`; first match wins. */
+        instructorGroups: Type.Array(Type.String({ pattern: '\\{course\\}' }), {
+          default: ['formgrade-{course}', '{course}-instructors']
+        }),
+        /** Hub group names that make the user a student of `{course}`. */
+        studentGroups: Type.Array(Type.String({ pattern: '\\{course\\}' }), {
+          default: ['nbgrader-{course}', '{course}-students']
+        }),
+        /** Courses named here (used besides the hub's groups, or alone without a hub). */
+        courses: Type.Array(
+          Type.Object(
+            {
+              id: Type.String({ pattern: COURSE_NAME_PATTERN }),
+              title: Type.Optional(Type.String({ minLength: 1 })),
+              instructors: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+              students: Type.Array(Type.String({ minLength: 1 }), { default: [] })
+            },
+            { additionalProperties: false }
+          ),
+          { default: [] }
+        ),
+        /**
+         * The course's folder, where nbgrader runs (its nbgrader_config.py, source/, the
+         * student's fetched copies): relative to the Jupyter root, `{course}` replaced.
+         */
+        directory: Type.String({ minLength: 1, default: '{course}' }),
+        /** The Python that runs nbgrader; default the one on PATH (the server's). */
+        python: Type.String({ minLength: 1, default: 'python3' }),
+        /** Autograde jobs of one assignment running at once (nbgrader's gradebook has one writer). */
+        autogradeConcurrency: Type.Integer({ minimum: 1, maximum: 64, default: 2 })
       },
       { additionalProperties: false, default: {} }
     )

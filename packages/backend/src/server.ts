@@ -9,6 +9,7 @@ import { EventBus } from './bus';
 import { activityRoutes } from './features/activity/routes';
 import { appsRoutes } from './features/apps/routes';
 import { sshRoutes } from './features/apps/ssh/routes';
+import { courseRoutes } from './features/course/routes';
 import { eventsRoutes } from './features/events/routes';
 import { flareRoutes } from './features/flare/routes';
 import { jobsRoutes } from './features/jobs/routes';
@@ -222,12 +223,14 @@ export async function buildServer(deps: ServerDeps) {
     bus
   });
 
+  // One identity for both: the storages' access rules and the courses read the same groups.
+  const host =
+    deps.storage ??
+    new LocalStorageHost({ groupsCacheSeconds: deps.config.storage.groupsCacheSeconds });
   await app.register(storageRoutes, {
     prefix: `${API_PREFIX}/storage`,
     config: deps.config,
-    host:
-      deps.storage ??
-      new LocalStorageHost({ groupsCacheSeconds: deps.config.storage.groupsCacheSeconds }),
+    host,
     rootDir: deps.rootDir,
     dataDir: deps.dataDir,
     bus
@@ -244,6 +247,15 @@ export async function buildServer(deps: ServerDeps) {
     prefix: `${API_PREFIX}/apps/ssh`,
     config: deps.config,
     processes: deps.platform.processes
+  });
+  await app.register(courseRoutes, {
+    prefix: `${API_PREFIX}/course`,
+    config: deps.config,
+    host,
+    rootDir: deps.rootDir,
+    dataDir: deps.dataDir,
+    nativeBinding: deps.store.nativeBinding,
+    bus
   });
 
   app.setNotFoundHandler((req, reply) =>

@@ -107,6 +107,14 @@ describe('parseConfig', () => {
           keptHostKeyDir: '.ssh/host_keys',
           tunnel: true
         }
+      },
+      course: {
+        instructorGroups: ['formgrade-{course}', '{course}-instructors'],
+        studentGroups: ['nbgrader-{course}', '{course}-students'],
+        courses: [],
+        directory: '{course}',
+        python: 'python3',
+        autogradeConcurrency: 2
       }
     });
   });

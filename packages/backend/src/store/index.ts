@@ -16,8 +16,11 @@ export interface StoreOptions {
 /** The SQLite state database: WAL, numbered migrations, one connection. */
 export class Store {
   readonly db: Database.Database;
+  /** The addon it was opened with: other read-only SQLite handles (gradebooks) use the same. */
+  readonly nativeBinding?: string;
 
   constructor(options: StoreOptions) {
+    this.nativeBinding = options.nativeBinding;
     if (options.path !== ':memory:') {
       mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
     }
