@@ -151,7 +151,7 @@ install_suite() {
     jupyter labextension develop --overwrite . >/dev/null 2>&1
     local listing
     listing=$(jupyter labextension list 2>&1)
-    for ext in usage jobs flare welcome storage; do
+    for ext in usage jobs flare welcome storage course; do
       grep -q "@hotstepper/$ext.*enabled.*OK" <<<"$listing" \
         || { say "the @hotstepper/$ext extension is not enabled"; echo "$listing"; exit 1; }
     done

@@ -85,6 +85,7 @@ const builtin = [
   jest('flare-unit', 'packages/flare'),
   jest('welcome-unit', 'packages/welcome'),
   jest('storage-unit', 'packages/storage'),
+  jest('course-unit', 'packages/course'),
   servers(
     jest(
       'integration',
