@@ -51,6 +51,7 @@ export function CoursePanelView(props: ICoursePanelProps): JSX.Element {
             <label>
               {trans.__('Course')}
               <select
+                aria-label={trans.__('Course')}
                 className="jp-mod-styled"
                 value={course?.id ?? ''}
                 onChange={e => model.select(e.target.value)}

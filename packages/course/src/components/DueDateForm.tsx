@@ -56,6 +56,7 @@ export function DueDateForm(props: IDueDateFormProps): JSX.Element {
           {trans.__('Name')}
           <input
             id={`${id}-name`}
+            aria-label={trans.__('Name')}
             className="jp-mod-styled"
             required
             pattern="[A-Za-z0-9_][A-Za-z0-9_.\-]*"
@@ -71,6 +72,7 @@ export function DueDateForm(props: IDueDateFormProps): JSX.Element {
         {trans.__('Due date')}
         <input
           id={`${id}-due`}
+          aria-label={trans.__('Due date')}
           className="jp-mod-styled"
           type="datetime-local"
           value={local}
@@ -81,6 +83,7 @@ export function DueDateForm(props: IDueDateFormProps): JSX.Element {
         {trans.__('Time zone')}
         <select
           id={`${id}-zone`}
+          aria-label={trans.__('Time zone')}
           className="jp-mod-styled"
           value={zone}
           onChange={e => setZone(e.target.value)}

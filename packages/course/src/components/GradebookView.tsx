@@ -107,6 +107,7 @@ export function GradebookView(props: IGradebookViewProps): JSX.Element {
           <input
             className="jp-mod-styled"
             type="search"
+            aria-label={trans.__('Filter')}
             placeholder={trans.__('student or name')}
             value={view.filter}
             onChange={e => model.setView({ filter: e.target.value })}
@@ -203,6 +204,7 @@ export function GradebookView(props: IGradebookViewProps): JSX.Element {
           <label>
             {trans.__('Score distribution of')}
             <select
+              aria-label={trans.__('Score distribution of')}
               className="jp-mod-styled"
               value={chosen}
               onChange={e => setColumn(Number(e.target.value))}

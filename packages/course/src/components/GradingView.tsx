@@ -102,6 +102,7 @@ function CellGradeForm(props: {
         {trans.__('Points')}
         <input
           ref={pointsRef}
+          aria-label={trans.__('Points of %1', id)}
           className="jp-mod-styled"
           type="number"
           min={0}
@@ -123,6 +124,7 @@ function CellGradeForm(props: {
           type="number"
           min={0}
           step="any"
+          aria-label={trans.__('Extra credit of %1', id)}
           value={extra}
           onChange={e => setExtra(e.target.value)}
           onBlur={saveExtra}
@@ -134,6 +136,7 @@ function CellGradeForm(props: {
         <textarea
           className="jp-mod-styled"
           rows={2}
+          aria-label={trans.__('Comment on %1', id)}
           value={comment}
           onChange={e => setComment(e.target.value)}
           onBlur={saveComment}
