@@ -14,6 +14,57 @@ const EXCHANGE = '/tmp/hs-ui-course-exchange';
 const NOTEBOOK = 'hs-ui-course/ui101/source/ps1/problem.ipynb';
 const PANEL_ID = 'hs-course-panel';
 const NBGRADER = path.resolve(__dirname, '..', '..', '.venv', 'bin', 'nbgrader');
+const PYTHON = path.resolve(__dirname, '..', '..', '.venv', 'bin', 'python');
+
+/**
+ * ps3 through nbgrader's own Python API: generated and released by the instructor, then fetched,
+ * answered and submitted by student s01 (nbgrader takes the student's name from the OS user).
+ */
+const RELEASE_AND_SUBMIT = `
+import os, sys, nbformat
+import nbgrader.utils
+from nbgrader.apps import NbGraderAPI
+from nbgrader.auth import Authenticator
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeSubmit
+from traitlets.config import Config
+course, exchange, student_home = sys.argv[1:4]
+def config(root=None):
+    c = Config()
+    c.CourseDirectory.course_id = "ui101"
+    c.Exchange.root = exchange
+    if root:
+        c.CourseDirectory.root = root
+    return c
+os.chdir(course)
+c = config(course)
+api = NbGraderAPI(coursedir=CourseDirectory(config=c), authenticator=Authenticator(config=c), config=c)
+for step in (api.generate_assignment("ps3"), api.release_assignment("ps3")):
+    if not step.get("success"):
+        sys.exit(step.get("error") or step.get("log"))
+nbgrader.utils.get_osusername = lambda: "s01"
+os.makedirs(student_home, exist_ok=True)
+os.chdir(student_home)
+c = config()
+c.Exchange.cache = os.path.join(student_home, "cache")
+for App in (ExchangeFetchAssignment, ExchangeSubmit):
+    if App is ExchangeSubmit:
+        path = os.path.join(student_home, "ps3", "problem.ipynb")
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == "squares":
+                cell.source = "def squares(n):\\n    return [i * i for i in range(n)]"
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == "explain":
+                cell.source = "A square is a number times itself."
+        nbformat.write(nb, path)
+    cd = CourseDirectory(config=c)
+    cd.assignment_id = "ps3"
+    App(coursedir=cd, authenticator=Authenticator(config=c), config=c).start()
+`;
+
+const graded = (id: string, extra: Record<string, unknown>) => ({
+  nbgrader: { grade_id: id, locked: false, task: false, schema_version: 3, ...extra }
+});
 
 const code = (source: string) => ({
   cell_type: 'code',
@@ -56,6 +107,7 @@ test.beforeAll(() => {
 });
 
 test.afterAll(() => {
+  fs.rmSync('/tmp/hs-ui-course-student', { recursive: true, force: true });
   fs.rmSync(path.dirname(COURSE_DIR), { recursive: true, force: true });
   fs.rmSync(EXCHANGE, { recursive: true, force: true });
 });
@@ -130,5 +182,92 @@ test('an instructor marks a test cell with points, generates and releases, and s
 
   await inBothThemes(page, async theme => {
     await screenshot(panel, `course-instructor-${theme}`, info);
+  });
+});
+
+test('an instructor collects, autogrades as jobs and grades a submission by keyboard', async ({
+  page
+}, info) => {
+  const source = path.join(COURSE_DIR, 'source', 'ps3');
+  fs.mkdirSync(source, { recursive: true });
+  fs.writeFileSync(
+    path.join(source, 'problem.ipynb'),
+    JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {
+        kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }
+      },
+      cells: [
+        {
+          ...code(
+            'def squares(n):\n    ### BEGIN SOLUTION\n    return [i * i for i in range(1, n + 1)]\n    ### END SOLUTION'
+          ),
+          metadata: graded('squares', { grade: false, solution: true })
+        },
+        {
+          ...code('assert squares(2) == [1, 4], "squares(2) should be [1, 4]"'),
+          metadata: graded('test_squares', {
+            grade: true,
+            solution: false,
+            locked: true,
+            points: 2
+          })
+        },
+        {
+          cell_type: 'markdown',
+          source:
+            'Explain what a square is.\n\n=== BEGIN MARK SCHEME ===\nnumber times itself\n=== END MARK SCHEME ===',
+          metadata: graded('explain', { grade: true, solution: true, points: 3 })
+        }
+      ]
+    })
+  );
+  execFileSync(
+    PYTHON,
+    ['-c', RELEASE_AND_SUBMIT, COURSE_DIR, EXCHANGE, '/tmp/hs-ui-course-student'],
+    { stdio: 'pipe' }
+  );
+
+  await page.sidebar.openTab(PANEL_ID);
+  const panel = page.locator(`#${PANEL_ID}`);
+  const card = panel.locator('.hs-CourseAssignment[data-assignment="ps3"]');
+  await expect(card.locator('.hs-CourseCounts')).toContainText('1 waiting to be collected', {
+    timeout: 60_000
+  });
+  await card.getByRole('button', { name: 'Collect' }).click();
+  await expect(card.locator('.hs-CourseCounts')).toContainText('1 collected', { timeout: 60_000 });
+  await card.getByRole('button', { name: 'Autograde' }).click();
+  // One job per student, its progress streamed; the student's answer fails the test cell.
+  await expect(card.locator('.hs-Meter-autograde .hs-Meter-value')).toHaveText('1 of 1, 0 failed', {
+    timeout: 120_000
+  });
+  const grade = card.getByRole('button', { name: 'Grade', exact: true });
+  await expect(grade).toBeEnabled({ timeout: 60_000 });
+  await grade.click();
+
+  const grading = page.locator('.hs-Grading');
+  await expect(grading.getByRole('heading', { level: 2 })).toHaveText('ps3 · s01 · problem', {
+    timeout: 60_000
+  });
+  await expect(grading.locator('[data-cell="test_squares"] .hs-GradingCell-output')).toContainText(
+    'squares(2) should be [1, 4]'
+  );
+  await expect(grading.locator('[data-cell="test_squares"] .hs-GradeForm-auto')).toHaveText(
+    'Autograder: 0 of 2'
+  );
+  // Keyboard only: the first graded cell has the focus; Alt+↓ goes to the answer graded by hand.
+  await expect(grading.getByLabel('Points of test_squares')).toBeFocused();
+  await page.keyboard.press('Alt+ArrowDown');
+  const points = grading.getByLabel('Points of explain');
+  await expect(points).toBeFocused();
+  await expect(grading.locator('[data-cell="explain"]')).toHaveClass(/hs-mod-active/);
+  await page.keyboard.type('3');
+  await page.keyboard.press('Enter');
+  await expect(grading.locator('.hs-Grading-header .hs-mod-score')).toHaveText('3 / 5', {
+    timeout: 60_000
+  });
+  await inBothThemes(page, async theme => {
+    await screenshot(grading, `course-grading-${theme}`, info);
   });
 });
