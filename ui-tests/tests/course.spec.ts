@@ -106,8 +106,72 @@ test.beforeAll(() => {
   );
 });
 
+/** The instructor's side of ui102, done with nbgrader's own API: `release` or `feedback`. */
+const INSTRUCTOR_102 = `
+import os, sys
+from nbgrader.apps import NbGraderAPI
+from nbgrader.auth import Authenticator
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config import Config
+course, exchange, op = sys.argv[1:4]
+os.chdir(course)
+c = Config()
+c.CourseDirectory.course_id = "ui102"
+c.CourseDirectory.root = course
+c.Exchange.root = exchange
+api = NbGraderAPI(coursedir=CourseDirectory(config=c), authenticator=Authenticator(config=c), config=c)
+steps = (
+    [lambda: api.generate_assignment("ps1"), lambda: api.release_assignment("ps1")]
+    if op == "release"
+    else [
+        lambda: api.collect("ps1"),
+        lambda: api.autograde("ps1", "root"),
+        lambda: api.generate_feedback("ps1", "root"),
+        lambda: api.release_feedback("ps1", "root"),
+    ]
+)
+for step in steps:
+    result = step()
+    if not result.get("success"):
+        sys.exit(result.get("error") or result.get("log"))
+`;
+
+/** A notebook marked for nbgrader: an answer, its autograded test (2 points), an answer graded by hand (3). */
+const gradedNotebook = () =>
+  JSON.stringify({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }
+    },
+    cells: [
+      {
+        ...code(
+          'def squares(n):\n    ### BEGIN SOLUTION\n    return [i * i for i in range(1, n + 1)]\n    ### END SOLUTION'
+        ),
+        metadata: graded('squares', { grade: false, solution: true })
+      },
+      {
+        ...code('assert squares(2) == [1, 4], "squares(2) should be [1, 4]"'),
+        metadata: graded('test_squares', {
+          grade: true,
+          solution: false,
+          locked: true,
+          points: 2
+        })
+      },
+      {
+        cell_type: 'markdown',
+        source:
+          'Explain what a square is.\n\n=== BEGIN MARK SCHEME ===\nnumber times itself\n=== END MARK SCHEME ===',
+        metadata: graded('explain', { grade: true, solution: true, points: 3 })
+      }
+    ]
+  });
+
 test.afterAll(() => {
   fs.rmSync('/tmp/hs-ui-course-student', { recursive: true, force: true });
+  fs.rmSync('/tmp/hs-ui-course-ui102', { recursive: true, force: true });
   fs.rmSync(path.dirname(COURSE_DIR), { recursive: true, force: true });
   fs.rmSync(EXCHANGE, { recursive: true, force: true });
 });
@@ -190,39 +254,7 @@ test('an instructor collects, autogrades as jobs and grades a submission by keyb
 }, info) => {
   const source = path.join(COURSE_DIR, 'source', 'ps3');
   fs.mkdirSync(source, { recursive: true });
-  fs.writeFileSync(
-    path.join(source, 'problem.ipynb'),
-    JSON.stringify({
-      nbformat: 4,
-      nbformat_minor: 5,
-      metadata: {
-        kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }
-      },
-      cells: [
-        {
-          ...code(
-            'def squares(n):\n    ### BEGIN SOLUTION\n    return [i * i for i in range(1, n + 1)]\n    ### END SOLUTION'
-          ),
-          metadata: graded('squares', { grade: false, solution: true })
-        },
-        {
-          ...code('assert squares(2) == [1, 4], "squares(2) should be [1, 4]"'),
-          metadata: graded('test_squares', {
-            grade: true,
-            solution: false,
-            locked: true,
-            points: 2
-          })
-        },
-        {
-          cell_type: 'markdown',
-          source:
-            'Explain what a square is.\n\n=== BEGIN MARK SCHEME ===\nnumber times itself\n=== END MARK SCHEME ===',
-          metadata: graded('explain', { grade: true, solution: true, points: 3 })
-        }
-      ]
-    })
-  );
+  fs.writeFileSync(path.join(source, 'problem.ipynb'), gradedNotebook());
   execFileSync(
     PYTHON,
     ['-c', RELEASE_AND_SUBMIT, COURSE_DIR, EXCHANGE, '/tmp/hs-ui-course-student'],
@@ -269,5 +301,51 @@ test('an instructor collects, autogrades as jobs and grades a submission by keyb
   });
   await inBothThemes(page, async theme => {
     await screenshot(grading, `course-grading-${theme}`, info);
+  });
+});
+
+test('a student fetches, validates, submits and reads the feedback', async ({ page }) => {
+  const instructor = '/tmp/hs-ui-course-ui102';
+  const studentDir = path.join(path.dirname(COURSE_DIR), 'ui102');
+  fs.rmSync(instructor, { recursive: true, force: true });
+  fs.mkdirSync(path.join(instructor, 'source', 'ps1'), { recursive: true });
+  fs.writeFileSync(path.join(instructor, 'source', 'ps1', 'problem.ipynb'), gradedNotebook());
+  fs.mkdirSync(studentDir, { recursive: true });
+  for (const dir of [instructor, studentDir]) {
+    fs.writeFileSync(
+      path.join(dir, 'nbgrader_config.py'),
+      `c = get_config()\nc.CourseDirectory.course_id = "ui102"\nc.Exchange.root = "${EXCHANGE}"\n`
+    );
+  }
+  execFileSync(PYTHON, ['-c', INSTRUCTOR_102, instructor, EXCHANGE, 'release'], { stdio: 'pipe' });
+
+  await page.sidebar.openTab(PANEL_ID);
+  const panel = page.locator(`#${PANEL_ID}`);
+  await panel.getByLabel('Course', { exact: true }).selectOption('ui102', { timeout: 60_000 });
+  await expect(panel.locator('.hs-CourseBadge.hs-mod-student')).toBeVisible();
+  // The student sees no instructor's action.
+  await expect(panel.getByRole('button', { name: 'Gradebook' })).toHaveCount(0);
+  const card = panel.locator('.hs-CourseAssignment[data-assignment="ps1"]');
+  await card.getByRole('button', { name: 'Fetch' }).click({ timeout: 60_000 });
+  await expect(card.getByRole('button', { name: 'Open' })).toBeVisible({ timeout: 60_000 });
+  expect(fs.existsSync(path.join(studentDir, 'ps1', 'problem.ipynb'))).toBe(true);
+
+  // The answer is still nbgrader's stub: its validator says which test fails.
+  await card.getByRole('button', { name: 'Validate' }).click();
+  await expect(card.locator('.hs-CourseOutcome.hs-mod-failed')).toBeVisible({ timeout: 60_000 });
+  await expect(card.locator('.hs-CourseOutcome-messages')).not.toBeEmpty();
+  await card.getByRole('button', { name: 'Submit', exact: true }).click();
+  await expect(card.locator('.hs-CourseAssignment-state')).toContainText('Submitted', {
+    timeout: 60_000
+  });
+
+  execFileSync(PYTHON, ['-c', INSTRUCTOR_102, instructor, EXCHANGE, 'feedback'], { stdio: 'pipe' });
+  await page.evaluate(() => window.jupyterapp.commands.execute('hotstepper-course:refresh'));
+  const feedback = card.locator('.hs-CourseFeedback').getByRole('button', { name: 'problem' });
+  await expect(feedback).toBeVisible({ timeout: 60_000 });
+  await expect(card.locator('.hs-CourseBadge.hs-mod-score')).toHaveText(/^\d+(\.\d+)? \/ 5$/);
+  await feedback.click();
+  await expect(page.locator('.lm-TabBar-tab', { hasText: 'problem.html' })).toBeVisible({
+    timeout: 60_000
   });
 });
