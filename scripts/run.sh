@@ -156,7 +156,7 @@ assert "tensorboard" in e(group="jupyter_serverproxy_servers").names' 2>/dev/nul
     jupyter labextension develop --overwrite . >/dev/null 2>&1
     local listing
     listing=$(jupyter labextension list 2>&1)
-    for ext in usage jobs flare welcome storage apps; do
+    for ext in usage jobs flare welcome storage apps course; do
       grep -q "@hotstepper/$ext.*enabled.*OK" <<<"$listing" \
         || { say "the @hotstepper/$ext extension is not enabled"; echo "$listing"; exit 1; }
     done

@@ -86,6 +86,7 @@ const builtin = [
   jest('welcome-unit', 'packages/welcome'),
   jest('storage-unit', 'packages/storage'),
   jest('apps-unit', 'packages/apps'),
+  jest('course-unit', 'packages/course'),
   servers(
     jest(
       'integration',

@@ -76,6 +76,8 @@ export const Assignment = Type.Object(
     timeZone: Type.Optional(Type.String()),
     notebooks: Type.Array(AssignmentNotebook),
     maxPoints: Points,
+    /** The source folder (`source/<name>`), relative to the Jupyter root, for the file browser. */
+    sourcePath: Type.Optional(Type.String()),
     /** Submissions collected into `submitted/`, autograded, and still needing a manual grade. */
     collected: Type.Integer({ minimum: 0 }),
     autograded: Type.Integer({ minimum: 0 }),

@@ -1,0 +1,2 @@
+import '@hotstepper/core/style/index.css';
+import './base.css';
