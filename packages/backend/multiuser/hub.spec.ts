@@ -381,7 +381,10 @@ describe('in the browser, through the hub', () => {
         cells: [
           { cell_type: 'code', source: 'x = 1', metadata: {}, outputs: [], execution_count: null }
         ],
-        metadata: {},
+        // Its kernel named: JupyterLab asks for one in a dialog otherwise.
+        metadata: {
+          kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' }
+        },
         nbformat: 4,
         nbformat_minor: 5
       }
