@@ -56,7 +56,7 @@ setup_python() {
     # kubernetes_asyncio and PyYAML run the deploy recipe's pre-spawn hook in the python suite;
     # nbgrader is what the course feature drives (its suite runs the real one).
     "$VENV/bin/pip" install -q --disable-pip-version-check \
-      'jupyterlab==4.6.*' 'jupyter-server-proxy>=4.1' 'hatchling>=1.21' 'hatch-jupyter-builder>=0.9' \
+      'jupyterlab==4.6.*' 'jupyter-server-proxy>=4.1' 'hatchling>=1.21' 'editables>=0.5' 'hatch-jupyter-builder>=0.9' \
       'papermill>=2.6' 'pytest>=8' 'openapi-spec-validator>=0.7' 'kubernetes_asyncio>=31' 'pyyaml>=6' \
       'jupyterhub==5.5.*' 'nbgrader==0.9.6' \
       'jupyter-remote-desktop-proxy==3.0.1' 'jupyter-rsession-proxy==2.5.1' 'tensorboard>=2.17' \
