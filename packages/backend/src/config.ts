@@ -41,7 +41,17 @@ export const Config = Type.Object(
         sampleIntervalSeconds: Type.Number({ minimum: 1, maximum: 300, default: 5 }),
         source: literals('auto', 'cgroup', 'proc', { default: 'auto' }),
         rawRetentionHours: Type.Number({ minimum: 1, maximum: 720, default: 48 }),
-        historyDays: Type.Integer({ minimum: 90, maximum: 3650, default: 100 })
+        historyDays: Type.Integer({ minimum: 90, maximum: 3650, default: 100 }),
+        /**
+         * The hub's cluster service (cluster-service.js, a JupyterHub service), asked for the
+         * cluster's free GPUs instead of listing every node and pod from each server.
+         */
+        clusterService: Type.Optional(
+          Type.String({
+            pattern: '^https?://\\S+$',
+            description: 'e.g. http://hub:10101/services/hotstepper-cluster/'
+          })
+        )
       },
       { additionalProperties: false, default: {} }
     ),
