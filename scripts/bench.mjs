@@ -22,7 +22,10 @@
 //    (packages/backend/bench/load.bench.mjs);
 //  - activity: the kernel watcher's CPU and RSS while 5 kernels each print 1,000 lines a
 //    second for BENCH_ACTIVITY_SECONDS (60), and the summary over a journal of 100,000 entries
-//    (packages/backend/bench/activity.bench.mjs).
+//    (packages/backend/bench/activity.bench.mjs);
+//  - cluster: the hub's cluster service on a cluster of 200 GPU nodes and 5,000 running pods with
+//    pod changes replayed as watch events, 1,000 users' backends asking every 30 s: Kubernetes API
+//    requests per minute, answer p50 / p99, RSS (packages/backend/bench/cluster.bench.mjs).
 // `npm run bench -- startup latency` runs only the named sections.
 import { chromium } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
@@ -866,6 +869,14 @@ function fuzzFigures(ndjson) {
     }
   }
   return figures;
+}
+
+if (wanted('cluster')) {
+  // Needs the bundle (npm run build): the hub's cluster service runs as its own process.
+  const { benchCluster } = await import(
+    join(root, 'packages', 'backend', 'bench', 'cluster.bench.mjs')
+  );
+  await benchCluster();
 }
 
 if (wanted('load')) {

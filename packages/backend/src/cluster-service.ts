@@ -2,7 +2,7 @@
 /**
  * The hub's cluster service: one view of the cluster's free GPUs for every user, kept from
  * watches, run by JupyterHub as a managed service (`c.JupyterHub.services`). JupyterHub gives it
- * JUPYTERHUB_SERVICE_URL (where to listen), JUPYTERHUB_SERVICE_PREFIX (its path,
+ * JUPYTERHUB_SERVICE_URL (where to listen, or HOTSTEPPER_LISTEN_HOST), JUPYTERHUB_SERVICE_PREFIX (its path,
  * /services/<name>/) and JUPYTERHUB_API_URL. It answers `GET <prefix>gpus` to anyone holding a
  * hub token with access to the service; the users' backends ask it with their server's token
  * instead of listing the cluster themselves.
@@ -141,7 +141,10 @@ export async function startClusterService(
   const at = new URL(env.JUPYTERHUB_SERVICE_URL!);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(Number(at.port) || 80, at.hostname.replace(/^\[|\]$/g, ''), resolve);
+    // Behind a Service name (http://hub:10101, reached from other pods) the URL's host cannot be
+    // bound: HOTSTEPPER_LISTEN_HOST (0.0.0.0) says where to listen instead.
+    const host = env.HOTSTEPPER_LISTEN_HOST || at.hostname.replace(/^\[|\]$/g, '');
+    server.listen(Number(at.port) || 80, host, resolve);
   });
   const port = (server.address() as { port: number }).port;
   const url = `${at.protocol}//${at.hostname}:${port}${prefix}`;

@@ -157,7 +157,8 @@ class WatchApiServer {
       method: req.method,
       path: url.pathname,
       query: Object.fromEntries(q),
-      watch
+      watch,
+      at: Date.now()
     });
     const json = (code, body) => {
       res.writeHead(code, { 'content-type': 'application/json' });

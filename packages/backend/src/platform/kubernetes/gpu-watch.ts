@@ -182,6 +182,9 @@ export class WatchedGpuInventory {
       informer.on('update', changed);
       informer.on('delete', changed);
       informer.on('error', err => {
+        if (this.closed) {
+          return; // stop() aborts the watch: not a failure
+        }
         this.synced[which] = false;
         this.errors[which] += 1;
         this.failure = { which, ...apiError(err), at: new Date().toISOString() };
