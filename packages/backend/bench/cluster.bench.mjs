@@ -5,8 +5,9 @@
 // its own) for free GPUs every 30 s, spread over the 30 s. Prints the Kubernetes API requests per
 // minute after start, the service's answer p50 / p99 and its RSS. Run alone:
 //   node packages/backend/bench/cluster.bench.mjs   (after npm run build)
-// BENCH_CLUSTER_USERS (1000), BENCH_CLUSTER_SECONDS (120), BENCH_CLUSTER_CHANGES (3 a second).
-import { spawn } from 'node:child_process';
+// BENCH_CLUSTER_USERS (1000), BENCH_CLUSTER_SECONDS (120), BENCH_CLUSTER_CHANGES (3 a second),
+// BENCH_CLUSTER_PODS (5000).
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -118,7 +119,7 @@ export async function benchCluster({
   let proc;
   const timers = [];
   try {
-    const cluster = syntheticCluster();
+    const cluster = syntheticCluster(200, Number(process.env.BENCH_CLUSTER_PODS ?? 5000));
     for (const node of cluster.nodes) api.put('nodes', node);
     for (const pod of cluster.pods) api.put('pods', pod);
     await api.listen();
@@ -127,7 +128,15 @@ export async function benchCluster({
     const port = 20000 + Math.floor(Math.random() * 20000);
     const prefix = '/services/hotstepper-cluster/';
     const started = Date.now();
-    proc = spawn(process.execPath, [join(root, 'hotstepper', 'backend', 'cluster-service.js')], {
+    // The command the hub runs (hotstepper.cluster_service_command(): Node's flags included).
+    const [node, ...args] = JSON.parse(
+      execFileSync(
+        join(root, '.venv', 'bin', 'python'),
+        ['-c', 'import json, hotstepper; print(json.dumps(hotstepper.cluster_service_command()))'],
+        { env: { ...process.env, PYTHONPATH: root }, encoding: 'utf8' }
+      )
+    );
+    proc = spawn(node, args, {
       env: {
         PATH: process.env.PATH,
         KUBECONFIG: kubeconfig,
@@ -209,7 +218,6 @@ export async function benchCluster({
     );
     const minutes = (Date.now() - t0) / 60_000;
     const requests = api.requests.slice(atStart);
-    if (process.env.BENCH_CLUSTER_DEBUG) console.log(started, t0, requests);
     const memory = rss(proc.pid);
     latencies.sort((a, b) => a - b);
     const total = last.models.reduce((s, m) => s + m.total, 0);

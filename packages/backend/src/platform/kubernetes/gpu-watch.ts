@@ -152,32 +152,32 @@ export class WatchedGpuInventory {
     }
     const { k8s, kc, core } = clients;
     const watch = new k8s.Watch(kc);
-    const nodes = new k8s.ListWatch<V1Node>(
-      '/api/v1/nodes',
-      watch,
-      async () => {
-        const list = await core.listNode({});
-        return { ...list, items: list.items.map(slimNode) };
-      },
-      false
-    );
+    const nodes = new k8s.ListWatch<V1Node>('/api/v1/nodes', watch, () => core.listNode({}), false);
     const pods = new k8s.ListWatch<V1Pod>(
       '/api/v1/pods',
       watch,
-      async () => {
-        const list = await core.listPodForAllNamespaces({ fieldSelector: 'status.phase=Running' });
-        return { ...list, items: list.items.map(slimPod) };
-      },
+      () => core.listPodForAllNamespaces({ fieldSelector: 'status.phase=Running' }),
       false,
       undefined,
       'status.phase=Running'
     );
     this.watches = { nodes, pods };
     const changed = () => (this.models = undefined);
-    for (const [which, informer] of [
-      ['nodes', nodes],
-      ['pods', pods]
-    ] as Array<[Which, ListWatch<KubernetesObject>]>) {
+    for (const [which, informer, slim] of [
+      ['nodes', nodes, slimNode],
+      ['pods', pods, slimPod]
+    ] as Array<[Which, ListWatch<KubernetesObject>, (o: KubernetesObject) => KubernetesObject]>) {
+      // A watched object is kept as it came: trimmed in place to what the count reads, the
+      // cache holds 5,000 pods in a few MiB rather than whole pod specs and statuses.
+      const trim = (obj: KubernetesObject) => {
+        const kept = slim(obj);
+        for (const key of Object.keys(obj)) {
+          delete (obj as Record<string, unknown>)[key];
+        }
+        Object.assign(obj, kept);
+      };
+      informer.on('add', trim);
+      informer.on('update', trim);
       informer.on('add', changed);
       informer.on('update', changed);
       informer.on('delete', changed);
