@@ -11,6 +11,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -194,7 +195,10 @@ export async function benchCluster({
       }, 1000 / changesPerSecond)
     );
 
-    // Each user's backend asks every 30 s, the users spread evenly over the 30 s.
+    // Each user's backend asks every 30 s, the users spread evenly over the 30 s. The users, the
+    // API server and the hub share this process: its own stalls are printed beside the answers'.
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     const latencies = [];
     let failures = 0;
     const t0 = Date.now();
@@ -244,6 +248,10 @@ export async function benchCluster({
     console.log(
       `answers ${latencies.length} (${failures} failed): p50 ${pct(latencies, 50).toFixed(1)} ms, ` +
         `p99 ${pct(latencies, 99).toFixed(1)} ms, max ${latencies.at(-1).toFixed(1)} ms`
+    );
+    loop.disable();
+    console.log(
+      `  (this process's event loop delay, which the latencies include: p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms; load average ${(await import('node:os')).loadavg()[0].toFixed(1)})`
     );
     console.log(`hub token checks ${hub.asked()} (cached 60 s per token)`);
     console.log(

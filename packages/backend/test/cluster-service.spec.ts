@@ -103,9 +103,10 @@ describe('WatchedGpuInventory against a list + watch API server', () => {
     await inventory?.close();
     await api.close();
   });
-  const watched = () => {
+  const watched = (pageSize?: number) => {
     inventory = new WatchedGpuInventory(new KubernetesCluster({ env: {}, ...access(api) }), {
-      rewatchMs: 20
+      rewatchMs: 20,
+      pageSize
     });
     return inventory;
   };
@@ -130,6 +131,19 @@ describe('WatchedGpuInventory against a list + watch API server', () => {
     // Many readers, no more requests.
     await Promise.all(Array.from({ length: 50 }, () => inventory.read()));
     expect(api.requests).toHaveLength(4);
+  });
+
+  it('lists in pages (limit, then continue) and watches from the first page’s version', async () => {
+    const rv = String(api.rv);
+    expect((await watched(3).read()).models).toEqual(RECORDED);
+    const podLists = api.requests.filter(r => r.path === '/api/v1/pods' && !r.watch);
+    expect(podLists.map(r => [r.query.limit, Boolean(r.query.continue)])).toEqual([
+      ['3', false],
+      ['3', true],
+      ['3', true]
+    ]);
+    const podWatch = api.requests.find(r => r.path === '/api/v1/pods' && r.watch);
+    expect(podWatch?.query.resourceVersion).toBe(rv);
   });
 
   it('counts pods added, modified, stopped and removed, and node changes, without listing again', async () => {

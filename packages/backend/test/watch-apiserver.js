@@ -46,6 +46,9 @@ class WatchApiServer {
     /** Resources answered with 403 (the account lacks the permission). */
     this.forbidden = new Set();
     this.watches = new Set();
+    /** Paged lists in progress: continue token → the first page's snapshot and the offset. */
+    this.snapshots = new Map();
+    this.continued = 0;
     this.server = createServer((req, res) => this.answer(req, res));
     this.port = 0;
   }
@@ -187,12 +190,27 @@ class WatchApiServer {
       return json(400, status(400, 'BadRequest', err.message));
     }
     if (!watch) {
-      return json(200, {
-        kind: `${KINDS[resource]}List`,
-        apiVersion: 'v1',
-        metadata: { resourceVersion: String(this.rv) },
-        items: [...this.objects[resource].values()].filter(match)
-      });
+      // A limit pages the list; the pages after the first come from the first one's snapshot.
+      const token = q.get('continue');
+      const snapshot = token
+        ? this.snapshots.get(token)
+        : {
+            rv: this.rv,
+            items: [...this.objects[resource].values()].filter(match).map(o => structuredClone(o))
+          };
+      if (!snapshot) {
+        return json(410, status(410, 'Expired', 'the continue token has expired'));
+      }
+      this.snapshots.delete(token);
+      const offset = snapshot.offset ?? 0;
+      const limit = Number(q.get('limit')) || Infinity;
+      const items = snapshot.items.slice(offset, offset + limit);
+      const metadata = { resourceVersion: String(snapshot.rv) };
+      if (offset + limit < snapshot.items.length) {
+        metadata.continue = `c${++this.continued}`;
+        this.snapshots.set(metadata.continue, { ...snapshot, offset: offset + limit });
+      }
+      return json(200, { kind: `${KINDS[resource]}List`, apiVersion: 'v1', metadata, items });
     }
     const from = Number(q.get('resourceVersion') || this.rv);
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });

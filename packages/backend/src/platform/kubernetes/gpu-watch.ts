@@ -12,6 +12,34 @@ export interface WatchedGpuOptions {
    */
   rewatchMs?: number;
   log?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+  /** Objects per page of a list (`limit`, then `continue`), as client-go's reflector lists. */
+  pageSize?: number;
+}
+
+interface Page<T> {
+  metadata?: { resourceVersion?: string; _continue?: string };
+  items: T[];
+}
+
+/**
+ * A whole list, asked in pages of `limit` (the API server serves the pages from one consistent
+ * snapshot) and each page trimmed as it comes: a cluster's 5,000 pods are never all held whole.
+ */
+async function paged<T>(
+  ask: (page: { limit: number; _continue?: string }) => Promise<Page<T>>,
+  slim: (item: T) => T,
+  limit: number
+): Promise<Page<T>> {
+  const items: T[] = [];
+  let first: Page<T> | undefined;
+  let next: string | undefined;
+  do {
+    const page = await ask({ limit, _continue: next });
+    first ??= page;
+    items.push(...page.items.map(slim));
+    next = page.metadata?._continue || undefined;
+  } while (next);
+  return { metadata: { resourceVersion: first.metadata?.resourceVersion }, items };
 }
 
 /** What the count reads of a node: the rest of a listed object is not kept. */
@@ -151,12 +179,23 @@ export class WatchedGpuInventory {
       return;
     }
     const { k8s, kc, core } = clients;
+    const pageSize = this.options.pageSize ?? 500;
     const watch = new k8s.Watch(kc);
-    const nodes = new k8s.ListWatch<V1Node>('/api/v1/nodes', watch, () => core.listNode({}), false);
+    const nodes = new k8s.ListWatch<V1Node>(
+      '/api/v1/nodes',
+      watch,
+      () => paged(page => core.listNode(page), slimNode, pageSize),
+      false
+    );
     const pods = new k8s.ListWatch<V1Pod>(
       '/api/v1/pods',
       watch,
-      () => core.listPodForAllNamespaces({ fieldSelector: 'status.phase=Running' }),
+      () =>
+        paged(
+          page => core.listPodForAllNamespaces({ ...page, fieldSelector: 'status.phase=Running' }),
+          slimPod,
+          pageSize
+        ),
       false,
       undefined,
       'status.phase=Running'
