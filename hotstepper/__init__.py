@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 HERE = Path(__file__).parent
 LABEXTENSIONS = HERE / "labextensions" / "@hotstepper"
 BACKEND = HERE / "backend" / "main.js"
+CLUSTER_SERVICE = HERE / "backend" / "cluster-service.js"
 CONFIG_FILE = "hotstepper.json"
 NODE_FLAGS = ["--max-semi-space-size=1", "--v8-pool-size=1"]
 
@@ -96,6 +97,12 @@ def setup_hotstepper() -> dict:
             APPS_DIR_ENV: str(apps_dir()),
         },
     }
+
+
+def cluster_service_command() -> list:
+    """The hub's cluster service, for a managed service's `command` in `c.JupyterHub.services`:
+    one free-GPU view of the cluster, kept from watches, for every user's server to ask."""
+    return [find_node(), *NODE_FLAGS, str(CLUSTER_SERVICE)]
 
 
 def _root_dir() -> str:

@@ -27,6 +27,9 @@
 //    Apps panel's state query with 200 more processes running (p50, p99).
 //  - course: a 600 × 10 gradebook, ours vs. nbgrader's formgrader API; 30 autogrades as local
 //    jobs vs. `nbgrader autograde` serially (packages/backend/bench/course.bench.mjs).
+//  - cluster: the hub's cluster service on a cluster of 200 GPU nodes and 5,000 running pods with
+//    pod changes replayed as watch events, 1,000 users' backends asking every 30 s: Kubernetes API
+//    requests per minute, answer p50 / p99, RSS (packages/backend/bench/cluster.bench.mjs).
 // `npm run bench -- startup latency` runs only the named sections.
 import { chromium } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
@@ -993,6 +996,14 @@ w.close()`
     await server.stop();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+if (wanted('cluster')) {
+  // Needs the bundle (npm run build): the hub's cluster service runs as its own process.
+  const { benchCluster } = await import(
+    join(root, 'packages', 'backend', 'bench', 'cluster.bench.mjs')
+  );
+  await benchCluster();
 }
 
 if (wanted('load')) {

@@ -151,3 +151,54 @@ def test_a_refusal_stops_the_spawn_with_the_api_error(hook, api_server):
     with pytest.raises(ApiException) as refused:
         run(hook, api_server)
     assert refused.value.status == 403
+
+
+def test_cluster_service_runs_as_the_hub_starts_it(tmp_path):
+    """values.yaml's hotstepper-cluster snippet adds a managed service whose command starts the
+    bundled cluster service; started with the environment JupyterHub gives a managed service, it
+    listens where the URL's port says and answers its readiness route and, without a token, 403."""
+    import os
+    import socket
+    import subprocess
+    import time
+    import urllib.error
+    import urllib.request
+
+    values = yaml.safe_load((DEPLOY / "values.yaml").read_text())
+    scope: dict = {"c": Config()}
+    snippet = values["hub"]["extraConfig"]["hotstepper-cluster"]
+    exec(compile(snippet, "values.yaml:hotstepper-cluster", "exec"), scope)
+    (service,) = scope["c"].JupyterHub.services.get_value([])
+    assert service["name"] == "hotstepper-cluster"
+    assert service["url"] == "http://hub:10101"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        "PATH": os.environ["PATH"],
+        "JUPYTERHUB_SERVICE_NAME": service["name"],
+        "JUPYTERHUB_API_URL": "http://127.0.0.1:9/hub/api",
+        "JUPYTERHUB_API_TOKEN": "service-token",
+        # The port of the URL; the host the hub's Service name would be, bound as configured.
+        "JUPYTERHUB_SERVICE_URL": f"http://hub:{port}",
+        "JUPYTERHUB_SERVICE_PREFIX": f"/services/{service['name']}/",
+        "HOTSTEPPER_LOG_LEVEL": "silent",
+        **service["environment"],
+    }
+    proc = subprocess.Popen(service["command"], env=env)
+    try:
+        base = f"http://127.0.0.1:{port}/services/{service['name']}/"
+        for _ in range(600):
+            try:
+                with urllib.request.urlopen(base, timeout=5) as res:
+                    assert json.load(res) == {"service": service["name"]}
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert proc.poll() is None, "the cluster service exited"
+                time.sleep(0.05)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(base + "gpus", timeout=5)
+        assert refused.value.code == 403
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -136,7 +136,12 @@ export const GpuInventory = Type.Object(
     models: Type.Array(GpuAvailability),
     /** Why the inventory is empty or partial, for a person to read. */
     reason: Type.Optional(Type.String()),
-    checkedAt: Type.String({ format: 'date-time' })
+    checkedAt: Type.String({ format: 'date-time' }),
+    /**
+     * Who asked the cluster, when the admin named a cluster service (usage.clusterService): the
+     * hub's service (one view for every user), or this server itself (the service failed).
+     */
+    via: Type.Optional(literals('cluster-service', 'own'))
   },
   { $id: 'GpuInventory' }
 );

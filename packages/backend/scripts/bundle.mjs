@@ -1,7 +1,7 @@
 // Bundles the backend for the Python package, with the better-sqlite3 addon beside it: the wheel
-// then needs only Node to run. Three files: main.js (the command line and the socket, listening
-// at once), service.js (everything else, read after) and kubernetes-client.js
-// (@kubernetes/client-node, loaded on first use).
+// then needs only Node to run. Four files: main.js (the command line and the socket, listening
+// at once), service.js (everything else, read after), kubernetes-client.js
+// (@kubernetes/client-node, loaded on first use) and cluster-service.js (the hub's service).
 // The addon is named by the Node ABI it was built for (better_sqlite3.abi115.node for Node 20);
 // `scripts/run.sh wheel` adds the one for the wheel's own Node. Source maps stay out of the
 // package, in packages/backend/dist/ (build artefacts, two thirds of the wheel's size otherwise).
@@ -83,6 +83,13 @@ await bundle({
 await bundle({
   entryPoints: [join(here, '..', 'src', 'service.ts')],
   outfile: join(outDir, 'service.js'),
+  plugins: [kubernetesApart],
+  define
+});
+// The hub's cluster service (a JupyterHub service, not a user's backend) shares the client file.
+await bundle({
+  entryPoints: [join(here, '..', 'src', 'cluster-service.ts')],
+  outfile: join(outDir, 'cluster-service.js'),
   plugins: [kubernetesApart],
   define
 });

@@ -45,10 +45,20 @@ export const Config = Type.Object(
         rawRetentionHours: Type.Number({ minimum: 1, maximum: 720, default: 48 }),
         historyDays: Type.Integer({ minimum: 90, maximum: 3650, default: 100 }),
         /**
-         * How many servers a user may run at once under JupyterHub (the hub's
-         * `named_server_limit_per_user`, which its API does not say): My servers shows "2 of 2".
+         * How many named servers a user may have under JupyterHub (the hub's
+         * `named_server_limit_per_user`, which its API does not say), for My servers.
          */
-        serverLimit: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { default: null })
+        serverLimit: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { default: null }),
+        /**
+         * The hub's cluster service (cluster-service.js, a JupyterHub service), asked for the
+         * cluster's free GPUs instead of listing every node and pod from each server.
+         */
+        clusterService: Type.Optional(
+          Type.String({
+            pattern: '^https?://\\S+$',
+            description: 'e.g. http://hub:10101/services/hotstepper-cluster/'
+          })
+        )
       },
       { additionalProperties: false, default: {} }
     ),

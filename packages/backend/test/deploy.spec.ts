@@ -137,7 +137,11 @@ function fromSource(): Array<{ scope: string; grant: Grant; where: string }> {
         where: `${file} ${call}`
       });
     }
-    for (const [, path] of text.matchAll(/makeInformer<[^>]*>\(\s*\w+,\s*`([^`]+)`/g)) {
+    const informers = [
+      ...text.matchAll(/makeInformer<[^>]*>\(\s*\w+,\s*`([^`]+)`/g),
+      ...text.matchAll(/new \w+\.ListWatch<[^>]*>\(\s*'([^']+)'/g)
+    ];
+    for (const [, path] of informers) {
       for (const verb of ['list', 'watch']) {
         const need = fromRequest('GET', path.replace(/\$\{[^}]+\}/g, 'ns'), {
           watch: String(verb === 'watch')
@@ -189,6 +193,10 @@ function fromHook(hook: string): Grant[] {
 
 const userRole = () => grantsOf(find('ClusterRole', 'hotstepper-user'));
 const gpuRole = () => grantsOf(find('ClusterRole', 'hotstepper-gpu-view'));
+const clusterViewRole = () => grantsOf(find('ClusterRole', 'hotstepper-cluster-view'));
+/** The adapter files the hub's cluster service runs (under the hub's account, not a user's). */
+const HUB_SERVICE_FILES = ['gpu-watch.ts'];
+const inService = (u: { where: string }) => HUB_SERVICE_FILES.includes(u.where.split(' ')[0]);
 
 describe('the deployment recipe (deploy/)', () => {
   it.each(objects.map(o => [`${o.file}: ${o.doc.kind} ${o.doc.metadata?.name}`, o.doc]))(
@@ -257,6 +265,9 @@ describe('the deployment recipe (deploy/)', () => {
       for (const g of ['batch/jobs create', '/pods/log get', '/nodes list', 'batch/jobs watch']) {
         expect(grants).toContain(g);
       }
+      expect(used.filter(inService).map(u => u.grant)).toEqual(
+        expect.arrayContaining(['/nodes list', '/nodes watch', '/pods list', '/pods watch'])
+      );
     });
 
     it("grants every call in the user's namespace, and nothing the code never calls", () => {
@@ -266,10 +277,26 @@ describe('the deployment recipe (deploy/)', () => {
       expect([...userRole()].filter(g => !needed.has(g))).toEqual([]);
     });
 
-    it('grants the cluster-wide free-GPU view exactly', () => {
-      const needed = new Set(used.filter(u => u.scope === 'cluster').map(u => u.grant));
+    it("grants a user's own cluster-wide free-GPU view exactly", () => {
+      const needed = new Set(
+        used.filter(u => u.scope === 'cluster' && !inService(u)).map(u => u.grant)
+      );
       expect([...needed].filter(g => !gpuRole().has(g))).toEqual([]);
       expect([...gpuRole()].filter(g => !needed.has(g))).toEqual([]);
+    });
+
+    it("grants the hub's cluster service exactly its lists and watches, to the hub's account", () => {
+      const needed = new Set(used.filter(inService).map(u => u.grant));
+      expect(used.filter(inService).every(u => u.scope === 'cluster')).toBe(true);
+      expect([...needed].filter(g => !clusterViewRole().has(g))).toEqual([]);
+      expect([...clusterViewRole()].filter(g => !needed.has(g))).toEqual([]);
+      const binding = find('ClusterRoleBinding', 'hotstepper-cluster-view');
+      expect(binding.roleRef).toMatchObject({
+        kind: 'ClusterRole',
+        name: 'hotstepper-cluster-view'
+      });
+      const hubAccount = find('ClusterRoleBinding', 'hotstepper-hub').subjects;
+      expect(binding.subjects).toEqual(hubAccount);
     });
 
     it('would catch a call without its permission', () => {
@@ -278,6 +305,38 @@ describe('the deployment recipe (deploy/)', () => {
       const needed = new Set(used.filter(u => u.scope === 'namespace').map(u => u.grant));
       expect([...needed].filter(g => !grantsOf(fewer).has(g))).toEqual(['/pods/log get']);
     });
+  });
+
+  it("runs the cluster service in the hub, reachable from users' servers, named in their configuration", () => {
+    const config = parseConfig(
+      JSON.parse(readFileSync(join(DEPLOY, 'hotstepper.json'), 'utf8')),
+      'deploy/hotstepper.json'
+    );
+    const service: string = values.hub.extraConfig['hotstepper-cluster'];
+    const name = /"name": "([\w-]+)"/.exec(service)?.[1];
+    const port = Number(/"url": "http:\/\/hub:(\d+)"/.exec(service)?.[1]);
+    expect(service).toContain('hotstepper.cluster_service_command()');
+    expect(service).toContain('"HOTSTEPPER_LISTEN_HOST": "0.0.0.0"');
+    // The users' backends reach it through the hub's Service, on the port it listens on.
+    const url = new URL(config.usage.clusterService!);
+    expect(url.hostname).toMatch(/^hub(\.|$)/);
+    expect(Number(url.port)).toBe(port);
+    expect(url.pathname).toBe(`/services/${name}/`);
+    expect(values.hub.service.extraPorts).toEqual(
+      expect.arrayContaining([expect.objectContaining({ port, targetPort: port })])
+    );
+    expect(
+      values.hub.networkPolicy.ingress.some((rule: { ports: Array<{ port: number }> }) =>
+        rule.ports.some(p => p.port === port)
+      )
+    ).toBe(true);
+    // Their tokens may access it (the service checks this scope, as HubAuth does).
+    expect(values.hub.config.Spawner.server_token_scopes).toContain(
+      `access:services!service=${name}`
+    );
+    // The hub image carries the service's code.
+    const hubImage = readFileSync(join(DEPLOY, 'Dockerfile.hub'), 'utf8');
+    expect(hubImage).toMatch(/pip install [^\n]*hotstepper-\*\.whl/);
   });
 
   it('lets the hub do what its pre-spawn hook does, and bind the roles it binds', () => {

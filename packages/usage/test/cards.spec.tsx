@@ -106,6 +106,25 @@ describe('GpuCard', () => {
     expect(screen.getByText(/from the cluster's nodes/)).toBeTruthy();
   });
 
+  it("says when the hub's cluster service counted, and when this server counted because it did not answer", async () => {
+    for (const [via, said] of [
+      ['cluster-service', /running pods \(the hub's cluster view\), checked at/],
+      ['own', /counted by this server: the hub's cluster service did not answer/]
+    ] as const) {
+      const model = await loaded(
+        routes({
+          'api/v1/usage/gpus': ok({
+            ...inventory('kubernetes', [{ model: 'NVIDIA A40', free: 3, total: 8 }]),
+            via
+          })
+        })
+      );
+      const { unmount } = render(<GpuCard model={model} trans={trans} />);
+      expect(screen.getByText(said)).toBeTruthy();
+      unmount();
+    }
+  });
+
   it('is not there at all without GPUs (inventory "none", none in the snapshot)', async () => {
     const model = await loaded(routes());
     const { container } = render(<GpuCard model={model} trans={trans} />);

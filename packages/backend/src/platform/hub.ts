@@ -217,3 +217,38 @@ export async function hubServerAction(
     throw new HubRefused(res.status, await hubMessage(res));
   }
 }
+
+/** Who holds a token, as the hub tells a service: the owner's name and the token's scopes. */
+export interface TokenOwner {
+  name: string;
+  kind: string;
+  scopes: string[];
+}
+
+/**
+ * The owner of a token someone sent us, or undefined when the hub refuses it: `GET /user` asked
+ * with that token, as JupyterHub's own HubAuth does (the answer carries the token's scopes).
+ * Throws when the hub cannot be reached or answers otherwise. The token is sent, never logged.
+ */
+export async function tokenOwner(
+  api: string,
+  token: string,
+  fetchImpl: typeof fetch = fetch
+): Promise<TokenOwner | undefined> {
+  const res = await fetchImpl(`${api.replace(/\/+$/, '')}/user`, {
+    headers: { Authorization: `token ${token}`, Accept: 'application/json' },
+    signal: AbortSignal.timeout(HUB_TIMEOUT_MS)
+  });
+  if (res.status === 401 || res.status === 403) {
+    return undefined;
+  }
+  if (!res.ok) {
+    throw new Error(`JupyterHub answered GET ${api}/user with HTTP ${res.status}`);
+  }
+  const body = (await res.json()) as { name?: unknown; kind?: unknown; scopes?: unknown };
+  return {
+    name: typeof body.name === 'string' ? body.name : '',
+    kind: typeof body.kind === 'string' ? body.kind : 'user',
+    scopes: Array.isArray(body.scopes) ? body.scopes.filter(s => typeof s === 'string') : []
+  };
+}

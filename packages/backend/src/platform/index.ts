@@ -5,6 +5,7 @@ import { SchedulerAdmission, type JobAdapters } from './jobs';
 import { KubernetesPlatform } from './kubernetes';
 import { KubernetesCluster } from './kubernetes/cluster';
 import { ClusterGpuInventory } from './kubernetes/gpus';
+import { ServiceGpuInventory } from './kubernetes/gpu-service';
 import { KubernetesFlareGateway } from './kubernetes/flare';
 import { KubernetesJobRunner } from './kubernetes/jobs';
 import { LocalPlatform, type LocalGpuInventory } from './local';
@@ -70,7 +71,18 @@ export async function createAdapters(
             : {})
         })
       : undefined;
-  const inventory = cluster && new ClusterGpuInventory(cluster);
+  // With the hub's cluster service named, it is asked first and our own view is the fallback.
+  const own = cluster && new ClusterGpuInventory(cluster);
+  const service = config.usage.clusterService;
+  const inventory =
+    own && service
+      ? new ServiceGpuInventory({
+          url: service,
+          token: env.JUPYTERHUB_API_TOKEN,
+          fallback: own,
+          log
+        })
+      : own;
   const platform = await createPlatform(config, { env, gpus, cluster, inventory });
   const shared = { platform, env, log, cluster, inventory };
   return {
@@ -92,7 +104,7 @@ function platformName(config: Config, env: NodeJS.ProcessEnv): 'local' | 'kubern
 /** What the Kubernetes adapters share; each makes its own when given none (tests). */
 interface ClusterOptions {
   cluster?: KubernetesCluster;
-  inventory?: ClusterGpuInventory;
+  inventory?: Pick<ClusterGpuInventory, 'read'>;
 }
 
 export interface PlatformOptions extends ClusterOptions {

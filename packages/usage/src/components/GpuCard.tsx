@@ -19,6 +19,13 @@ export function GpuCard({ model, trans }: ICardViewProps): JSX.Element | null {
     'nvidia-smi': trans.__('from nvidia-smi on this machine'),
     none: trans.__('no inventory')
   };
+  // Who asked the cluster, when the admin set up the hub's cluster service.
+  const VIA: Record<NonNullable<GpuInventory['via']>, string> = {
+    'cluster-service': trans.__("(the hub's cluster view)"),
+    own: trans.__("(counted by this server: the hub's cluster service did not answer)")
+  };
+  const source = (inventory: GpuInventory) =>
+    inventory.via ? `${SOURCE[inventory.source]} ${VIA[inventory.via]}` : SOURCE[inventory.source];
   return (
     <Card<GpuInventory>
       name="gpus"
@@ -57,10 +64,10 @@ export function GpuCard({ model, trans }: ICardViewProps): JSX.Element | null {
           </ul>
           <p className="hs-Panel-note hs-UsageCard-note">
             {inventory.reason
-              ? `${SOURCE[inventory.source]}; ${inventory.reason}`
+              ? `${source(inventory)}; ${inventory.reason}`
               : trans.__(
                   '%1, checked at %2',
-                  SOURCE[inventory.source],
+                  source(inventory),
                   new Date(inventory.checkedAt).toLocaleTimeString()
                 )}
           </p>

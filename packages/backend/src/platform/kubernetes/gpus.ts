@@ -64,12 +64,17 @@ function schedulable(node: V1Node): boolean {
  * profile), minus what the running pods on each node request. Full GPUs first, then
  * MIG profiles, each by name.
  */
-export function inventoryFrom(nodes: V1Node[], pods: V1Pod[]): GpuAvailability[] {
+export function inventoryFrom(nodes: readonly V1Node[], pods: readonly V1Pod[]): GpuAvailability[] {
   const podsOn = new Map<string, V1Pod[]>();
   for (const pod of pods) {
     const node = pod.spec?.nodeName;
     if (node) {
-      podsOn.set(node, [...(podsOn.get(node) ?? []), pod]);
+      const list = podsOn.get(node);
+      if (list) {
+        list.push(pod);
+      } else {
+        podsOn.set(node, [pod]);
+      }
     }
   }
   const models = new Map<string, GpuAvailability>();
@@ -93,7 +98,7 @@ export function inventoryFrom(nodes: V1Node[], pods: V1Pod[]): GpuAvailability[]
 }
 
 /** A node that offers any NVIDIA GPU or MIG instance. */
-const hasGpus = (node: V1Node) =>
+export const hasGpus = (node: V1Node) =>
   Object.entries(node.status?.allocatable ?? {}).some(
     ([resource, quantity]) => (resource === GPU || MIG.test(resource)) && count(quantity) > 0
   );
