@@ -60,7 +60,7 @@ describe('the hotstepper wheel', () => {
   it('declares the jupyter-server-proxy entry point and depends on jupyter-server-proxy', () => {
     const info = readdirSync(unpacked).find(f => f.endsWith('.dist-info'))!;
     expect(readFileSync(join(unpacked, info, 'entry_points.txt'), 'utf8')).toMatch(
-      /\[jupyter_serverproxy_servers\]\s*\nhotstepper = hotstepper:setup_hotstepper/
+      /\[jupyter_serverproxy_servers\][^[]*\nhotstepper = hotstepper:setup_hotstepper\n/
     );
     expect(readFileSync(join(unpacked, info, 'METADATA'), 'utf8')).toMatch(
       /Requires-Dist: jupyter-server-proxy/

@@ -356,7 +356,9 @@ describe('in the browser, through the hub', () => {
   });
   it('the idle clean-up saves the open notebook, then stops the server through the hub', async () => {
     const c = hub.user('c');
-    const idle = { enforce: 'hub', cpuThreshold: 2 };
+    // One-minute segments: the check judges whole segments before it, and c's server has run
+    // for a minute or two only (with five, all its samples could sit in the segment not yet whole).
+    const idle = { enforce: 'hub', cpuThreshold: 2, segmentMinutes: 1 };
     // The daily check far away while the stage is set.
     hub.writeConfig(c, { idle: { ...idle, checkHour: (new Date().getHours() + 12) % 24 } });
     await hub.startServer(c);
@@ -422,14 +424,21 @@ describe('in the browser, through the hub', () => {
     );
     await followed;
 
-    await hub.until(
-      async () => {
-        const model = JSON.parse((await hub.api('GET', `/users/${c.name}`)).body);
-        return !model.servers?.['']?.ready;
-      },
-      at.getTime() - Date.now() + 120_000,
-      "the hub to stop c's idle server"
-    );
+    try {
+      await hub.until(
+        async () => {
+          const model = JSON.parse((await hub.api('GET', `/users/${c.name}`)).body);
+          return !model.servers?.['']?.ready;
+        },
+        at.getTime() - Date.now() + 120_000,
+        "the hub to stop c's idle server"
+      );
+    } catch (err) {
+      const now = await status();
+      throw new Error(
+        `${(err as Error).message}\nc's idle status: ${JSON.stringify({ ...now, segments: undefined })}`
+      );
+    }
     // Saved by the page before the stop.
     expect(readFileSync(join(c.home, 'work.ipynb'), 'utf8')).toContain(
       'typed, never saved by hand'

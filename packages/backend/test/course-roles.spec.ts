@@ -12,6 +12,9 @@ function hostWith(identity: StorageIdentity): StorageHost {
   };
 }
 
+// Each server asks the real Python whether nbgrader is there: seconds on a busy machine.
+jest.setTimeout(60_000);
+
 describe('course roles', () => {
   let server: TestServer | undefined;
   afterEach(async () => {
