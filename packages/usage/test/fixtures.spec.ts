@@ -5,6 +5,7 @@
  */
 import {
   GpuInventory,
+  HubServerList,
   IdleStatus,
   KernelUsageList,
   SaveAllRequest,
@@ -21,6 +22,7 @@ import {
   idle,
   inventory,
   kernels,
+  NOT_UNDER_HUB,
   SAVE_ALL,
   snapshotWithGpus
 } from './fixtures';
@@ -65,6 +67,10 @@ describe('the usage fixtures are answers the backend could send', () => {
     ['with no readings', idle({}, null)]
   ])('the idle status %s is an IdleStatus', (_name, value) => {
     expect(schemaErrors(IdleStatus, value)).toEqual([]);
+  });
+
+  it('My servers outside a hub is a HubServerList', () => {
+    expect(schemaErrors(HubServerList, NOT_UNDER_HUB)).toEqual([]);
   });
 
   it('the save-all request is the data of a save-all event', () => {

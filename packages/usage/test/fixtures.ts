@@ -2,6 +2,7 @@
 import type {
   GpuInventory,
   HistoryRange,
+  HubServerList,
   IdleStatus,
   KernelUsageList,
   SaveAllRequest,
@@ -140,4 +141,14 @@ export const COUNTING_DOWN: Partial<IdleStatus> = {
 export const SAVE_ALL: SaveAllRequest = {
   reason: 'idle for 4 days',
   deadline: Date.parse('2026-11-27T03:05:00.000Z')
+};
+
+/** My servers outside JupyterHub: the card is not there and is not asked again. */
+export const NOT_UNDER_HUB: HubServerList = {
+  available: false,
+  reason: 'This server does not run under JupyterHub.',
+  user: null,
+  limit: null,
+  running: 0,
+  servers: []
 };

@@ -1,6 +1,14 @@
 import { FakePageEvents } from '@hotstepper/core/lib/testing';
 import { DEFAULT_SETTINGS, UsageModel } from '../src/model';
-import { cost, history, idle, inventory, kernels, snapshotWithGpus } from './fixtures';
+import {
+  cost,
+  history,
+  idle,
+  inventory,
+  kernels,
+  NOT_UNDER_HUB,
+  snapshotWithGpus
+} from './fixtures';
 import { type IAnswer, settingsRouting, snapshot } from './helpers';
 
 const ok = (body: unknown): IAnswer => ({ status: 200, body });
@@ -18,7 +26,8 @@ async function requestsPerMinute(live: boolean) {
         'api/v1/usage/kernels': ok(kernels),
         'api/v1/usage/gpus': ok(inventory('none')),
         'api/v1/usage/cost': ok(cost()),
-        'api/v1/usage/idle': ok(idle())
+        'api/v1/usage/idle': ok(idle()),
+        'api/v1/usage/servers': ok(NOT_UNDER_HUB)
       },
       seen
     ),
