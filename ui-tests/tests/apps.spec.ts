@@ -22,6 +22,11 @@ test('the launcher shows a tile per app, greyed with the reason when this image 
   await expect(tile('RStudio')).toHaveAttribute('title', /RStudio: Not in this image/);
   await expect(tile('RStudio').locator('.hs-AppTile-unavailable')).toHaveCount(1);
   await expect(tile('MATLAB')).toHaveAttribute('title', /Not in this image/);
+  // Once each: jupyter-server-proxy's own tiles (an RStudio that would not start) are off.
+  const anywhere = (title: string) =>
+    page.locator('.jp-LauncherCard-label', { hasText: new RegExp(`^${title}( \\[↗\\])?$`) });
+  await expect(anywhere('Desktop')).toHaveCount(1);
+  await expect(anywhere('RStudio')).toHaveCount(1);
 
   // A greyed tile explains itself instead of opening anything.
   await tile('RStudio').click();
