@@ -13,7 +13,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function listening(port: number, deadline: number): Promise<void> {
+/** Resolves once something accepts connections on the loopback port, or throws at `deadline`. */
+export async function listening(port: number, deadline: number): Promise<void> {
   for (;;) {
     const ok = await new Promise<boolean>(resolve => {
       const socket = connect(port, '127.0.0.1');

@@ -1,34 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-function freePort(): Promise<number> {
-  return new Promise(resolve => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function listening(port: number, deadline: number): Promise<void> {
-  for (;;) {
-    const ok = await new Promise<boolean>(resolve => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) {
-      return;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`sshd did not listen on port ${port}`);
-    }
-    await new Promise(r => setTimeout(r, 50));
-  }
-}
+import { freePort, listening } from './ssh-sshd';
 
 /**
  * A real `fuse.sshfs` mount standing for a MetaCentrum home: an sshd on loopback with keys
