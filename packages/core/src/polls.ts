@@ -127,6 +127,28 @@ export class ResourcePolls<R extends Record<string, unknown>> implements IDispos
     this._set(key, { value, loading: true, stale: true, updatedAt });
   }
 
+  /**
+   * Asks for `key` now with its factory, shown or not, for a view that needs the value at
+   * start-up. The backend may still be starting (jupyter-server-proxy starts it on the first
+   * request): asks again after 1, 2, 4… seconds, `attempts` times in all. A failure is left to
+   * the poll, which asks again once the view is shown and shows the error then.
+   */
+  async load(key: keyof R, attempts = 1): Promise<void> {
+    for (let i = 0; i < attempts && !this._isDisposed; i++) {
+      try {
+        const value = await this._options[key].factory();
+        if (!this._isDisposed) {
+          this.set(key, value);
+        }
+        return;
+      } catch {
+        if (i + 1 < attempts) {
+          await new Promise(resolve => setTimeout(resolve, 1000 * 2 ** i));
+        }
+      }
+    }
+  }
+
   /** Records a value obtained outside the poll, e.g. the answer of a POST. */
   set<K extends keyof R>(key: K, value: R[K]): void {
     this._generations[key]++;

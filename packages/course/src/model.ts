@@ -347,24 +347,11 @@ export class CourseModel implements IPanelModel {
   }
 
   /**
-   * Asks for the courses now, shown or not (the cell toolbar needs the role at start-up). The
-   * backend may still be starting: asks again after 1, 2, 4… seconds, `attempts` times in all.
+   * Asks for the courses now, shown or not (the cell toolbar needs the role at start-up), again
+   * while the backend starts (`ResourcePolls.load`).
    */
-  async load(attempts = 1): Promise<void> {
-    for (let i = 0; i < attempts && !this.isDisposed; i++) {
-      try {
-        const list = await requestBackend<CourseList>(COURSE_PATHS.list, this.serverSettings);
-        if (!this.isDisposed) {
-          this._polls.set('courses', list);
-        }
-        return;
-      } catch {
-        // The poll asks again once the panel is shown, and shows the error then.
-      }
-      if (i + 1 < attempts) {
-        await new Promise(resolve => setTimeout(resolve, 1000 * 2 ** i));
-      }
-    }
+  load(attempts = 1): Promise<void> {
+    return this._polls.load('courses', attempts);
   }
 
   refresh(): void {

@@ -150,22 +150,11 @@ export class StorageModel implements IPanelModel {
   }
 
   /**
-   * Asks now, shown or not: at start-up, so the drives exist before documents are restored.
-   * The backend may still be starting (jupyter-server-proxy starts it on the first request):
-   * asks again after 1, 2, 4… seconds, `attempts` times in all.
+   * Asks now, shown or not: at start-up, so the drives exist before documents are restored;
+   * again while the backend starts (`ResourcePolls.load`).
    */
-  async load(attempts = 1): Promise<void> {
-    for (let i = 0; i < attempts && !this.isDisposed; i++) {
-      try {
-        this._polls.set('list', await this._fetch());
-        return;
-      } catch {
-        // The poll asks again once the panel is shown, and shows the error then.
-      }
-      if (i + 1 < attempts) {
-        await new Promise(resolve => setTimeout(resolve, 1000 * 2 ** i));
-      }
-    }
+  load(attempts = 1): Promise<void> {
+    return this._polls.load('list', attempts);
   }
 
   refresh(): void {
